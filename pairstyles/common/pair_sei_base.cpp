@@ -1,0 +1,226 @@
+#include "common/pair_sei_base.h"
+
+#include "common/potential_text.h"
+
+#include "atom.h"
+#include "comm.h"
+#include "error.h"
+#include "force.h"
+#include "json.h"
+#include "memory.h"
+#include "neighbor.h"
+#include "update.h"
+#include "utils.h"
+
+#include <cstring>
+#include <fstream>
+
+using namespace LAMMPS_NS;
+
+PairSEIBase::PairSEIBase(LAMMPS *lmp, const std::string &style) : Pair(lmp), style_(style)
+{
+  single_enable = 0;
+  restartinfo = 0;
+  one_coeff = 1;
+  manybody_flag = 1;
+  // per-atom virial is split half/half between the two atoms of each pair (LAMMPS convention);
+  // a centroid virial for site energies is not implemented
+  centroidstressflag = CENTROID_NOTAVAIL;
+}
+
+PairSEIBase::~PairSEIBase()
+{
+  if (allocated) {
+    memory->destroy(setflag);
+    memory->destroy(cutsq);
+  }
+}
+
+void PairSEIBase::fail(const std::string &message)
+{
+  error->all(FLERR, "pair_style " + style_ + ": " + message);
+}
+
+void PairSEIBase::require_metal_units()
+{
+  if (std::strcmp(update->unit_style, "metal") != 0)
+    fail(std::string("requires 'units metal' (the potential is in eV and Angstrom), but units are '") +
+         update->unit_style + "'; put 'units metal' before reading the structure");
+}
+
+void PairSEIBase::settings(int narg, char **arg)
+{
+  require_metal_units();
+  if (narg > 0)
+    fail(std::string("unknown keyword '") + arg[0] + "'; usage: pair_style " + style_ +
+         " (then pair_coeff * * <potential file> <species index, element or NULL per atom type>)");
+}
+
+void PairSEIBase::allocate()
+{
+  allocated = 1;
+  const int n = atom->ntypes;
+  memory->create(setflag, n + 1, n + 1, "pair:setflag");
+  memory->create(cutsq, n + 1, n + 1, "pair:cutsq");
+  for (int i = 1; i <= n; ++i)
+    for (int j = 1; j <= n; ++j) setflag[i][j] = 0;
+}
+
+bool PairSEIBase::broadcast_file(const std::string &path, std::string &bytes, bool optional)
+{
+  // rank 0 reads, all ranks parse the same bytes, so every rank reaches the same error
+  long long size = -1;
+  std::string message;
+  if (comm->me == 0) {
+    std::ifstream probe(path);
+    if (probe.good() || !optional) {
+      try {
+        bytes = sei::read_file(path);
+        size = static_cast<long long>(bytes.size());
+      } catch (sei::PotentialFileError &e) {
+        message = e.what();
+        size = -2;
+      }
+    }
+  }
+  MPI_Bcast(&size, 1, MPI_LONG_LONG, 0, world);
+  if (size == -2) {
+    int len = static_cast<int>(message.size());
+    MPI_Bcast(&len, 1, MPI_INT, 0, world);
+    message.resize(len);
+    MPI_Bcast(message.data(), len, MPI_CHAR, 0, world);
+    fail(message);
+  }
+  if (size < 0) return false;
+  bytes.resize(static_cast<size_t>(size));
+  // large files go in chunks that fit an int count
+  const long long chunk = 1 << 30;
+  for (long long off = 0; off < size; off += chunk) {
+    int count = static_cast<int>(std::min(chunk, size - off));
+    MPI_Bcast(bytes.data() + off, count, MPI_CHAR, 0, world);
+  }
+  return true;
+}
+
+void PairSEIBase::read_species_card(const std::string &path)
+{
+  // A metadata card "<potential>.json" next to the file may name the species: {"species": ["Li", "P", "S"]}
+  species_names_ = file_species_names();
+  std::string card;
+  if (!broadcast_file(path + ".json", card, true)) return;
+  try {
+    auto doc = json::parse(card);
+    if (!doc.contains("species")) return;
+    std::vector<std::string> names = doc.at("species").get<std::vector<std::string>>();
+    if (static_cast<int>(names.size()) != n_species())
+      fail("metadata card " + path + ".json lists " + std::to_string(names.size()) +
+           " species but the potential has " + std::to_string(n_species()));
+    species_names_ = names;
+  } catch (json::exception &e) {
+    fail("cannot read metadata card " + path + ".json: " + e.what());
+  }
+}
+
+void PairSEIBase::coeff(int narg, char **arg)
+{
+  if (!allocated) allocate();
+  const int ntypes = atom->ntypes;
+  const std::string usage = "usage: pair_coeff * * <potential file> [species per atom type: 0-based index, element or NULL]";
+  if (narg < 3) fail("missing arguments; " + usage);
+  if (std::strcmp(arg[0], "*") != 0 || std::strcmp(arg[1], "*") != 0)
+    fail(std::string("pair_coeff must be '* *' (one potential for all types), got '") + arg[0] + " " + arg[1] +
+         "'; " + usage);
+
+  std::string path = utils::get_potential_file_path(arg[2]);
+  if (path.empty())
+    fail(std::string("cannot find potential file '") + arg[2] +
+         "' (looked in the working directory and $LAMMPS_POTENTIALS)");
+  std::string bytes;
+  broadcast_file(path, bytes, false);
+  try {
+    load_potential(path, bytes);
+  } catch (sei::PotentialFileError &e) {
+    fail(e.what());
+  }
+  potential_path_ = path;
+  read_species_card(path);
+
+  const int S = n_species();
+  auto species_list = [&]() {
+    std::string s;
+    for (int k = 0; k < S; ++k) {
+      s += (k ? ", " : "") + std::to_string(k);
+      if (k < static_cast<int>(species_names_.size())) s += " (" + species_names_[k] + ")";
+    }
+    return s;
+  };
+  species_of_type_.assign(ntypes + 1, -1);
+  const int nmap = narg - 3;
+  if (nmap == 0) {
+    // MLIP-2/3 convention: type t is species t-1
+    if (ntypes > S)
+      fail(std::to_string(ntypes) + " atom types but the potential has only " + std::to_string(S) +
+           " species [" + species_list() + "]; map each type explicitly: pair_coeff * * " + arg[2] +
+           " <species or NULL per type>");
+    for (int t = 1; t <= ntypes; ++t) species_of_type_[t] = t - 1;
+  } else if (nmap != ntypes) {
+    fail("expected one species per atom type (" + std::to_string(ntypes) + " entries) after the file name, got " +
+         std::to_string(nmap) + "; " + usage);
+  } else {
+    for (int t = 1; t <= ntypes; ++t) {
+      const std::string word = arg[2 + t];
+      if (word == "NULL") continue;
+      int s = -1;
+      if (utils::is_integer(word)) {
+        s = std::stoi(word);
+        if (s < 0 || s >= S)
+          fail("atom type " + std::to_string(t) + " is mapped to species " + word + ", but the potential has " +
+               std::to_string(S) + " species [" + species_list() + "] (indices are 0-based)");
+      } else {
+        if (species_names_.empty())
+          fail("element '" + word + "' given for atom type " + std::to_string(t) +
+               ", but this potential does not name its species; give 0-based species indices [" + species_list() +
+               "] or add a metadata card " + path + ".json with {\"species\": [...]}");
+        for (int k = 0; k < S; ++k)
+          if (species_names_[k] == word) s = k;
+        if (s < 0)
+          fail("atom type " + std::to_string(t) + " is mapped to element '" + word +
+               "', which the potential does not have; its species are [" + species_list() + "]");
+      }
+      species_of_type_[t] = s;
+    }
+  }
+
+  int count = 0;
+  for (int i = 1; i <= ntypes; ++i)
+    for (int j = i; j <= ntypes; ++j) {
+      setflag[i][j] = (species_of_type_[i] >= 0 && species_of_type_[j] >= 0) ? 1 : 0;
+      count += setflag[i][j];
+    }
+  if (count == 0) fail("every atom type is mapped to NULL");
+
+  if (comm->me == 0) {
+    std::string msg = "pair_style " + style_ + ": " + path + ": " + describe() + "\n  type -> species:";
+    for (int t = 1; t <= ntypes; ++t) {
+      const int s = species_of_type_[t];
+      msg += " " + std::to_string(t) + "->" + (s < 0 ? std::string("NULL") : std::to_string(s));
+      if (s >= 0 && s < static_cast<int>(species_names_.size())) msg += "(" + species_names_[s] + ")";
+    }
+    utils::logmesg(lmp, msg + "\n");
+  }
+}
+
+void PairSEIBase::init_style()
+{
+  require_metal_units();
+  if (force->newton_pair == 0)
+    fail("requires newton pair on (the LAMMPS default); remove 'newton off' or use 'newton on'");
+  if (atom->tag_enable == 0) fail("requires atom IDs (atom_modify id yes)");
+  neighbor->add_request(this, NeighConst::REQ_FULL);
+}
+
+double PairSEIBase::init_one(int i, int j)
+{
+  if (setflag[i][j] == 0) fail("all pair coeffs are not set (call pair_coeff * * <file> ...)");
+  return cutoff();
+}

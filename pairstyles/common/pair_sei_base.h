@@ -1,0 +1,52 @@
+// Lifecycle shared by the sei/* machine-learning pair styles: keyword parsing, `pair_coeff * * file map...`,
+// the checks in init_style (metal units, newton on, atom IDs) and the full neighbour request.
+// A family supplies the potential reader, its species and cutoff, and compute().
+#ifndef SEI_LMP_PAIR_SEI_BASE_H
+#define SEI_LMP_PAIR_SEI_BASE_H
+
+#include "pair.h"
+
+#include <string>
+#include <vector>
+
+namespace LAMMPS_NS {
+
+class PairSEIBase : public Pair {
+ public:
+  PairSEIBase(class LAMMPS *lmp, const std::string &style);
+  ~PairSEIBase() override;
+
+  void settings(int narg, char **arg) override;
+  void coeff(int narg, char **arg) override;
+  void init_style() override;
+  double init_one(int i, int j) override;
+
+ protected:
+  std::string style_;                  // e.g. "sei/mtp"; every message starts with it
+  std::string potential_path_;
+  std::vector<int> species_of_type_;   // by LAMMPS type 1..ntypes; -1 for NULL
+  std::vector<std::string> species_names_;    // element of each species, if known
+
+  // ---- what a family provides ----
+  // parse the potential (bytes are the whole file, identical on every rank); throw sei::PotentialFileError
+  virtual void load_potential(const std::string &path, const std::string &bytes) = 0;
+  virtual int n_species() const = 0;
+  virtual double cutoff() const = 0;
+  // species names stored in the file itself, if the format has them
+  virtual std::vector<std::string> file_species_names() const { return {}; }
+  // a short description of the loaded potential for the log
+  virtual std::string describe() const = 0;
+
+  [[noreturn]] void fail(const std::string &message);    // error->all with the style prefix
+  void require_metal_units();
+  // rank 0 reads the file, every rank gets the bytes; optional files may be missing (returns false)
+  bool broadcast_file(const std::string &path, std::string &bytes, bool optional);
+  void allocate();
+
+ private:
+  void read_species_card(const std::string &path);
+};
+
+}    // namespace LAMMPS_NS
+
+#endif
