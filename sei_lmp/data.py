@@ -1,0 +1,28 @@
+"""Files shipped with sei_lmp: potentials (with metadata cards) and deck templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sei_lmp.errors import ConfigurationError
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def data_dir(kind: str) -> Path:
+    """Directory of shipped ``kind`` ('potentials' or 'lammps_inputs').
+
+    Installed wheels carry them in ``sei_lmp/data/``; a source checkout has them at the top level.
+    """
+    for candidate in (_PACKAGE / "data" / kind, _PACKAGE.parent / kind):
+        if candidate.is_dir():
+            return candidate
+    raise ConfigurationError(f"shipped '{kind}' not found next to {_PACKAGE}; reinstall sei_lmp")
+
+
+def shipped_potential(pattern: str) -> Path:
+    """The shipped potential file matching a glob ``pattern`` (e.g. ``'Li_mtp_*.mtp'``)."""
+    matches = sorted(p for p in data_dir("potentials").glob(pattern) if not p.name.endswith(".json"))
+    if not matches:
+        raise ConfigurationError(f"no shipped potential matches '{pattern}' in {data_dir('potentials')}")
+    return matches[-1]
