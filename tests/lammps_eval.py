@@ -122,7 +122,10 @@ class LammpsCalc:
     def set_cell(self, cell, positions) -> None:
         """A new lower-triangular cell with origin 0 and the positions in it."""
         cell = np.asarray(cell, float)
-        self.lmp.reset_box([0.0, 0.0, 0.0], list(np.diag(cell)), cell[1, 0], cell[2, 1], cell[2, 0])
+        lx, ly, lz = (float(v) for v in np.diag(cell))
+        xy, xz, yz = float(cell[1, 0]), float(cell[2, 0]), float(cell[2, 1])
+        self.lmp.command(f"change_box all x final 0 {lx!r} y final 0 {ly!r} z final 0 {lz!r} "
+                         f"xy final {xy!r} xz final {xz!r} yz final {yz!r} units box")
         self.set_positions(positions)
 
     def get_positions(self) -> np.ndarray:

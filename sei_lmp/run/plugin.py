@@ -42,13 +42,30 @@ def plugin_path() -> Path:
             raise PluginError(f"SEI_LMP_PLUGIN={override} does not exist; unset it or build the plugin there")
         return path
     path = Path(__file__).resolve().parent.parent / "plugins" / PLUGIN_FILENAME
-    if not path.is_file():
+    if path.is_file():
+        return path
+    # imported from a source checkout: use the plugin of the installed distribution
+    installed = _installed_plugin()
+    if installed is None:
         raise PluginError(
             f"the sei_lmp plugin is not installed ({path} is missing). Install the package with "
             "'pip install .' (it builds the plugin with CMake), or point SEI_LMP_PLUGIN at a built "
             f"{PLUGIN_FILENAME}."
         )
-    return path
+    return installed
+
+
+def _installed_plugin() -> Path | None:
+    try:
+        files = metadata.files("sei_lmp") or []
+    except metadata.PackageNotFoundError:
+        return None
+    for f in files:
+        if f.name == PLUGIN_FILENAME:
+            located = Path(f.locate())
+            if located.is_file():
+                return located
+    return None
 
 
 def _find_libmpi() -> Path | None:
