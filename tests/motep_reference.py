@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from ase import Atoms
+from ase.data import atomic_numbers
 
 __all__ = [
     "available_engines",
@@ -394,7 +395,8 @@ def random_periodic_cell(
         normal = np.cross(cell[(k + 1) % 3], cell[(k + 2) % 3])
         normal /= np.linalg.norm(normal)
         # Scale along the face normal by `factor`, perpendicular by 1/sqrt.
-        strain = np.eye(3) / np.sqrt(factor) + (factor - 1.0 / np.sqrt(factor)) * np.outer(normal, normal)
+        inv_sqrt = 1.0 / np.sqrt(factor)
+        strain = inv_sqrt * np.eye(3) + (factor - inv_sqrt) * np.outer(normal, normal)
         cell = cell @ strain
     elif not small and heights.min() < 2.0 * cutoff:
         cell = cell * (2.0 * cutoff / heights.min()) * (1.0 + 1e-9)
@@ -404,18 +406,19 @@ def random_periodic_cell(
         cell = cell * (1.1 * min_dist / _heights(cell).min())
 
     # Convert the empty cell first, then place atoms directly in it.
-    frame = to_lammps_orientation(Atoms(cell=cell, pbc=True)) if triclinic else Atoms(cell=cell, pbc=True)
-    cell = np.array(frame.cell[:])
+    if triclinic:
+        cell = np.array(to_lammps_orientation(Atoms(cell=cell, pbc=True)).cell[:])
     positions = _place_atoms(rng, cell, n_atoms, min_dist)
 
     species = rng.integers(0, n_species, size=n_atoms)
     if n_atoms >= n_species:  # guarantee every species is present
-        species[rng.choice(n_atoms, size=n_species, replace=False)] = np.arange(n_species)
+        chosen = rng.choice(n_atoms, size=n_species, replace=False)
+        species[chosen] = np.arange(n_species)
     if symbols is None:
         numbers = np.zeros(n_atoms, dtype=int)
-        atoms = Atoms(numbers=numbers, positions=positions, cell=cell, pbc=True)
     else:
-        atoms = Atoms([symbols[s] for s in species], positions=positions, cell=cell, pbc=True)
+        numbers = [atomic_numbers[symbols[s]] for s in species]
+    atoms = Atoms(numbers=numbers, positions=positions, cell=cell, pbc=True)
     _wrap_in_place(atoms)
     return atoms, species.astype(int)
 

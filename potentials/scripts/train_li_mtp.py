@@ -357,10 +357,13 @@ def settings_toml(seed: int, maxiter: int, weights: dict) -> str:
 
 
 def train(workdir: Path, train_images, args):
+    """Run the motep training described by ``workdir/settings.toml``; returns the trained MTPData."""
     from motep.io.mlip.cfg import write_cfg
-    from motep.io.mlip.mtp import read_mtp
+    from motep.io.mlip.mtp import read_mtp, write_mtp
+    from motep.io.utils import read_images
     from motep.parallel import world
-    from motep.train.trainer import train_from_setting
+    from motep.train.setting import load_setting_train
+    from motep.train.trainer import Trainer
 
     write_cfg(workdir / "train.cfg", train_images, species=[LI])
     name = f"Li_mtp_L{args.level}_mlearn"
@@ -370,22 +373,30 @@ def train(workdir: Path, train_images, args):
     (workdir / "settings.toml").write_text(settings_toml(args.seed, args.maxiter, weights))
 
     handler = logging.FileHandler(workdir / "motep_train.log", mode="w")
-    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     motep_log = logging.getLogger("motep")
     motep_log.setLevel(logging.INFO)
     motep_log.addHandler(handler)
     cwd = Path.cwd()
     os.chdir(workdir)  # motep writes intermediate_*.mtp into the working directory
     try:
+        # the body of `motep train settings.toml`, except for the final write: motep 0.2.0's
+        # default writer puts radial_funcs_count after radial_coeffs, which neither its own
+        # reader nor sei/mtp accepts, so the result is written in the MLIP layout instead
+        setting = load_setting_train("settings.toml")
+        images = read_images(setting.configurations.training, species=setting.common.species, comm=world)
+        mtp = read_mtp(setting.potentials.initial)
+        mtp.species = setting.common.species
+        trainer = Trainer(mtp, seed=setting.common.seed, engine=setting.common.engine, loss=setting.loss,
+                          steps=setting.steps, comm=world)
         start = time.perf_counter()
-        train_from_setting("settings.toml", comm=world)
+        trainer.train(images)
         seconds = time.perf_counter() - start
+        write_mtp(setting.potentials.final, mtp, legacy=True)
     finally:
         os.chdir(cwd)
         motep_log.removeHandler(handler)
         handler.close()
-    mtp = read_mtp(workdir / "final.mtp")
-    mtp.species = [LI]
     return mtp, seconds, weights
 
 
