@@ -31,6 +31,8 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers
 
+from lammps_eval import lammps_cell, write_data
+
 __all__ = [
     "available_engines",
     "motep_efs",
@@ -215,14 +217,7 @@ def to_lammps_orientation(atoms: Atoms) -> Atoms:
         raise ValueError(msg)
     if np.linalg.det(cell) < 0.0:
         cell[2] *= -1.0
-    a, b, c = cell
-    lx = np.linalg.norm(a)
-    xy = b @ a / lx
-    ly = np.sqrt(b @ b - xy * xy)
-    xz = c @ a / lx
-    yz = (b @ c - xy * xz) / ly
-    lz = np.sqrt(c @ c - xz * xz - yz * yz)
-    lower = np.array([[lx, 0.0, 0.0], [xy, ly, 0.0], [xz, yz, lz]])
+    lower = lammps_cell(cell)
     # Row-vector convention: cell @ rot == lower; rot is orthogonal with
     # det +1 because both cells are right-handed and have the same metric.
     rot = np.linalg.solve(cell, lower)
@@ -438,7 +433,7 @@ def write_lammps_data(
     atoms : ase.Atoms
         Periodic cell already in LAMMPS orientation (see
         :func:`to_lammps_orientation`), or a non-periodic cluster (then an
-        orthogonal box enclosing the atoms with a 1 A margin is written, for
+        orthogonal box enclosing the atoms with a 10 A margin is written, for
         use with ``boundary f f f``).
     species_indices : array_like of int, shape (N,)
         0-based MTP species index per atom; LAMMPS type = index + 1.
@@ -448,7 +443,7 @@ def write_lammps_data(
     Notes
     -----
     Numbers are written with ``%.17g`` so the file round-trips doubles
-    exactly.  The ``xy xz yz`` line is always written (zeros for a box).
+    exactly (see :func:`lammps_eval.write_data`).
     """
     species = np.asarray(species_indices, dtype=int).reshape(-1)
     if species.shape != (len(atoms),):
@@ -457,37 +452,6 @@ def write_lammps_data(
     if species.size and (species.min() < 0 or species.max() >= len(masses)):
         msg = "every species index needs a mass"
         raise ValueError(msg)
-    positions = np.array(atoms.positions, dtype=float)
-    if atoms.cell.rank == 3 and np.any(atoms.pbc):
-        cell = np.array(atoms.cell[:], dtype=float)
-        upper = cell[np.triu_indices(3, k=1)]
-        if np.any(upper != 0.0) or np.any(np.diag(cell) <= 0.0):
-            msg = "cell is not in LAMMPS orientation; call to_lammps_orientation"
-            raise ValueError(msg)
-        lo = np.zeros(3)
-        hi = np.diag(cell)
-        tilts = (cell[1, 0], cell[2, 0], cell[2, 1])
-    else:
-        lo = positions.min(axis=0) - 1.0
-        hi = positions.max(axis=0) + 1.0
-        tilts = (0.0, 0.0, 0.0)
-
-    g = "%.17g"
-    lines = [
-        "LAMMPS data file (atom_style atomic) written by tests/motep_reference.py",
-        "",
-        f"{len(atoms)} atoms",
-        f"{len(masses)} atom types",
-        "",
-    ]
-    for k, name in enumerate("xyz"):
-        lines.append(f"{g % lo[k]} {g % hi[k]} {name}lo {name}hi")
-    lines.append(f"{g % tilts[0]} {g % tilts[1]} {g % tilts[2]} xy xz yz")
-    lines += ["", "Masses", ""]
-    lines += [f"{t + 1} {g % float(m)}" for t, m in enumerate(masses)]
-    lines += ["", "Atoms # atomic", ""]
-    lines += [
-        f"{i + 1} {s + 1} {g % x} {g % y} {g % z}"
-        for i, (s, (x, y, z)) in enumerate(zip(species, positions, strict=True))
-    ]
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    periodic = atoms.cell.rank == 3 and bool(np.any(atoms.pbc))
+    write_data(path, np.array(atoms.cell[:]) if periodic else None, atoms.positions, species + 1,
+               [float(m) for m in masses], pbc=periodic)

@@ -15,8 +15,8 @@ constexpr double kRepulsionDecay = 10.0;
 
 Evaluator::Evaluator(const Model &model) : model_(model)
 {
-  // Closure of the basic monomials under "one power less", so every value and every
-  // derivative monomial can be built by one multiplication from an earlier entry.
+  // Closure of the basic monomials under "one power less", so every monomial is one
+  // multiplication of an earlier one (and reverse mode can run back through that chain).
   std::map<std::tuple<int, int, int>, int> seen;
   std::vector<std::tuple<int, int, int>> todo;
   for (const auto &b : model_.basic) todo.emplace_back(b[1], b[2], b[3]);
@@ -41,16 +41,11 @@ Evaluator::Evaluator(const Model &model) : model_(model)
   for (size_t i = 0; i < all.size(); ++i) seen[all[i]] = static_cast<int>(i);
   for (const auto &key : all) {
     auto [p, q, t] = key;
-    Monomial mono{p, q, t, p + q + t, -1, -1, {-1, -1, -1}};
-    if (p > 0) mono.down[0] = seen[{p - 1, q, t}];
-    if (q > 0) mono.down[1] = seen[{p, q - 1, t}];
-    if (t > 0) mono.down[2] = seen[{p, q, t - 1}];
-    for (int axis = 0; axis < 3; ++axis)
-      if (mono.down[axis] >= 0) {
-        mono.parent = mono.down[axis];
-        mono.axis = axis;
-        break;
-      }
+    // built from the monomial with one power less along the first axis that has one
+    Monomial mono{-1, -1};
+    if (p > 0) mono = {seen[{p - 1, q, t}], 0};
+    else if (q > 0) mono = {seen[{p, q - 1, t}], 1};
+    else if (t > 0) mono = {seen[{p, q, t - 1}], 2};
     monos_.push_back(mono);
   }
   std::vector<char> used(monos_.size(), 0);
@@ -204,12 +199,13 @@ double Evaluator::site_energy(int species_i, int nn, const double *r, const int 
   }
   if (!grad) return energy + repulsion;
 
-  // Per neighbour, dE/dr = sum_beta A_beta [ (f' - nu f / d) P u + (f / d) dP/du ].
-  // Collect W_m = sum_{beta with monomial m} A_beta f_mu and W'_m likewise, then one pass per monomial.
-  for (int mi : used_monos_) {
-    std::fill(&w_[mi * c], &w_[mi * c] + nn, 0.0);
-    std::fill(&wp_[mi * c], &wp_[mi * c] + nn, 0.0);
-  }
+  // E depends on r_ij through d = |r| (radial functions) and u = r/d (monomials P_m(u)).
+  // W_m = dE/dP_m = sum_{beta with monomial m} A_beta f_mu and W'_m the same with f'_mu, so
+  // dE/dd = sum_m W'_m P_m; dE/du follows by reverse mode through P_m = P_parent u_axis, and
+  // dE/dr = (dE/dd) u + (dE/du - (dE/du . u) u) / d.
+  const size_t nm = monos_.size();
+  std::fill(w_.begin(), w_.begin() + nm * c, 0.0);
+  for (int mi : used_monos_) std::fill(&wp_[mi * c], &wp_[mi * c] + nn, 0.0);
   for (int b = 0; b < NB; ++b) {
     const double a = adjoint_[b];
     if (a == 0.0) continue;
@@ -223,34 +219,33 @@ double Evaluator::site_energy(int species_i, int nn, const double *r, const int 
     }
   }
   double *s = s_.data();
-  double *vx = &v_[0], *vy = &v_[c], *vz = &v_[2 * c];
   std::fill(s, s + nn, 0.0);
-  std::fill(vx, vx + nn, 0.0);
-  std::fill(vy, vy + nn, 0.0);
-  std::fill(vz, vz + nn, 0.0);
   for (int mi : used_monos_) {
+    const double *wp = &wp_[mi * c], *pw = &pw_[mi * c];
+    for (int j = 0; j < nn; ++j) s[j] += wp[j] * pw[j];
+  }
+  double *adj_u = v_.data();
+  std::fill(adj_u, adj_u + 3 * c, 0.0);
+  for (size_t mi = nm; mi-- > 0;) {
     const Monomial &mono = monos_[mi];
-    const double *w = &w_[mi * c], *wp = &wp_[mi * c], *pw = &pw_[mi * c];
-    const double nu = mono.degree;
-    for (int j = 0; j < nn; ++j) s[j] += (wp[j] - nu * inv_d_[j] * w[j]) * pw[j];
-    if (mono.p > 0) {
-      const double *low = &pw_[mono.down[0] * c];
-      for (int j = 0; j < nn; ++j) vx[j] += mono.p * w[j] * low[j];
-    }
-    if (mono.q > 0) {
-      const double *low = &pw_[mono.down[1] * c];
-      for (int j = 0; j < nn; ++j) vy[j] += mono.q * w[j] * low[j];
-    }
-    if (mono.t > 0) {
-      const double *low = &pw_[mono.down[2] * c];
-      for (int j = 0; j < nn; ++j) vz[j] += mono.t * w[j] * low[j];
+    if (mono.parent < 0) continue;
+    const double *adj = &w_[mi * c];
+    double *adj_parent = &w_[mono.parent * c];
+    const double *parent = &pw_[mono.parent * c];
+    const double *ua = &u_[mono.axis * c];
+    double *adj_ua = adj_u + mono.axis * c;
+    for (int j = 0; j < nn; ++j) {
+      adj_parent[j] += adj[j] * ua[j];
+      adj_ua[j] += adj[j] * parent[j];
     }
   }
   const double *ux = &u_[0], *uy = &u_[c], *uz = &u_[2 * c];
+  const double *ax = adj_u, *ay = adj_u + c, *az = adj_u + 2 * c;
   for (int j = 0; j < nn; ++j) {
-    grad[3 * j] = s[j] * ux[j] + inv_d_[j] * vx[j];
-    grad[3 * j + 1] = s[j] * uy[j] + inv_d_[j] * vy[j];
-    grad[3 * j + 2] = s[j] * uz[j] + inv_d_[j] * vz[j];
+    const double radial_part = s[j] - inv_d_[j] * (ax[j] * ux[j] + ay[j] * uy[j] + az[j] * uz[j]);
+    grad[3 * j] = radial_part * ux[j] + inv_d_[j] * ax[j];
+    grad[3 * j + 1] = radial_part * uy[j] + inv_d_[j] * ay[j];
+    grad[3 * j + 2] = radial_part * uz[j] + inv_d_[j] * az[j];
   }
   if (repulsive)
     for (int j = 0; j < nn; ++j)

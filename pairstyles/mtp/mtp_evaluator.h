@@ -26,9 +26,7 @@ class Evaluator {
 
  private:
   struct Monomial {
-    int p, q, t, degree;
     int parent, axis;       // value = value(parent) * u[axis]; parent < 0 for the constant 1
-    int down[3];            // monomial with one less power of x, y, z (or -1)
   };
   struct Contraction {
     int a, b, c;
