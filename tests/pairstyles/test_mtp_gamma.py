@@ -49,12 +49,35 @@ def test_grades_match_mlip3(grades, mtp_reference, tmp_path):
 
 
 def test_grades_only_on_requested_steps(grades, mtp_reference, tmp_path):
-    """With N = 5 the fix asks for grades on step 0 only in a 3-step run: values stay those of step 0
-    (spec: computed only on the steps that ask), and match the reference there."""
+    """`fix pair 4 ... gamma 1` triggers grades on steps 0, 4, 8; a second fix with trigger 0 copies the
+    pair style's grade array every step without asking for it. While the atoms move, that array must
+    hold the step-0 grades on steps 1-3 (not recomputed) and new ones on step 4."""
     almtp = mtp_reference / grades["state_file"]
-    cfg = next(iter(grades["configs"].values()))
-    gamma, _ = per_atom_gamma(almtp, cfg, tmp_path, nevery=5, steps=3)
-    np.testing.assert_allclose(gamma, cfg["nbh_grades"], rtol=1e-8)
+    cfg = grades["configs"]["grade_test0_near"]
+    data = tmp_path / "cfg.data"
+    write_data(data, lammps_cell(cfg["cell"]), cfg["positions"], [s + 1 for s in cfg["mtp_species"]], [6.94, 32.06])
+    lmp = start_lammps()
+
+    def watched():
+        n = lmp.extract_global("nlocal")
+        ids = lmp.numpy.extract_atom("id")[:n]
+        return np.asarray(lmp.numpy.extract_fix("watch", 1, 1)[:n])[np.argsort(ids)].copy()
+
+    try:
+        for c in ("units metal", "atom_style atomic", f"read_data {data}", "pair_style sei/mtp",
+                  f"pair_coeff * * {almtp}", "fix grade all pair 4 sei/mtp gamma 1",
+                  "fix watch all pair 1 sei/mtp gamma 0", "velocity all create 600 7 mom yes",
+                  "fix nve all nve", "timestep 0.002", "run 0"):
+            lmp.command(c)
+        step0 = watched()
+        np.testing.assert_allclose(step0, cfg["nbh_grades"], rtol=1e-8)
+        lmp.command("run 3")
+        np.testing.assert_array_equal(watched(), step0)
+        lmp.command("run 1")
+        step4 = watched()
+    finally:
+        lmp.close()
+    assert np.abs(step4 - step0).max() > 1e-6 * np.abs(step0).max()
 
 
 def test_energy_of_almtp_equals_mtp(mtp_reference, tmp_path):
