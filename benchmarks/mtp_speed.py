@@ -79,9 +79,11 @@ def time_sei_mtp(data: Path, potential: Path, steps: int) -> tuple[float, float]
             lmp.command(c)
         neighbours = lmp.last_thermo()["c_mean"]
         natoms = lmp.get_natoms()
-        start = time.perf_counter()
-        lmp.command(f"run {steps} pre no post no")
-        elapsed = time.perf_counter() - start
+        elapsed = float("inf")
+        for _ in range(3):    # best of three blocks: the machine is shared and noisy
+            start = time.perf_counter()
+            lmp.command(f"run {steps} pre no post no")
+            elapsed = min(elapsed, time.perf_counter() - start)
     finally:
         lmp.close()
     return elapsed * 1e6 / (natoms * steps), neighbours

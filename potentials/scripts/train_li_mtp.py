@@ -412,11 +412,10 @@ def calculator(mtp):
 
 
 def errors(mtp, images) -> dict:
-    calc = calculator(mtp)
     de, df, ds = [], [], []
     for ref in images:
         atoms = ref.copy()
-        atoms.calc = calc
+        atoms.calc = calculator(mtp)  # motep's calculator keeps a neighbour list sized to one structure
         de.append((atoms.get_potential_energy() - ref.get_potential_energy()) / len(ref))
         df.append((atoms.get_forces() - ref.get_forces()).ravel())
         ds.append(atoms.get_stress() - ref.get_stress())
@@ -438,12 +437,11 @@ def bcc_eos(mtp) -> dict:
     from ase.eos import EquationOfState
     from ase.units import GPa
 
-    calc = calculator(mtp)
     lattice = np.linspace(3.30, 3.60, 16)
     volumes, energies = [], []
     for a in lattice:
         atoms = bulk("Li", "bcc", a=a, cubic=True)
-        atoms.calc = calc
+        atoms.calc = calculator(mtp)
         volumes.append(atoms.get_volume())
         energies.append(atoms.get_potential_energy())
     v0, e0, b = EquationOfState(volumes, energies, eos="birchmurnaghan").fit()
@@ -452,7 +450,7 @@ def bcc_eos(mtp) -> dict:
     short = [bulk("Li", "bcc", a=a, cubic=True) for a in np.linspace(2.9, 3.40, 11)]
     e_short = []
     for atoms in short:
-        atoms.calc = calc
+        atoms.calc = calculator(mtp)
         e_short.append(atoms.get_potential_energy())
     return {
         "lattice_constant_A": float(v0 ** (1 / 3)),  # the cubic cell holds 2 atoms, V = a^3
