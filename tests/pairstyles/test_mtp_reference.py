@@ -104,3 +104,29 @@ def test_type_reordering_with_element_names(reference_values, mtp_reference, tmp
         out = calc.compute()
     assert abs(out["energy"] - ref["energy"]) <= 1e-10 * abs(ref["energy"])
     assert np.abs(out["forces"] - np.array(ref["forces"])).max() <= 1e-9
+
+
+def test_null_type_under_hybrid(mtp_reference):
+    """A type mapped to NULL is invisible to sei/mtp (neither centre nor neighbour): under
+    pair_style hybrid the energy equals that of the structure with those atoms deleted."""
+    from sei_lmp.run.plugin import start_lammps
+
+    data = mtp_reference / "structures" / "Li2S_af12.lammps-data"
+    pot = mtp_reference / "potentials" / "Li2S_L12_random.mtp"
+
+    def energy(commands):
+        lmp = start_lammps()
+        try:
+            for c in ["units metal", "atom_style atomic", f"read_data {data}", *commands, "run 0"]:
+                lmp.command(c)
+            return lmp.get_thermo("pe")
+        finally:
+            lmp.close()
+
+    hybrid = energy(["pair_style hybrid sei/mtp zero 6.0", f"pair_coeff * * sei/mtp {pot} 0 NULL",
+                     "pair_coeff 1*2 2 zero"])
+    deleted = energy(["group sulfur type 2", "delete_atoms group sulfur", "pair_style sei/mtp",
+                      f"pair_coeff * * {pot} 0 0"])
+    full = energy(["pair_style sei/mtp", f"pair_coeff * * {pot}"])
+    assert hybrid == pytest.approx(deleted, rel=1e-12)
+    assert abs(hybrid - full) > 1.0
