@@ -1,0 +1,57 @@
+"""MACE models exported for LAMMPS: TorchScript ``*-lammps.pt`` (ACEsuit ``pair_style mace``) or
+``*-mliap_lammps.pt`` (``pair_style mliap unified``). Species and cutoff come from the metadata card:
+reading them from the model would need torch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sei_lmp.errors import ConfigurationError
+from sei_lmp.potentials.base import Backend, PairBlock, Potential, kokkos_switches
+from sei_lmp.potentials.card import PotentialCard
+
+
+@dataclass(frozen=True)
+class MACEPotential(Potential):
+    family = "mace"
+
+    @classmethod
+    def read(cls, path: Path, card: PotentialCard, species: Sequence[str] | None) -> MACEPotential:
+        names = tuple(species) if species else card.species
+        if not names or card.cutoff is None:
+            raise ConfigurationError(
+                f"{path.name}: MACE models need a metadata card {path.name}.json with \"species\" (in the "
+                "model's z-table order) and \"cutoff\" (r_max in A)")
+        return cls(path=path, species=tuple(names), cutoff=card.cutoff, card=card)
+
+    @property
+    def is_mliap(self) -> bool:
+        return self.path.name.endswith("mliap_lammps.pt")
+
+    @property
+    def layers(self) -> int:
+        return int(self.card.extra.get("num_interactions", 2))
+
+    def styles(self, backend: Backend) -> tuple[str, ...]:
+        if backend == "plugin":
+            return ("sei/mace",)
+        if backend == "lammps":
+            return ("mliap",) if self.is_mliap else ("mace",)
+        return ("mliap",) if self.is_mliap else ("symmetrix/mace/kk",)
+
+    def pair_block(self, backend: Backend, type_elements: Sequence[str], style: str | None = None) -> PairBlock:
+        style = self._choose(backend, style)
+        self.species_indices(type_elements)
+        elements = " ".join(type_elements)
+        if style == "mliap":
+            # ML-IAP unified passes ghost atoms to the model: it needs the message-passing range
+            return PairBlock(f"mliap unified {self.path} 0", (f"* * {elements}",), ("mliap",), atom_map=True,
+                             ghost_cutoff=self.layers * self.cutoff,
+                             switches=kokkos_switches() if backend == "kokkos" else ())
+        if style == "mace":
+            return PairBlock("mace no_domain_decomposition", (f"* * {self.path} {elements}",), ("mace",),
+                             one_rank_only=True)
+        switches = kokkos_switches() if backend == "kokkos" else ()
+        return PairBlock(style, (f"* * {self.path} {elements}",), (style,), switches=switches)

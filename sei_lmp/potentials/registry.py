@@ -1,0 +1,41 @@
+"""Which family a potential file belongs to, by name; one table line per family."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
+
+from sei_lmp.errors import ConfigurationError
+from sei_lmp.potentials.ace import ACEPotential
+from sei_lmp.potentials.base import Potential
+from sei_lmp.potentials.card import PotentialCard
+from sei_lmp.potentials.mace import MACEPotential
+from sei_lmp.potentials.mtp import MTPPotential
+from sei_lmp.potentials.snap import SNAPPotential
+
+#: (file-name endings, class); first match wins
+FAMILIES: tuple[tuple[tuple[str, ...], type[Potential]], ...] = (
+    ((".mtp", ".almtp"), MTPPotential),
+    ((".yace", ".yaml", ".ace"), ACEPotential),
+    (("-lammps.pt", "_lammps.pt", ".model-lammps.pt"), MACEPotential),
+    ((".snapcoeff",), SNAPPotential),
+)
+
+
+def load_potential(path: str | PathLike, species: Sequence[str] | None = None) -> Potential:
+    """Read a potential file (and its metadata card) into a :class:`Potential`.
+
+    ``species`` names the elements in the file's species order where neither the file nor a card does
+    (MTP files number their species).
+    """
+    path = Path(path).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigurationError(f"potential file {path} does not exist")
+    card = PotentialCard.for_file(path)
+    for endings, cls in FAMILIES:
+        if path.name.endswith(endings) or (card.family and card.family == cls.family):
+            return cls.read(path, card, species)
+    known = ", ".join(e for endings, _ in FAMILIES for e in endings)
+    raise ConfigurationError(f"unknown potential type for {path.name}; known endings: {known} "
+                             "(or set \"family\" in a metadata card)")
