@@ -23,3 +23,7 @@ class RunFailed(SeiLmpError):
 
 class ParseError(SeiLmpError):
     """A LAMMPS output file could not be read back."""
+
+
+class DeckError(SeiLmpError):
+    """A deck could not be rendered (a template problem, not an input problem)."""

