@@ -57,6 +57,7 @@ class Protocol:
     name: ClassVar[str] = ""
     md: MDSettings = field(default_factory=MDSettings)
     guards: Guards = field(default_factory=Guards)
+    minimize: bool = True             # relax the structure before MD on a fresh start
     minimize_etol: float = 0.0
     minimize_ftol: float = 1e-3
 

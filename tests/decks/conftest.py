@@ -15,7 +15,7 @@ LMP = Path(sys.executable).parent / "lmp"
 # tiny stages: the protocols run for a few hundred steps
 SHORT = {"md.thermo_every": "20", "md.restart_every": "50"}
 TINY = {
-    "melt_quench": {**SHORT, "heat_ps": 0.05, "hold_ps": 0.05, "quench_rate_k_per_ps": 10000, "anneal_ps": 0.05,
+    "melt_quench": {**SHORT, "md.tdamp_steps": "10", "heat_ps": 0.05, "hold_ps": 0.05, "quench_rate_k_per_ps": 10000, "anneal_ps": 0.05,
                     "equilibrate_ps": 0.05, "t_melt": 1500, "sample_every": 20},
     "interface_npt": {**SHORT, "run_ps": 0.1, "dump_every_ps": 0.02, "frozen_bottom": 2.0},
     "diffusion_nvt": {**SHORT, "equilibrate_ps": 0.1, "production_ps": 0.1, "dump_every_ps": 0.02},
