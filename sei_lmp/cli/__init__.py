@@ -67,6 +67,87 @@ def demo(
     )
 
 
+DATA_SUFFIXES = (".data", ".lmp", ".lammps-data", ".lammps")
+
+
+def _split(values: Optional[str]) -> Optional[list[str]]:
+    return [v.strip() for v in values.split(",") if v.strip()] if values else None
+
+
+@app.command()
+def deck(
+    protocol: str = typer.Argument(..., help="melt_quench | interface_npt | diffusion_nvt"),
+    structure: Path = typer.Option(..., "--structure", "-s", help="CIF/POSCAR/extxyz, or a LAMMPS data file"),
+    potential: Path = typer.Option(..., "--potential", "-p", help="potential file (.mtp/.almtp/.yace/.yaml/*.pt/.snapcoeff)"),
+    backend: str = typer.Option("plugin", "--backend", "-b", help="plugin | lammps | kokkos"),
+    settings: list[str] = typer.Option([], "--set", help="protocol setting KEY=VALUE (e.g. temperature=600, md.timestep_fs=0.5)"),
+    species: Optional[str] = typer.Option(None, help="element of each potential species, comma-separated (MTP files lack them)"),
+    elements: Optional[str] = typer.Option(None, help="element of each atom type of a LAMMPS data file, comma-separated"),
+    pair_style: Optional[str] = typer.Option(None, help="force one of the backend's pair styles"),
+    lmp: Optional[str] = typer.Option(None, help="LAMMPS executable to check the deck against (lmp -h)"),
+    output: Path = typer.Option(..., "--output", "-o", help="deck directory to write"),
+) -> None:
+    """Render a protocol deck for a structure and potential, checked before it is written."""
+    from rich.console import Console
+
+    from sei_lmp.decks import PROTOCOLS, render_deck
+    from sei_lmp.errors import SeiLmpError
+    from sei_lmp.lammps_info import probe_executable
+    from sei_lmp.potentials import load_potential
+
+    console = Console()
+    try:
+        if protocol not in PROTOCOLS:
+            raise typer.BadParameter(f"unknown protocol '{protocol}'; choose {', '.join(sorted(PROTOCOLS))}")
+        overrides = {}
+        for item in settings:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise typer.BadParameter(f"--set expects KEY=VALUE, got '{item}'")
+            overrides[key.strip()] = value.strip()
+        proto = PROTOCOLS[protocol]().with_settings(overrides)
+        pot = load_potential(potential, species=_split(species))
+        caps = probe_executable(lmp.split()) if lmp else None
+        if structure.name.endswith(DATA_SUFFIXES):
+            source = structure
+        else:
+            from ase.io import read
+
+            source = read(structure)
+        output.mkdir(parents=True, exist_ok=True)
+        result = render_deck(proto, source, pot, backend, type_elements=_split(elements), capabilities=caps,
+                             pair_style=pair_style, workdir=output)
+        result.write(output)
+    except SeiLmpError as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2) from err
+    console.print(f"wrote {output}/in.lmp ({result.manifest['total_steps']} steps, {result.manifest['pair_style']}); "
+                  f"run it with: sei-lmp run {output}")
+
+
+@app.command()
+def run(
+    directory: Path = typer.Argument(..., help="deck directory written by 'sei-lmp deck'"),
+    np: int = typer.Option(1, "--np", help="MPI ranks (mpirun -np N)"),
+    lmp: Optional[str] = typer.Option(None, help="LAMMPS executable (default: the lmp of this environment)"),
+) -> None:
+    """Run (or resume) a deck locally; thermo goes to a progress bar and a table."""
+    from rich.console import Console
+
+    from sei_lmp.errors import SeiLmpError
+    from sei_lmp.run.local import run_deck
+
+    console = Console()
+    try:
+        result = run_deck(directory, nprocs=np, lmp=lmp)
+    except SeiLmpError as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(1) from err
+    thermo = result.thermo
+    console.print(f"done: {directory} ({len(thermo)} thermo rows"
+                  f"{', resumed from ' + str(result.restarted_from) if result.restarted_from else ''})")
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,3 @@
+from sei_lmp.cli import main
+
+main()

@@ -1,0 +1,42 @@
+"""`sei-lmp deck`: a thin shell over render_deck; writes a runnable deck or says what is wrong."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from typer.testing import CliRunner
+
+from sei_lmp.cli import app
+
+LMP = f"{sys.prefix}/bin/lmp"
+
+
+def invoke(*args):
+    return CliRunner().invoke(app, list(map(str, args)))
+
+
+def test_deck_from_cif(mtp_reference, validation_dir, tmp_path):
+    out = tmp_path / "deck"
+    result = invoke("deck", "diffusion_nvt", "-s", validation_dir / "structures" / "Li2S_ICSD60432_moTopo.cif",
+                    "-p", mtp_reference / "potentials" / "Li2S_L12_random.mtp", "--species", "Li,S",
+                    "--set", "temperature=700", "--set", "production_ps=50", "-o", out)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["settings"]["temperature"] == 700.0 and manifest["elements"] == ["Li", "S"]
+    assert "fix production all nvt temp 700 700" in (out / "in.lmp").read_text()
+
+
+def test_deck_rejects_unknown_setting(mtp_reference, tmp_path):
+    result = invoke("deck", "melt_quench", "-s", mtp_reference / "structures" / "Li2S_af12.lammps-data",
+                    "-p", mtp_reference / "potentials" / "Li2S_L12_random.mtp", "--species", "Li,S",
+                    "--set", "temprature=3", "-o", tmp_path / "d")
+    assert result.exit_code == 2 and "unknown setting 'temprature'" in result.output
+
+
+def test_deck_checked_against_target_lammps(mtp_reference, tmp_path):
+    result = invoke("deck", "melt_quench", "-s", mtp_reference / "structures" / "LiPS_rand32.lammps-data",
+                    "-p", mtp_reference / "potentials" / "LiPS_L20_random.mtp", "--species", "Li,P,S",
+                    "-b", "lammps", "--lmp", LMP, "-o", tmp_path / "d")
+    assert result.exit_code == 2 and "lacks pair style 'mtp'" in result.output
+    assert not (tmp_path / "d" / "in.lmp").exists()      # nothing written that cannot run
