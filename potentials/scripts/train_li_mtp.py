@@ -93,7 +93,7 @@ def load_mlearn(path: Path):
             forces=np.asarray(out["forces"], float),
             stress=stress,
         )
-        atoms.info = {"group": entry["group"], "tag": entry["tag"]}
+        atoms.info = {"group": entry["group"], "tag": entry["tag"], "description": entry["description"]}
         images.append(atoms)
     return images
 
@@ -390,7 +390,10 @@ def train(workdir: Path, train_images, args):
     from motep.train.setting import load_setting_train
     from motep.train.trainer import Trainer
 
-    write_cfg(workdir / "train.cfg", train_images, species=[LI])
+    # motep's settings have no per-configuration weights, so a group is weighted up by repetition
+    repeat = dict(args.repeat_group or [])
+    weighted = [a for a in train_images for _ in range(repeat.get(a.info["group"], 1))]
+    write_cfg(workdir / "train.cfg", weighted, species=[LI])
     name = f"Li_mtp_L{args.level}_mlearn"
     write_untrained_mtp(workdir / "untrained.mtp", name, args.level, args.min_dist, args.max_dist,
                         args.radial_basis_size, seed=args.seed)
@@ -402,6 +405,7 @@ def train(workdir: Path, train_images, args):
     motep_log = logging.getLogger("motep")
     motep_log.setLevel(logging.INFO)
     motep_log.addHandler(handler)
+    motep_log.propagate = False  # the per-iteration log goes to the file only
     cwd = Path.cwd()
     os.chdir(workdir)  # motep writes intermediate_*.mtp into the working directory
     try:
@@ -421,6 +425,7 @@ def train(workdir: Path, train_images, args):
     finally:
         os.chdir(cwd)
         motep_log.removeHandler(handler)
+        motep_log.propagate = True
         handler.close()
     return mtp, seconds, weights
 
@@ -484,6 +489,33 @@ def bcc_eos(mtp) -> dict:
         "scan_A": [float(lattice[0]), float(lattice[-1]), len(lattice)],
         "monotonic_under_compression_2.9_to_3.4_A": bool(np.all(np.diff(e_short) < 0)),
     }
+
+
+def cubic_elastic(mtp, images) -> dict:
+    """C11, C12 and B = (C11 + 2 C12)/3 from the data set's own +-0.5 % uniaxial strains of the
+    DFT ground-state cell (mode 1 of the "Elastic" group), for DFT and for the potential."""
+    pair = {}
+    for atoms in images:
+        desc = atoms.info.get("description", "")
+        for sign, tag in ((+1, "mode 1, strain 0.005"), (-1, "mode 1, strain -0.005")):
+            if desc.endswith(tag):
+                pair[sign] = atoms
+    if len(pair) != 2:
+        return {}
+
+    def constants(stress_plus, stress_minus):
+        # ASE stress is the negative of the pressure-like tensor; strain step 0.01 in total
+        c11 = (stress_plus[0] - stress_minus[0]) / 0.01 * GPA_PER_EV_A3
+        c12 = (stress_plus[1] - stress_minus[1]) / 0.01 * GPA_PER_EV_A3
+        return {"C11_GPa": float(c11), "C12_GPa": float(c12), "B_GPa": float((c11 + 2 * c12) / 3)}
+
+    model = {}
+    for sign, ref in pair.items():
+        atoms = ref.copy()
+        atoms.calc = calculator(mtp)
+        model[sign] = atoms.get_stress()
+    return {"dft": constants(pair[1].get_stress(), pair[-1].get_stress()),
+            "mtp": constants(model[1], model[-1])}
 
 
 def nve(mtp, a0: float, reps: int, temperature: float, steps: int, dt_fs: float, seed: int) -> dict:
@@ -555,6 +587,8 @@ def parse_args(argv=None):
     p.add_argument("--test-fraction", type=float, default=0.1, help="only for --split random")
     p.add_argument("--stress-weight", type=float, default=0.01,
                    help="motep loss weight of stress*volume per atom (MLIP's default is 0.001)")
+    p.add_argument("--repeat-group", type=_group_repeat, action="append", metavar="GROUP:N",
+                   help="repeat the training structures of a data set group (e.g. Elastic:10) N times")
     p.add_argument("--maxiter", type=int, default=160, help="L-BFGS-B iterations (about 4 s each at level 10)")
     p.add_argument("--nve-reps", type=int, default=4, help="bcc supercell repetitions (4 -> 128 atoms)")
     p.add_argument("--nve-steps", type=int, default=2000)
@@ -601,6 +635,8 @@ def main(argv=None) -> int:
     log.info("bcc E(V): %s", eos)
     validation["bcc"] = eos
     validation["bcc"]["dft_reference_lattice_constant_A"] = 3.4268  # data set "Ground state crystal"
+    validation["bcc"]["elastic_at_dft_cell"] = cubic_elastic(mtp, train_images + test_images)
+    log.info("elastic: %s", validation["bcc"]["elastic_at_dft_cell"])
     validation["nve"] = nve(mtp, round(eos["lattice_constant_A"], 4), args.nve_reps, args.nve_temperature,
                             args.nve_steps, 1.0, args.seed)
     log.info("NVE: %s", validation["nve"])
@@ -649,6 +685,11 @@ def main(argv=None) -> int:
     card_path.write_text(json.dumps(card, indent=2) + "\n")
     log.info("wrote %s and %s", mtp_path, card_path)
     return 0
+
+
+def _group_repeat(text: str):
+    group, _, n = text.partition(":")
+    return group, int(n)
 
 
 def _dist_version(dist: str) -> str:

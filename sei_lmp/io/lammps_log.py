@@ -109,7 +109,8 @@ class ThermoScanner:
             if stripped.startswith(_LOOP):
                 return self._close(complete=True)
             return self._row(stripped)
-        if stripped.startswith("Setting up") and "minimization" in stripped:
+        if stripped.startswith("minimize ") or (stripped.startswith("Setting up") and "minimization" in stripped):
+            # the log echoes the command, the screen says "Setting up cg style minimization"
             self._minimize = True
             return None
         if self._expect_header:
@@ -180,6 +181,15 @@ def _frame(columns: tuple[str, ...], rows: list[tuple]) -> pd.DataFrame:
     return frame
 
 
+@dataclass
+class _Block:
+    columns: tuple[str, ...]
+    attempt: int
+    minimize: bool
+    rows: list[tuple] = field(default_factory=list)
+    complete: bool = False
+
+
 def read_log(path: str | PathLike) -> list[pd.DataFrame]:
     """Thermo blocks of a LAMMPS log (or captured screen output), one DataFrame per block.
 
@@ -204,19 +214,18 @@ def read_log(path: str | PathLike) -> list[pd.DataFrame]:
     """
     path = Path(path)
     scanner = ThermoScanner()
-    blocks: list[tuple[Header, int, list[tuple], bool]] = []
-    rows: list[tuple] | None = None
+    blocks: list[_Block] = []
     for line in _read_lines(path):
         event = scanner.feed(line)
         if isinstance(event, Header):
-            rows = []
-            blocks.append((event, max(scanner.attempt, 0), rows, False))
+            blocks.append(_Block(event.columns, max(scanner.attempt, 0), event.minimize))
         elif isinstance(event, Row):
-            rows.append(event.values)
+            blocks[-1].rows.append(event.values)
         elif isinstance(event, BlockEnd):
-            header, attempt, rows, _ = blocks[-1]
-            blocks[-1] = (header, attempt, rows, event.complete)
-            rows = None
+            blocks[-1].complete = event.complete
+        elif line.startswith("Minimization stats:") and blocks:
+            # printed after a minimize block in log and screen alike, even when the command was not echoed
+            blocks[-1].minimize = True
     if scanner.unsupported is not None:
         raise ParseError(
             f"{path} has thermo output in a format this reader does not parse "
@@ -224,9 +233,9 @@ def read_log(path: str | PathLike) -> list[pd.DataFrame]:
             "default one-line format."
         )
     frames = []
-    for header, attempt, rows, complete in blocks:
-        frame = _frame(header.columns, rows)
-        frame.attrs.update(attempt=attempt, complete=complete, minimize=header.minimize)
+    for block in blocks:
+        frame = _frame(block.columns, block.rows)
+        frame.attrs.update(attempt=block.attempt, complete=block.complete, minimize=block.minimize)
         frames.append(frame)
     return frames
 
