@@ -85,6 +85,8 @@ def deck(
     elements: Optional[str] = typer.Option(None, help="element of each atom type of a LAMMPS data file, comma-separated"),
     pair_style: Optional[str] = typer.Option(None, help="force one of the backend's pair styles"),
     lmp: Optional[str] = typer.Option(None, help="LAMMPS executable to check the deck against (lmp -h)"),
+    temperatures: Optional[str] = typer.Option(None, help="several temperatures (K), comma-separated: one deck "
+                                               "each in OUTPUT/T<temperature>K (diffusion_nvt, interface_npt)"),
     output: Path = typer.Option(..., "--output", "-o", help="deck directory to write"),
 ) -> None:
     """Render a protocol deck for a structure and potential, checked before it is written."""
@@ -114,15 +116,22 @@ def deck(
             from ase.io import read
 
             source = read(structure)
-        output.mkdir(parents=True, exist_ok=True)
-        result = render_deck(proto, source, pot, backend, type_elements=_split(elements), capabilities=caps,
-                             pair_style=pair_style, workdir=output)
-        result.write(output)
+        targets = [(output, proto)]
+        if temperatures:
+            if not hasattr(proto, "temperature"):
+                raise typer.BadParameter(f"--temperatures does not apply to {protocol}")
+            targets = [(output / f"T{float(t):g}K", proto.with_settings({"temperature": t}))
+                       for t in _split(temperatures)]
+        for directory, settings in targets:
+            directory.mkdir(parents=True, exist_ok=True)
+            result = render_deck(settings, source, pot, backend, type_elements=_split(elements), capabilities=caps,
+                                 pair_style=pair_style, workdir=directory)
+            result.write(directory)
+            console.print(f"wrote {directory}/in.lmp ({result.manifest['total_steps']} steps, "
+                          f"{result.manifest['pair_style']}); run it with: sei-lmp run {directory}")
     except SeiLmpError as err:
         console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(2) from err
-    console.print(f"wrote {output}/in.lmp ({result.manifest['total_steps']} steps, {result.manifest['pair_style']}); "
-                  f"run it with: sei-lmp run {output}")
 
 
 @app.command()

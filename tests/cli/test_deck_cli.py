@@ -40,3 +40,19 @@ def test_deck_checked_against_target_lammps(mtp_reference, tmp_path):
                     "-b", "lammps", "--lmp", LMP, "-o", tmp_path / "d")
     assert result.exit_code == 2 and "lacks pair style 'mtp'" in result.output
     assert not (tmp_path / "d" / "in.lmp").exists()      # nothing written that cannot run
+
+
+def test_one_deck_per_temperature_and_run(mtp_reference, tmp_path):
+    """Decks at two temperatures, then `sei-lmp run` on one of them (CuAgAu MTP trained by MLIP-3)."""
+    out = tmp_path / "decks"
+    result = invoke("deck", "diffusion_nvt", "-s", mtp_reference / "structures" / "CuAgAu_fcc27.lammps-data",
+                    "-p", mtp_reference / "potentials" / "CuAgAu_L10_trained.mtp", "--species", "Au,Ag,Cu",
+                    "--temperatures", "400,800", "--set", "equilibrate_ps=0.04", "--set", "production_ps=0.04",
+                    "--set", "md.thermo_every=20", "--set", "md.restart_every=20", "--set", "dump_every_ps=0.02",
+                    "-o", out)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["T400K", "T800K"]
+    assert "fix production all nvt temp 800 800" in (out / "T800K" / "in.lmp").read_text()
+    ran = invoke("run", out / "T400K")
+    assert ran.exit_code == 0, ran.output
+    assert (out / "T400K" / "final.data").is_file() and "done:" in ran.output
