@@ -151,6 +151,9 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
             raise ConfigurationError(f"{structure_file.name} has {len(masses)} atom types but {len(elements)} "
                                      f"elements were given: {list(elements)}")
     block = potential.pair_block(backend, elements, style=pair_style)   # refuses elements it lacks
+    if potential.card.units and potential.card.units != block.units:
+        raise ConfigurationError(f"{potential.path.name} is in '{potential.card.units}' units (its card), but "
+                                 f"pair style {block.pair_style.split()[0]} needs '{block.units}'; convert the potential")
     check_masses(masses, elements)
     if capabilities is not None:
         capabilities.require(block, backend)

@@ -118,3 +118,15 @@ def test_settings_are_checked():
 def test_tiny_settings_are_valid():
     for name, settings in TINY.items():
         PROTOCOLS[name]().with_settings(settings).validate()
+
+
+def test_preflight_rejects_other_units(cuagau, tmp_path):
+    import json
+    import shutil
+
+    pot, data = cuagau
+    copy = tmp_path / pot.path.name
+    shutil.copy(pot.path, copy)
+    (tmp_path / f"{copy.name}.json").write_text(json.dumps({"species": ["Au", "Ag", "Cu"], "units": "real"}))
+    with pytest.raises(ConfigurationError, match="is in 'real' units"):
+        render_deck(MeltQuench(), data, load_potential(copy))
