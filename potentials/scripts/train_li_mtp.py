@@ -20,8 +20,8 @@ Usage (from the repository root, with the project venv active)::
     python potentials/scripts/train_li_mtp.py --level 8 --workdir /tmp/li_mtp
 
 The converted data and motep's own files (settings, logs, intermediate potentials) go to
-``--workdir`` (a fresh temporary directory by default), never into the repository, because the
-data set is not ours to redistribute inside the project.
+``--workdir`` (a fresh temporary directory by default), never into the repository: the project
+reads shared validation data from ``../shared`` and does not copy it.
 """
 
 from __future__ import annotations
@@ -129,9 +129,10 @@ def sha256(path: Path) -> str:
 # of level lev(M_{mu,nu}) = 2 + 4 mu + nu (Shapeev 2016; Gubaev et al. 2019), the level of a
 # contraction being the sum over its tensors. We take every contraction with level <= L that
 # uses at most four tensors and never contracts two indices of the same tensor (that would just
-# reproduce a lower-rank moment, since |u| = 1). For L = 8, 10, 12 and 16 this spans exactly the
-# same scalar functions as MLIP's template of that level (checked numerically while writing
-# this script); for L = 8 and 10 even the slot counts are identical.
+# reproduce a lower-rank moment, since |u| = 1). This spans exactly the same scalar functions as
+# MLIP-3's templates 10, 12 and 16 (checked numerically, on random neighbourhoods, while writing
+# this script) and as the level-8 template listed in ../shared/specs/mtp.md; for levels 8 and 10
+# even the slot counts (moments, basic moments, products) are identical.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -349,7 +350,8 @@ def settings_toml(seed: int, maxiter: int, weights: dict) -> str:
     LLS solves the linear coefficients (species and moment) exactly for the current radial
     functions, before and after the nonlinear fit. ftol and gtol are zero because SciPy compares
     them with max(|loss|, 1), and our loss is ~1e-5: with the defaults L-BFGS-B stops long before
-    it has converged. Weights are MLIP's defaults (energy per atom 1, forces 0.01, stress 0.001).
+    it has converged. Energy (per atom) and force weights are MLIP's defaults, 1 and 0.01; the
+    stress weight defaults to 10x MLIP's 0.001, which put the bcc lattice constant closer to PBE.
     """
     lines = [
         "[common]",
@@ -390,10 +392,7 @@ def train(workdir: Path, train_images, args):
     from motep.train.setting import load_setting_train
     from motep.train.trainer import Trainer
 
-    # motep's settings have no per-configuration weights, so a group is weighted up by repetition
-    repeat = dict(args.repeat_group or [])
-    weighted = [a for a in train_images for _ in range(repeat.get(a.info["group"], 1))]
-    write_cfg(workdir / "train.cfg", weighted, species=[LI])
+    write_cfg(workdir / "train.cfg", train_images, species=[LI])
     name = f"Li_mtp_L{args.level}_mlearn"
     write_untrained_mtp(workdir / "untrained.mtp", name, args.level, args.min_dist, args.max_dist,
                         args.radial_basis_size, seed=args.seed)
@@ -587,8 +586,6 @@ def parse_args(argv=None):
     p.add_argument("--test-fraction", type=float, default=0.1, help="only for --split random")
     p.add_argument("--stress-weight", type=float, default=0.01,
                    help="motep loss weight of stress*volume per atom (MLIP's default is 0.001)")
-    p.add_argument("--repeat-group", type=_group_repeat, action="append", metavar="GROUP:N",
-                   help="repeat the training structures of a data set group (e.g. Elastic:10) N times")
     p.add_argument("--maxiter", type=int, default=160, help="L-BFGS-B iterations (about 4 s each at level 10)")
     p.add_argument("--nve-reps", type=int, default=4, help="bcc supercell repetitions (4 -> 128 atoms)")
     p.add_argument("--nve-steps", type=int, default=2000)
@@ -685,11 +682,6 @@ def main(argv=None) -> int:
     card_path.write_text(json.dumps(card, indent=2) + "\n")
     log.info("wrote %s and %s", mtp_path, card_path)
     return 0
-
-
-def _group_repeat(text: str):
-    group, _, n = text.partition(":")
-    return group, int(n)
 
 
 def _dist_version(dist: str) -> str:

@@ -52,11 +52,11 @@ def demo(
         task = bar.add_task("NVE MD", total=steps)
         result = run_nve(potential, cells=cells, temperature=temperature, steps=steps,
                          progress=lambda done, total: bar.update(task, completed=done))
-    table = Table(title=f"NVE, {result.natoms} Li atoms, {result.potential.name}, dt = {result.timestep_fs} fs")
+    table = Table(title=f"NVE MD: {result.natoms} Li, {result.potential.name}, {result.timestep_fs} fs steps")
     for col in ("step", "T [K]", "PE [eV]", "E_tot [eV]"):
         table.add_column(col, justify="right")
     stride = max(1, len(result.step) // 10)
-    for k in list(range(0, len(result.step), stride)) + [len(result.step) - 1]:
+    for k in sorted(set(range(0, len(result.step), stride)) | {len(result.step) - 1}):
         table.add_row(str(result.step[k]), f"{result.temperature[k]:.1f}",
                       f"{result.potential_energy[k]:.6f}", f"{result.total_energy[k]:.6f}")
     console.print(table)
