@@ -12,6 +12,7 @@
 #include "update.h"
 #include "utils.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
