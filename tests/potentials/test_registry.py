@@ -79,7 +79,7 @@ def test_mtp_without_names_uses_indices(mtp_reference):
 
 
 def test_ace_yace_and_yaml(validation_dir):
-    base = validation_dir / "potentials" / "NaPS_ACE_naps-mic"
+    base = (validation_dir / "potentials" / "NaPS_ACE_naps-mic").resolve()   # the registry resolves links
     for name in ("potential.yace", "potential.yaml"):
         pot = load_potential(base / name)
         assert isinstance(pot, ACEPotential) and pot.species == ("Na", "P", "S") and pot.cutoff == 7.0
