@@ -3,7 +3,6 @@ as one rank. The decks have no `plugin load` line: the venv's `lmp` finds the pl
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path

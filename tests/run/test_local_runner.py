@@ -5,12 +5,10 @@ reports LAMMPS errors. The decks follow the renderer's contract (in.lmp + manife
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
