@@ -134,9 +134,8 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
         workdir.mkdir(parents=True, exist_ok=True)
         structure_file = workdir / DATA_FILE
         write_structure(structure, elements, structure_file)
-        triclinic = bool(np.abs(structure.cell.array[np.triu_indices(3, 1)]).max() > 0
-                         or np.abs(structure.cell.array[np.tril_indices(3, -1)]).max() > 0)
-        masses = read_data_types(structure_file)[0]
+        # what LAMMPS will read decides: ASE writes a tilt line only for a skewed cell
+        masses, triclinic = read_data_types(structure_file)
     else:
         structure_file = Path(structure)
         if not structure_file.is_file():

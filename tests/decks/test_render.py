@@ -130,3 +130,19 @@ def test_preflight_rejects_other_units(cuagau, tmp_path):
     (tmp_path / f"{copy.name}.json").write_text(json.dumps({"species": ["Au", "Ag", "Cu"], "units": "real"}))
     with pytest.raises(ConfigurationError, match="is in 'real' units"):
         render_deck(MeltQuench(), data, load_potential(copy))
+
+
+def test_rotated_cubic_cell_is_not_triclinic(cuagau, tmp_path):
+    """A rotated cubic cell has off-diagonal cell entries but is written as an orthogonal box, so the
+    NPT equilibration must not ask for tilt degrees of freedom (LAMMPS rejects 'tri' on such a box)."""
+    from ase.build import bulk
+
+    from sei_lmp.decks import DiffusionNVT
+
+    pot, _ = cuagau
+    atoms = bulk("Cu", "fcc", a=3.6, cubic=True).repeat(3)
+    atoms.rotate(30, "z", rotate_cell=True)
+    assert abs(atoms.cell.array[0, 1]) > 1.0
+    deck = render_deck(DiffusionNVT(), atoms, pot, workdir=tmp_path)
+    assert "xy xz yz" not in (tmp_path / "structure.data").read_text()
+    assert " aniso 1 1 " in deck.input_text and " tri " not in deck.input_text
