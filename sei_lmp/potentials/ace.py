@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sei_lmp.errors import ConfigurationError
-from sei_lmp.potentials.base import Backend, PairBlock, Potential, kokkos_switches
+from sei_lmp.potentials.base import Backend, PairBlock, Potential
 from sei_lmp.potentials.card import PotentialCard
 
 #: pace/kk evaluates atoms in chunks; 4096 fits typical GPU memory for ~300 basis functions per element
@@ -55,16 +55,13 @@ class ACEPotential(Potential):
             return ("pace/extrapolation", "pace") if self.has_gamma else ("pace",)
         return ("pace/extrapolation/kk", "pace/kk") if self.has_gamma else ("pace/kk",)
 
-    def pair_block(self, backend: Backend, type_elements: Sequence[str], style: str | None = None) -> PairBlock:
-        style = self._choose(backend, style)
+    def _pair_block(self, backend: Backend, type_elements: Sequence[str], style: str) -> PairBlock:
         self.species_indices(type_elements)          # refuses elements the potential lacks
         elements = " ".join(type_elements)
-        switches = kokkos_switches() if backend == "kokkos" else ()
         if style.startswith("pace/extrapolation"):
-            return PairBlock(style, (f"* * {self.yaml} {self.active_set} {elements}",), (style,),
-                             switches=switches, gamma_style=style)
+            return PairBlock(style, (f"* * {self.yaml} {self.active_set} {elements}",), (style,), gamma_style=style)
         args = f"{style} product chunksize {KOKKOS_CHUNKSIZE}" if style == "pace/kk" else style
         # pace reads the B-basis .yaml too, but the .yace (converted by pace_yaml2yace) loads faster
         yace = self.path.with_suffix(".yace")
         source = yace if yace.is_file() else self.path
-        return PairBlock(args, (f"* * {source} {elements}",), (style,), switches=switches)
+        return PairBlock(args, (f"* * {source} {elements}",), (style,))

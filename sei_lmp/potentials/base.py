@@ -10,7 +10,7 @@ Backends:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -68,6 +68,12 @@ class Potential:
 
     def pair_block(self, backend: Backend, type_elements: Sequence[str], style: str | None = None) -> PairBlock:
         """Lines and requirements for LAMMPS types holding ``type_elements`` (type 1 first)."""
+        block = self._pair_block(backend, type_elements, self._choose(backend, style))
+        # every Kokkos style runs under the same lmp switches
+        return replace(block, switches=kokkos_switches()) if backend == "kokkos" else block
+
+    def _pair_block(self, backend: Backend, type_elements: Sequence[str], style: str) -> PairBlock:
+        """The family's block for an already chosen ``style``."""
         raise NotImplementedError
 
     @property

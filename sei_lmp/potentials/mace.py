@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sei_lmp.errors import ConfigurationError
-from sei_lmp.potentials.base import Backend, PairBlock, Potential, kokkos_switches
+from sei_lmp.potentials.base import Backend, PairBlock, Potential
 from sei_lmp.potentials.card import PotentialCard
 
 
@@ -41,17 +41,14 @@ class MACEPotential(Potential):
             return ("mliap",) if self.is_mliap else ("mace",)
         return ("mliap",) if self.is_mliap else ("symmetrix/mace/kk",)
 
-    def pair_block(self, backend: Backend, type_elements: Sequence[str], style: str | None = None) -> PairBlock:
-        style = self._choose(backend, style)
+    def _pair_block(self, backend: Backend, type_elements: Sequence[str], style: str) -> PairBlock:
         self.species_indices(type_elements)
         elements = " ".join(type_elements)
         if style == "mliap":
             # ML-IAP unified passes ghost atoms to the model: it needs the message-passing range
             return PairBlock(f"mliap unified {self.path} 0", (f"* * {elements}",), ("mliap",), atom_map=True,
-                             ghost_cutoff=self.layers * self.cutoff,
-                             switches=kokkos_switches() if backend == "kokkos" else ())
+                             ghost_cutoff=self.layers * self.cutoff)
         if style == "mace":
             return PairBlock("mace no_domain_decomposition", (f"* * {self.path} {elements}",), ("mace",),
                              one_rank_only=True)
-        switches = kokkos_switches() if backend == "kokkos" else ()
-        return PairBlock(style, (f"* * {self.path} {elements}",), (style,), switches=switches)
+        return PairBlock(style, (f"* * {self.path} {elements}",), (style,))

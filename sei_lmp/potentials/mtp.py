@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sei_lmp.errors import ConfigurationError
-from sei_lmp.potentials.base import Backend, PairBlock, Potential, kokkos_switches
+from sei_lmp.potentials.base import Backend, PairBlock, Potential
 from sei_lmp.potentials.card import PotentialCard
 
 ACTIVE_SET_MARKER = b"\n#MVS_v1.1"
@@ -45,8 +45,7 @@ class MTPPotential(Potential):
     def styles(self, backend: Backend) -> tuple[str, ...]:
         return {"plugin": ("sei/mtp",), "lammps": ("mtp", "mlip"), "kokkos": ("mtp/kk",)}[backend]
 
-    def pair_block(self, backend: Backend, type_elements: Sequence[str], style: str | None = None) -> PairBlock:
-        style = self._choose(backend, style)
+    def _pair_block(self, backend: Backend, type_elements: Sequence[str], style: str) -> PairBlock:
         indices = self.species_indices(type_elements)
         if style == "mlip":
             # the MLIP-2/3 interfaces map type t to species t-1 and cannot reorder
@@ -58,5 +57,4 @@ class MTPPotential(Potential):
         coeff = f"* * {self.path} " + " ".join(str(i) for i in indices)
         if style == "sei/mtp":
             return PairBlock("sei/mtp", (coeff,), ("sei/mtp",), gamma_style="sei/mtp" if self.active_set else None)
-        switches = kokkos_switches() if backend == "kokkos" else ()
-        return PairBlock(style, (coeff,), (style,), switches=switches)
+        return PairBlock(style, (coeff,), (style,))

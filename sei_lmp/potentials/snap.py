@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sei_lmp.errors import ConfigurationError
-from sei_lmp.potentials.base import Backend, PairBlock, Potential, kokkos_switches
+from sei_lmp.potentials.base import Backend, PairBlock, Potential
 from sei_lmp.potentials.card import PotentialCard
 
 
@@ -40,8 +40,6 @@ class SNAPPotential(Potential):
     def styles(self, backend: Backend) -> tuple[str, ...]:
         return ("snap/kk",) if backend == "kokkos" else ("snap",)
 
-    def pair_block(self, backend: Backend, type_elements: Sequence[str], style: str | None = None) -> PairBlock:
-        style = self._choose(backend, style)
+    def _pair_block(self, backend: Backend, type_elements: Sequence[str], style: str) -> PairBlock:
         self.species_indices(type_elements)
-        return PairBlock(style, (f"* * {self.path} {self.param} {' '.join(type_elements)}",), (style,),
-                         switches=kokkos_switches() if backend == "kokkos" else ())
+        return PairBlock(style, (f"* * {self.path} {self.param} {' '.join(type_elements)}",), (style,))
