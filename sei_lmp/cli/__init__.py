@@ -157,6 +157,18 @@ def run(
                   f"{', resumed from ' + str(result.restarted_from) if result.restarted_from else ''})")
 
 
+def _add_groups() -> None:
+    # sub-command groups live in their own modules; imported here so `sei-lmp --help` lists them
+    from sei_lmp.cli import analyze, build, sweep
+
+    app.add_typer(build.app, name="build")
+    app.add_typer(analyze.app, name="analyze")
+    app.add_typer(sweep.app, name="sweep")
+
+
+_add_groups()
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,5 @@
+"""Post-processing of runs: transport (MSD, D, Arrhenius, conductivity), structure and interphase analysis.
+
+Submodules are imported on demand (``sei_lmp.analysis.transport``, ``sei_lmp.analysis.structure``,
+``sei_lmp.analysis.interphase``) so that importing one does not pull in the others' dependencies.
+"""

@@ -1,0 +1,9 @@
+"""``sei-lmp analyze`` commands for structure analysis."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the ``analyze`` group."""
