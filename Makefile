@@ -6,7 +6,10 @@ BIN     = $(VENV)/bin
 TORCH_PIN = torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: all install demo test bench clean
+.PHONY: all install system-deps demo test bench clean
+# Debian packages for OVITO's headless rendering (a software Vulkan driver) and a local Slurm for the sweep
+# tests. Installed only where we are root with apt-get; otherwise those tests skip and say why.
+SYSTEM_PACKAGES = libvulkan1 mesa-vulkan-drivers slurm-wlm munge
 
 all: install
 
@@ -23,10 +26,18 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml $(shell find pairstyles cmake s
 
 install: $(VENV)/.installed
 
-demo: install
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	    || echo "warning: could not install$$missing; rendering / Slurm tests will skip"; \
+	else echo "note: not root or no apt-get; install$$missing for rendering / Slurm tests"; fi
+
+demo: install system-deps
 	$(BIN)/sei-lmp demo
 
-test: install
+test: install system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
