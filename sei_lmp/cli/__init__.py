@@ -11,26 +11,56 @@ app = typer.Typer(no_args_is_help=True, help="sei_lmp: ML-potential MD of batter
 
 
 @app.command()
-def info() -> None:
-    """Show the plugin, the LAMMPS it loads into, and the pair styles available."""
+def info(
+    lmp: Optional[str] = typer.Option(None, help="LAMMPS executable to describe (e.g. 'lmp_kokkos' or "
+                                      "'srun -n 1 lmp'); default: the lammps Python module with the plugin"),
+    potential: list[Path] = typer.Option([], "--potential", "-p", help="potential file(s): which backend and "
+                                         "pair style each would use on that LAMMPS"),
+    species: Optional[str] = typer.Option(None, help="elements of the potential's species, comma-separated (MTP)"),
+) -> None:
+    """Show the plugin, the LAMMPS it loads into (or a given lmp), and what each potential would use there."""
     from rich.console import Console
     from rich.table import Table
 
     from sei_lmp import __version__
-    from sei_lmp.run.plugin import PLUGIN_STYLES, plugin_path, start_lammps
+    from sei_lmp.errors import SeiLmpError
+    from sei_lmp.lammps_info import probe_executable, probe_python
+    from sei_lmp.run.plugin import PLUGIN_STYLES, plugin_path
 
-    lmp = start_lammps(styles=())
+    console = Console()
     try:
+        caps = probe_executable(lmp.split()) if lmp else probe_python()
         table = Table(title=f"sei_lmp {__version__}")
         table.add_column("item")
         table.add_column("value")
-        table.add_row("plugin", str(plugin_path()))
-        table.add_row("LAMMPS", str(lmp.version()))
+        table.add_row("plugin", str(plugin_path()) if not lmp else "(see the pair styles below)")
+        table.add_row("LAMMPS", f"{caps.version} ({caps.source})")
+        table.add_row("packages", " ".join(sorted(caps.packages)))
+        table.add_row("KOKKOS", ("yes, GPU" if caps.kokkos_gpu else "yes, CPU only") if caps.kokkos else "no")
         for style in PLUGIN_STYLES:
-            table.add_row(f"pair_style {style}", "yes" if lmp.has_style("pair", style) else "MISSING")
-    finally:
-        lmp.close()
-    Console().print(table)
+            table.add_row(f"pair_style {style}", "yes" if caps.has("pair", style) else "MISSING")
+        console.print(table)
+        if potential:
+            from sei_lmp.potentials import load_potential
+            from sei_lmp.sweep.target import backend_options
+
+            view = Table(title="backend per potential (first usable row is chosen)")
+            for column in ("potential", "backend", "pair style", "here"):
+                view.add_column(column)
+            for path in potential:
+                pot = load_potential(path, species=_split(species))
+                chosen = False
+                for row in backend_options(pot, caps):
+                    here = "[green]yes[/green]" + (" (chosen)" if not chosen else "") if row["usable"] else \
+                        "[red]no[/red]: " + "; ".join(row["missing"])
+                    chosen = chosen or row["usable"]
+                    view.add_row(path.name, row["backend"], row["style"], here)
+                if not chosen:
+                    view.add_row(path.name, "-", "-", "[red]no backend can run it on this LAMMPS[/red]")
+            console.print(view)
+    except SeiLmpError as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(2) from err
 
 
 @app.command()

@@ -2,6 +2,141 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 app = typer.Typer(no_args_is_help=True, help="Parameter sweeps: plan | run | status | collect.")
+
+STATE_COLOURS = {"done": "green", "running": "cyan", "interrupted": "yellow", "failed": "red", "pending": "white"}
+
+
+def _fail(err: Exception, code: int = 2) -> typer.Exit:
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[red]error:[/red] {err}")
+    return typer.Exit(code)
+
+
+@app.command()
+def plan(
+    sweep_file: Path = typer.Argument(..., help="sweep file (.toml, .yaml)"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="sweep directory (default: ./<name>)"),
+) -> None:
+    """Render one deck directory per sweep point and the table sweep.csv/sweep.parquet."""
+    from rich.console import Console
+
+    from sei_lmp.errors import SeiLmpError
+    from sei_lmp.sweep.plan import plan_sweep
+    from sei_lmp.sweep.spec import read_sweep
+
+    try:
+        spec = read_sweep(sweep_file)
+        output = output or Path(spec.name)
+        table = plan_sweep(spec, output)
+    except SeiLmpError as err:
+        raise _fail(err) from err
+    Console().print(f"planned {len(table)} runs of {spec.protocol} in {output} "
+                    f"(parameters: {', '.join(spec.parameters) or 'none'}); run them with: sei-lmp sweep run {output}")
+
+
+@app.command()
+def run(
+    directory: Path = typer.Argument(..., help="sweep directory written by 'sei-lmp sweep plan'"),
+    executor: str = typer.Option("local", "--executor", "-e", help="local | slurm"),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", help="local: runs at a time (default cores // ranks)"),
+    np: int | None = typer.Option(None, "--np", help="local: MPI ranks per run (default: run.nprocs)"),
+    only: list[str] = typer.Option([], "--only", help="run only these run ids (repeatable)"),
+    submit: bool = typer.Option(False, "--submit", help="slurm: submit the array with sbatch (default: only write it)"),
+) -> None:
+    """Run every unfinished run (finished ones are skipped, interrupted ones resume)."""
+    from rich.console import Console
+
+    from sei_lmp.errors import SeiLmpError
+
+    console = Console()
+    try:
+        if executor == "local":
+            from sei_lmp.sweep.executors.local import run_local
+
+            outcome = run_local(directory, jobs=jobs, nprocs=np, runs=only or None)
+            for _, row in outcome.iterrows():
+                colour = "green" if row["outcome"] in ("done", "already done") else "red"
+                console.print(f"[{colour}]{row['outcome']:>14}[/{colour}] {row['run_id']}"
+                              + (f"  {row['reason']}" if row["reason"] else ""))
+            if (~outcome["outcome"].isin(["done", "already done"])).any():
+                raise typer.Exit(1)
+        elif executor == "slurm":
+            from sei_lmp.sweep.executors.slurm import submit as sbatch
+            from sei_lmp.sweep.executors.slurm import write_array_script
+
+            script = write_array_script(directory, runs=only or None)
+            if script is None:
+                console.print("every run is done; nothing to submit")
+                return
+            console.print(f"wrote {script}")
+            if submit:
+                console.print(f"submitted job array {sbatch(script)}")
+            else:
+                console.print(f"submit it with: sbatch {script}  (or re-run with --submit)")
+        else:
+            raise typer.BadParameter(f"unknown executor '{executor}'; choose local or slurm")
+    except SeiLmpError as err:
+        raise _fail(err) from err
+
+
+@app.command()
+def status(
+    directory: Path = typer.Argument(..., help="sweep directory"),
+    as_json: bool = typer.Option(False, "--json", help="print the table as JSON records"),
+) -> None:
+    """Show done / running / interrupted / failed / pending for every run, with failure reasons."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sei_lmp.errors import SeiLmpError
+    from sei_lmp.sweep.status import STATES, sweep_status
+
+    try:
+        table = sweep_status(directory)
+    except SeiLmpError as err:
+        raise _fail(err) from err
+    console = Console()
+    if as_json:
+        console.print_json(table.to_json(orient="records"))
+        return
+    view = Table(title=f"sweep {directory}")
+    for column in ("run", "state", "progress", "attempts", "reason"):
+        view.add_column(column)
+    for _, row in table.iterrows():
+        colour = STATE_COLOURS[row["state"]]
+        progress = f"{100 * row['progress']:.0f} %" if row["progress"] is not None else ""
+        view.add_row(row["run_id"], f"[{colour}]{row['state']}[/{colour}]", progress, str(row["attempts"]),
+                     str(row["reason"]))
+    console.print(view)
+    counts = table["state"].value_counts()
+    console.print(", ".join(f"{counts.get(s, 0)} {s}" for s in STATES))
+
+
+@app.command()
+def collect(
+    directory: Path = typer.Argument(..., help="sweep directory"),
+    fit: bool = typer.Option(True, help="fit per group (Arrhenius for diffusion)"),
+    plots: bool = typer.Option(True, help="write plots into <sweep>/collect/"),
+) -> None:
+    """Analyse every finished run into collect/results.csv (+ fits.csv and plots)."""
+    from rich.console import Console
+
+    from sei_lmp.errors import SeiLmpError
+    from sei_lmp.sweep.collect import COLLECT_DIR
+    from sei_lmp.sweep.collect import collect as gather
+
+    console = Console()
+    try:
+        results, fits = gather(directory, fit=fit, plots=plots)
+    except SeiLmpError as err:
+        raise _fail(err) from err
+    console.print(results.to_string(max_rows=40))
+    if fits is not None:
+        console.print(fits.to_string(max_rows=40))
+    console.print(f"written to {Path(directory) / COLLECT_DIR}")

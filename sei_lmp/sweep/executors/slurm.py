@@ -1,0 +1,143 @@
+"""Run a sweep as a Slurm job array: one array task per unfinished run.
+
+The script is written into ``<sweep>/slurm/`` and submitted with ``sbatch`` only when asked. Each
+task runs :mod:`sei_lmp.sweep.executors.worker` on its run directory, which launches LAMMPS with
+``srun`` (default) or ``mpirun`` and resumes from the newest restart, so resubmitting the same
+sweep after a time limit continues it. Options come from the ``[slurm]`` section of the sweep file:
+
+=================  ==================================================================
+partition, account, qos, time, mem, cpus_per_task, job_name     the usual ``#SBATCH`` lines
+gpus               GPUs per run (kokkos backend; default one per rank)
+launcher           ``srun`` | ``mpirun`` | ``none`` (one rank, plain ``lmp``)
+srun_args, mpirun  extra srun arguments / the mpirun command
+modules            ``module load`` lines
+venv               a virtual environment to activate (``source <venv>/bin/activate``)
+setup              more shell lines before the run (exports, conda activate ...)
+sbatch             extra ``#SBATCH`` arguments, e.g. ``["--constraint=a100"]``
+max_parallel       array throttle (``--array=0-9%4``)
+python             the Python that has sei_lmp (default: ``python`` after the venv, else this one)
+=================  ==================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from sei_lmp.errors import ConfigurationError
+from sei_lmp.sweep.plan import load_sweep
+from sei_lmp.sweep.status import run_state
+
+SLURM_DIR = "slurm"
+SUBMISSIONS = "submissions.jsonl"
+
+
+def _gpus_from_switches(switches: Iterable[str]) -> int | None:
+    """N of ``-k on g N`` in a deck's switches."""
+    switches = list(switches)
+    for k in range(len(switches) - 3):
+        if switches[k] == "-k" and switches[k + 1] == "on" and switches[k + 2] == "g":
+            return int(switches[k + 3])
+    return None
+
+
+def write_array_script(directory: str | PathLike, *, runs: Iterable[str] | None = None,
+                       options: Mapping[str, Any] | None = None) -> Path | None:
+    """Write the job-array script for every unfinished run; None if every run is done.
+
+    ``options`` override the sweep file's ``[slurm]`` section. The array index maps to the run
+    directories listed in the script (written in the same file, so a later plan cannot shift them).
+    """
+    directory = Path(directory).resolve()
+    spec, table = load_sweep(directory)
+    opts = {**spec.slurm, **(options or {})}
+    wanted = set(runs) if runs is not None else None
+    todo = []
+    for _, row in table.iterrows():
+        if wanted is not None and row["run_id"] not in wanted:
+            continue
+        if run_state(directory / row["directory"])["state"] not in ("done", "running"):
+            todo.append(directory / row["directory"])
+    if not todo:
+        return None
+
+    nprocs = spec.run.nprocs
+    launcher = opts.get("launcher", "srun")
+    if launcher == "none" and nprocs > 1:
+        raise ConfigurationError(f"slurm.launcher 'none' runs one rank, but run.nprocs = {nprocs}; use srun or mpirun")
+    # GPUs: from the decks' Kokkos switches (plan wrote them for each run), unless the config says
+    gpus = opts.get("gpus")
+    if gpus is None and spec.backend == "kokkos":
+        manifest = json.loads((todo[0] / "manifest.json").read_text())
+        gpus = _gpus_from_switches(manifest.get("switches", [])) or nprocs
+
+    name = opts.get("job_name", f"sweep-{spec.name}")
+    logs = directory / SLURM_DIR / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    array = f"0-{len(todo) - 1}" + (f"%{opts['max_parallel']}" if opts.get("max_parallel") else "")
+    lines = ["#!/bin/bash", f"# sei_lmp sweep '{spec.name}': {len(todo)} runs, one per array task",
+             f"#SBATCH --job-name={name}", f"#SBATCH --array={array}", f"#SBATCH --ntasks={nprocs}",
+             f"#SBATCH --cpus-per-task={opts.get('cpus_per_task', 1)}",
+             f"#SBATCH --output={logs}/%A_%a.out"]
+    for key, flag in (("partition", "partition"), ("account", "account"), ("qos", "qos"), ("time", "time"),
+                      ("mem", "mem")):
+        if opts.get(key):
+            lines.append(f"#SBATCH --{flag}={opts[key]}")
+    if gpus:
+        lines.append(f"#SBATCH --gpus={gpus}")
+    lines += [f"#SBATCH {arg}" for arg in opts.get("sbatch", [])]
+    lines += ["", "set -euo pipefail"]
+    lines += [f"module load {m}" for m in opts.get("modules", [])]
+    if opts.get("venv"):
+        lines.append(f"source {shlex.quote(str(Path(opts['venv']).expanduser()))}/bin/activate")
+    lines += list(opts.get("setup", []))
+    python = opts.get("python") or ("python" if opts.get("venv") else sys.executable)
+    lines += ["export OMP_NUM_THREADS=${OMP_NUM_THREADS:-" + str(opts.get("cpus_per_task", 1)) + "}", "",
+              "RUNS=(", *[f"  {shlex.quote(str(d))}" for d in todo], ")",
+              'RUN_DIR="${RUNS[$SLURM_ARRAY_TASK_ID]}"', 'echo "sei_lmp sweep task $SLURM_ARRAY_TASK_ID: $RUN_DIR"']
+    command = [python, "-m", "sei_lmp.sweep.executors.worker", '"$RUN_DIR"', "--nprocs", str(nprocs),
+               "--launcher", launcher]
+    if spec.run.lmp:
+        command += ["--lmp", spec.run.lmp]
+    mpirun = opts.get("mpirun") or spec.run.mpirun
+    if launcher == "mpirun" and mpirun:
+        command += ["--mpirun", mpirun]
+    if launcher == "srun" and opts.get("srun_args"):
+        command += ["--srun-args", " ".join(opts["srun_args"])]
+    lines += ["exec " + " ".join(c if c == '"$RUN_DIR"' else shlex.quote(c) for c in command), ""]
+    script = directory / SLURM_DIR / f"{spec.name}.sbatch"
+    script.write_text("\n".join(lines))
+    script.chmod(0o755)
+    (directory / SLURM_DIR / f"{spec.name}.runs.txt").write_text("\n".join(str(d) for d in todo) + "\n")
+    return script
+
+
+def submit(script: str | PathLike, *, sbatch: str = "sbatch", extra: Iterable[str] = ()) -> str:
+    """``sbatch --parsable script``; returns the job id and records it next to the script."""
+    script = Path(script)
+    exe = shutil.which(sbatch)
+    if exe is None:
+        raise ConfigurationError(f"'{sbatch}' not found: submit on a Slurm login node, or run the sweep locally")
+    result = subprocess.run([exe, "--parsable", *extra, str(script)], capture_output=True, text=True,
+                            cwd=script.parent, check=False)
+    if result.returncode != 0:
+        raise ConfigurationError(f"sbatch refused {script}: {result.stderr.strip() or result.stdout.strip()}")
+    job_id = result.stdout.strip().split(";")[0]
+    with (script.parent / SUBMISSIONS).open("a") as f:
+        f.write(json.dumps({"job_id": job_id, "script": script.name,
+                            "time": datetime.now(timezone.utc).isoformat(timespec="seconds")}) + "\n")
+    return job_id
+
+
+def submitted_jobs(directory: str | PathLike) -> list[dict]:
+    """Submissions recorded in ``<sweep>/slurm/submissions.jsonl``, oldest first."""
+    path = Path(directory) / SLURM_DIR / SUBMISSIONS
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []

@@ -1,0 +1,111 @@
+"""Slurm job arrays: the script a cluster gets, and a real submission to a localhost Slurm."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+import pytest
+from conftest import REPO
+
+from sei_lmp.errors import ConfigurationError
+from sei_lmp.run.local import read_attempts
+from sei_lmp.sweep.executors.slurm import submit, submitted_jobs, write_array_script
+from sei_lmp.sweep.plan import plan_sweep
+from sei_lmp.sweep.spec import read_sweep
+from sei_lmp.sweep.status import sweep_status
+
+KOKKOS = """
+[run]
+nprocs = 2
+
+[slurm]
+partition = "gpu"
+time = "01:00:00"
+launcher = "srun"
+srun_args = ["--gpu-bind=closest"]
+modules = ["gcc/12", "cuda/12.4"]
+venv = "/opt/venvs/sei"
+setup = ["export OMP_PROC_BIND=spread"]
+sbatch = ["--constraint=a100"]
+max_parallel = 2
+"""
+
+
+def _lines(script):
+    return script.read_text().splitlines()
+
+
+def test_kokkos_array_script(write_sweep, tmp_path):
+    spec = read_sweep(write_sweep(extra=KOKKOS))
+    spec = type(spec)(**{**spec.__dict__, "backend": "kokkos"})
+    table = plan_sweep(spec, tmp_path / "out", progress=False)
+    for directory in table["directory"]:
+        manifest = json.loads((tmp_path / "out" / directory / "manifest.json").read_text())
+        assert manifest["pair_style"] == "mtp/kk"
+        # one GPU per rank: the plan rewrote the switches for run.nprocs = 2
+        assert manifest["switches"][:4] == ["-k", "on", "g", "2"] and "-sf" in manifest["switches"]
+    (tmp_path / "out" / table["directory"][0] / "done").write_text("{}")     # finished runs are left out
+    script = write_array_script(tmp_path / "out")
+    lines = _lines(script)
+    assert lines[0] == "#!/bin/bash"
+    for expected in ("#SBATCH --array=0-2%2", "#SBATCH --ntasks=2", "#SBATCH --gpus=2", "#SBATCH --partition=gpu",
+                     "#SBATCH --time=01:00:00", "#SBATCH --constraint=a100", "module load gcc/12",
+                     "module load cuda/12.4", "source /opt/venvs/sei/bin/activate", "export OMP_PROC_BIND=spread"):
+        assert expected in lines, expected
+    runs = lines[lines.index("RUNS=(") + 1: lines.index(")")]
+    assert [shlex.split(r)[0] for r in runs] == [str(tmp_path / "out" / d) for d in table["directory"][1:]]
+    command = shlex.split(lines[-1].replace('"$RUN_DIR"', "RUN_DIR"))
+    assert command[:4] == ["exec", "python", "-m", "sei_lmp.sweep.executors.worker"]
+    assert command[command.index("--launcher") + 1] == "srun"
+    assert command[command.index("--nprocs") + 1] == "2"
+    assert command[command.index("--srun-args") + 1] == "--gpu-bind=closest"
+
+
+def test_nothing_to_submit_and_bad_launcher(write_sweep, tmp_path):
+    table = plan_sweep(read_sweep(write_sweep(temperatures=(600,), seeds=(1,))), tmp_path / "out", progress=False)
+    with pytest.raises(ConfigurationError, match="slurm.launcher 'none' runs one rank, but run.nprocs = 3"):
+        spec_dir = tmp_path / "out"
+        sweep = json.loads((spec_dir / "sweep.json").read_text())
+        sweep["run"]["nprocs"] = 3
+        (spec_dir / "sweep.json").write_text(json.dumps(sweep))
+        write_array_script(spec_dir, options={"launcher": "none"})
+    (tmp_path / "out" / table["directory"][0] / "done").write_text("{}")
+    assert write_array_script(tmp_path / "out") is None
+
+
+def test_submit_without_sbatch(tmp_path):
+    script = tmp_path / "x.sbatch"
+    script.write_text("#!/bin/bash\n")
+    with pytest.raises(ConfigurationError, match="'no-such-sbatch' not found: submit on a Slurm login node"):
+        submit(script, sbatch="no-such-sbatch")
+
+
+@pytest.mark.slow
+def test_slurm_array_runs_the_sweep(slurm_cluster, write_sweep, tmp_path, monkeypatch):
+    monkeypatch.setenv("SLURM_CONF", str(slurm_cluster.conf))
+    out = tmp_path / "out"
+    table = plan_sweep(read_sweep(write_sweep(temperatures=(600, 900), seeds=(1,))), out, progress=False)
+    # the compute "node" imports this checkout's sei_lmp (the venv may hold an older install)
+    script = write_array_script(out, options={"launcher": "srun", "setup": [f"export PYTHONPATH={REPO}"]})
+    job = submit(script)
+    assert submitted_jobs(out)[-1]["job_id"] == job
+    slurm_cluster.wait_for_job(job)
+    logs = sorted((out / "slurm" / "logs").glob(f"{job}_*.out"))
+    assert len(logs) == 2, [p.name for p in (out / "slurm" / "logs").iterdir()]
+    status = sweep_status(out)
+    assert list(status["state"]) == ["done", "done"], "\n".join(p.read_text()[-2000:] for p in logs)
+    for directory in table["directory"]:
+        attempt = read_attempts(out / directory)[-1]
+        assert attempt["command"][0].endswith(".srun_lmp") and attempt["returncode"] == 0
+    # everything is done: a second array would be empty
+    assert write_array_script(out) is None
+
+    from test_collect import msd_diffusion
+
+    from sei_lmp.sweep import collect as collect_module
+
+    monkeypatch.setitem(collect_module.ANALYSES, "diffusion_nvt", "test_collect:msd_diffusion")
+    results, _ = collect_module.collect(out, fit=False, plots=False, progress=False)
+    assert list(results["temperature_K"]) == [600.0, 900.0]
+    assert results["D_cm2_s"].iloc[0] == msd_diffusion(out / table["directory"][0])["D_cm2_s"].iloc[0]

@@ -1,0 +1,69 @@
+"""``sei-lmp sweep plan|run|status|collect`` and ``sei-lmp info --lmp --potential``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sei_lmp.cli import app
+from sei_lmp.data import shipped_potential
+from sei_lmp.sweep import collect as collect_module
+
+runner = CliRunner()
+
+
+@pytest.mark.slow
+def test_plan_run_status_collect(write_sweep, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sweep", "plan", str(write_sweep(temperatures=(600,), seeds=(1, 2))), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "planned 2 runs of diffusion_nvt" in result.output
+
+    result = runner.invoke(app, ["sweep", "status", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    assert [r["state"] for r in json.loads(result.output)] == ["pending", "pending"]
+
+    result = runner.invoke(app, ["sweep", "run", str(out), "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("done") == 2
+
+    result = runner.invoke(app, ["sweep", "status", str(out)])
+    assert "2 done, 0 running, 0 interrupted, 0 failed, 0 pending" in result.output
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    monkeypatch.setitem(collect_module.ANALYSES, "diffusion_nvt", "test_collect:msd_diffusion")
+    monkeypatch.setitem(collect_module.GROUP_FITS, "diffusion_nvt", "test_collect:simple_arrhenius")
+    result = runner.invoke(app, ["sweep", "collect", str(out), "--no-plots", "--no-fit"])
+    assert result.exit_code == 0, result.output
+    assert (out / "collect" / "results.csv").is_file()
+
+    result = runner.invoke(app, ["sweep", "run", str(out), "--executor", "slurm"])
+    assert result.exit_code == 0 and "every run is done; nothing to submit" in result.output
+
+
+def test_cli_errors(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('protocol = "diffusion_nvt"\n[grid]\ntemperature = [600]\n')
+    result = runner.invoke(app, ["sweep", "plan", str(bad)])
+    assert result.exit_code == 2
+    assert "the sweep file needs 'structures'" in result.output
+    result = runner.invoke(app, ["sweep", "status", str(tmp_path)])
+    assert result.exit_code == 2 and "is not a planned sweep" in result.output
+
+
+def test_info_reports_backend_per_potential_for_an_lmp():
+    lmp = Path(sys.executable).parent / "lmp"
+    if not lmp.is_file():
+        pytest.skip(f"no lmp next to {sys.executable}")
+    result = runner.invoke(app, ["info", "--lmp", str(lmp), "-p", str(shipped_potential("Li_mtp_*.mtp"))],
+                           env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    # the pip wheel has no KOKKOS and no upstream mtp: the plugin style is the one chosen
+    assert any("kokkos" in ln and "mtp/kk" in ln and "the KOKKOS package" in ln for ln in lines), result.output
+    assert any("plugin" in ln and "sei/mtp" in ln and "yes (chosen)" in ln for ln in lines), result.output
+    assert any(ln.count("KOKKOS") and "no" in ln for ln in lines)
