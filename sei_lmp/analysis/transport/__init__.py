@@ -1,0 +1,21 @@
+"""Transport analysis: all-origins MSD, D with honest errors, Arrhenius fits, ionic conductivity.
+
+    from sei_lmp.analysis.transport import analyze_run, arrhenius
+    table = pd.concat([analyze_run(d, species=["Li"]) for d in run_dirs])   # D_cm2_s, D_err_cm2_s, sigma_NE_mS_cm ...
+    fits = arrhenius(table)                                                 # Ea_eV, Ea_err_eV, D0, D at 300 K with CI
+
+Units are in the column names: D in cm^2/s, sigma in mS/cm, energies in eV, lengths in A, times in ps.
+"""
+
+from sei_lmp.analysis.transport.arrhenius import ArrheniusFit, arrhenius, fit_arrhenius
+from sei_lmp.analysis.transport.conductivity import collective_conductivity, nernst_einstein_mS_cm, onsager
+from sei_lmp.analysis.transport.fit import DiffusionFit, auto_window, fit_diffusion, random_walk_covariance
+from sei_lmp.analysis.transport.msd import cross_msd_fft, msd_fft, msd_fft_weighted
+from sei_lmp.analysis.transport.notes import TransportWarning
+from sei_lmp.analysis.transport.run import TransportResult, analyze_run, analyze_trajectory, transport_run
+from sei_lmp.analysis.transport.trajectory import Trajectory, iter_frames, read_trajectory
+
+__all__ = ["ArrheniusFit", "DiffusionFit", "Trajectory", "TransportResult", "TransportWarning", "analyze_run",
+           "analyze_trajectory", "arrhenius", "auto_window", "collective_conductivity", "cross_msd_fft",
+           "fit_arrhenius", "fit_diffusion", "iter_frames", "msd_fft", "msd_fft_weighted", "nernst_einstein_mS_cm",
+           "onsager", "random_walk_covariance", "read_trajectory", "transport_run"]

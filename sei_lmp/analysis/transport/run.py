@@ -1,0 +1,258 @@
+"""Transport analysis of a trajectory, and of a finished ``diffusion_nvt`` run directory.
+
+A run directory (``sei_lmp.decks.render_deck`` + ``sei_lmp.run.run_deck``) holds ``manifest.json``
+(element of each LAMMPS type, settings with temperature and time step) and ``production.dump``
+(``id type xu yu zu``, appended on resume). :func:`analyze_run` turns it into one table row per species.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sei_lmp.analysis.transport.conductivity import (
+    DEFAULT_CHARGES,
+    collective_conductivity,
+    nernst_einstein_mS_cm,
+    onsager,
+)
+from sei_lmp.analysis.transport.fit import DiffusionFit, fit_diffusion, parse_window
+from sei_lmp.analysis.transport.msd import COMPONENTS, msd_fft, msd_fft_weighted, region_weights
+from sei_lmp.analysis.transport.notes import warn_all
+from sei_lmp.analysis.transport.trajectory import Trajectory, read_trajectory
+from sei_lmp.errors import ConfigurationError
+
+__all__ = ["DUMP_NAMES", "TransportResult", "analyze_run", "analyze_trajectory", "transport_run"]
+
+DUMP_NAMES = ("production.dump", "production.dump.gz")
+#: below this MSD (A^2) a run has not left the vibrational regime
+MIN_MSD_A2 = 4.0
+
+
+@dataclass
+class TransportResult:
+    """Everything a transport analysis computed: the tidy table plus curves and fits for plots."""
+
+    table: pd.DataFrame
+    msd: dict[str, pd.DataFrame]                 # species (or species@region) -> MSD curves
+    fits: dict[str, DiffusionFit]
+    onsager: pd.DataFrame | None = None
+    info: dict = field(default_factory=dict)
+
+
+def _framework(traj: Trajectory, species: str, framework) -> list[str]:
+    if framework is None or framework is False:
+        return []
+    if framework == "auto":
+        return [e for e in traj.element_names if e != species]
+    names = [framework] if isinstance(framework, str) else list(framework)
+    unknown = [e for e in names if e not in traj.element_names]
+    if unknown:
+        raise ConfigurationError(f"framework elements {unknown} are not in the trajectory ({traj.element_names})")
+    return [e for e in names if e != species]
+
+
+def _curves(time_ps: np.ndarray, per_component: np.ndarray) -> pd.DataFrame:
+    data = {"time_ps": time_ps}
+    for name, (comps, _) in COMPONENTS.items():
+        data[f"msd_{name}_A2"] = per_component[:, list(comps)].sum(axis=1)
+    return pd.DataFrame(data)
+
+
+def _region_edges(regions) -> np.ndarray:
+    if isinstance(regions, int):
+        if regions < 1:
+            raise ConfigurationError("regions must be a positive number of slabs or a list of fractional edges")
+        return np.linspace(0.0, 1.0, regions + 1)
+    edges = np.asarray(regions, dtype=float)
+    if edges.ndim != 1 or len(edges) < 2 or np.any(np.diff(edges) <= 0) or edges[0] < 0 or edges[-1] > 1:
+        raise ConfigurationError(f"region edges {list(edges)} must increase within [0, 1] (fractions of the c axis)")
+    return edges
+
+
+def analyze_trajectory(traj: Trajectory, temperature_K: float, *, species: Sequence[str] | None = None,
+                       framework="auto", window=None, method: str = "gls",
+                       charges: Mapping[str, float] | None = None, regions=None, hop_length_A: float = 2.5,
+                       run: str = "", onsager_terms: bool = True) -> TransportResult:
+    """Diffusion (tracer, directional, region-resolved) and conductivity of the atoms read in ``traj``.
+
+    ``framework``: "auto" (every other element), a list of elements, or None: the centre-of-mass drift of
+    those atoms is removed. ``charges``: formal charge per element (default Li/Na/K +1); Nernst-Einstein
+    columns are filled for charged species, collective conductivity from all charged species.
+    """
+    window = parse_window(window)
+    charges = dict(DEFAULT_CHARGES if charges is None else charges)
+    species = list(species) if species is not None else sorted(set(traj.elements.tolist()))
+    time = traj.time_ps
+    volume = float(traj.volumes_A3.mean())
+    composition = "".join(f"{e}{n if n > 1 else ''}" for e, n in zip(traj.element_names, traj.element_counts))
+    pure = traj.element_names[0] if len(traj.element_names) == 1 else composition
+    rows, curves, fits = [], {}, {}
+    for sp in species:
+        positions = traj.select(sp)
+        fw = _framework(traj, sp, framework)
+        drift = traj.com(fw) if fw else None
+        per_comp = msd_fft(positions, drift)
+        curve = _curves(time, per_comp)
+        curves[sp] = curve
+        n_atoms = positions.shape[1]
+        row = {"run": run, "temperature_K": float(temperature_K), "species": sp, "region": "all",
+               "n_atoms": n_atoms}
+        for name, (_, ndim) in COMPONENTS.items():
+            fit = fit_diffusion(time, curve[f"msd_{name}_A2"].to_numpy(), n_atoms=n_atoms, ndim=ndim,
+                                window=window if name == "xyz" else (fits[sp].fit_start_ps, fits[sp].fit_end_ps),
+                                method=method)
+            if name == "xyz":
+                fits[sp] = fit
+                row.update(D_cm2_s=fit.D_cm2_s, D_err_cm2_s=fit.D_err_cm2_s, fit_start_ps=fit.fit_start_ps,
+                           fit_end_ps=fit.fit_end_ps, chi2_red=fit.chi2_red)
+            else:
+                row[f"D_{name}_cm2_s"] = fit.D_cm2_s
+                row[f"D_{name}_err_cm2_s"] = fit.D_err_cm2_s
+        fit = fits[sp]
+        msd_end = float(np.interp(fit.fit_end_ps, time, curve["msd_xyz_A2"]))
+        notes = list(fit.notes)
+        if msd_end < MIN_MSD_A2:
+            notes.append(f"run too short: MSD reaches {msd_end:.2f} A^2 (< {MIN_MSD_A2:g} A^2) by the fit end, "
+                         "atoms have barely left their sites")
+        hops = n_atoms * msd_end / hop_length_A ** 2
+        if hops < n_atoms and msd_end >= MIN_MSD_A2:
+            notes.append(f"few hops: about {hops:.1f} effective hops of {hop_length_A} A in {n_atoms} atoms")
+        charge = charges.get(sp)
+        sigma = sigma_err = np.nan
+        if charge is not None:
+            sigma, sigma_err = nernst_einstein_mS_cm(np.array([fit.D_cm2_s, fit.D_err_cm2_s]), n_atoms, volume,
+                                                     temperature_K, charge)
+        row.update(msd_max_A2=msd_end, rms_displacement_A=float(np.sqrt(max(msd_end, 0.0))), effective_hops=hops,
+                   charge_e=np.nan if charge is None else charge, carrier_density_cm3=n_atoms / (volume * 1e-24),
+                   sigma_NE_mS_cm=sigma, sigma_NE_err_mS_cm=sigma_err, framework=",".join(fw),
+                   volume_A3=volume, duration_ps=float(time[-1]), n_frames=traj.n_frames, composition=pure,
+                   method=method, notes="; ".join(notes))
+        warn_all(f"{run or traj.source} {sp}", notes)
+        rows.append(row)
+        if regions is not None:
+            rows += _region_rows(traj, positions, drift, sp, row, regions, window, method, curves, fits)
+    table = pd.DataFrame(rows)
+    result = TransportResult(table=table, msd=curves, fits=fits, info={"volume_A3": volume})
+    _add_collective(result, traj, temperature_K, charges, framework, window, volume, onsager_terms)
+    return result
+
+
+def _region_rows(traj, positions, drift, sp, base, regions, window, method, curves, fits) -> list[dict]:
+    edges = _region_edges(regions)
+    index = region_weights(positions, traj.cells, edges)
+    rows = []
+    for r in range(len(edges) - 1):
+        label = f"c{edges[r]:.3g}-{edges[r + 1]:.3g}"
+        weights = (index == r).astype(float)
+        per_comp, _ = msd_fft_weighted(positions, weights, drift)
+        curve = _curves(traj.time_ps, per_comp)
+        mean_atoms = float(weights.mean(axis=0).sum())
+        key = f"{sp}@{label}"
+        curves[key] = curve
+        row = {k: base[k] for k in ("run", "temperature_K", "species")}
+        row.update(region=label, n_atoms=mean_atoms)
+        if mean_atoms < 1:
+            row["notes"] = "fewer than one atom in this region on average"
+            rows.append(row)
+            continue
+        usable = ~np.isnan(curve["msd_xyz_A2"].to_numpy())
+        fit = fit_diffusion(traj.time_ps[usable], curve["msd_xyz_A2"].to_numpy()[usable],
+                            n_atoms=max(1, round(mean_atoms)), window=window, method=method)
+        fits[key] = fit
+        row.update(D_cm2_s=fit.D_cm2_s, D_err_cm2_s=fit.D_err_cm2_s, fit_start_ps=fit.fit_start_ps,
+                   fit_end_ps=fit.fit_end_ps, chi2_red=fit.chi2_red,
+                   msd_max_A2=float(np.interp(fit.fit_end_ps, traj.time_ps, curve["msd_xyz_A2"])),
+                   notes="; ".join(fit.notes))
+        for name in ("z", "xy"):
+            _, ndim = COMPONENTS[name]
+            sub = fit_diffusion(traj.time_ps[usable], curve[f"msd_{name}_A2"].to_numpy()[usable],
+                                n_atoms=max(1, round(mean_atoms)), ndim=ndim,
+                                window=(fit.fit_start_ps, fit.fit_end_ps), method=method)
+            row[f"D_{name}_cm2_s"], row[f"D_{name}_err_cm2_s"] = sub.D_cm2_s, sub.D_err_cm2_s
+        rows.append(row)
+    return rows
+
+
+def _add_collective(result: TransportResult, traj: Trajectory, temperature_K, charges, framework, window,
+                    volume, onsager_terms) -> None:
+    charged = [e for e in traj.element_names if e in charges]
+    if not charged:
+        return
+    # framework drift: every uncharged element when "auto" (the host lattice of the carriers)
+    fw = [e for e in traj.element_names if e not in charges] if framework == "auto" else \
+        ([] if not framework else [framework] if isinstance(framework, str) else list(framework))
+    drift = traj.com(fw) if fw else 0.0
+    summed = {e: traj.element_sums[:, traj.element_names.index(e)]
+              - traj.element_counts[traj.element_names.index(e)] * drift for e in traj.element_names}
+    charge_positions = sum(charges[e] * summed[e] for e in charged)
+    if window is None or None in window:
+        # collective curves are too noisy for the log-log criterion: use the carriers' tracer window
+        carrier = next((result.fits[e] for e in charged if e in result.fits), None)
+        if carrier is not None:
+            window = (carrier.fit_start_ps, carrier.fit_end_ps)
+    coll = collective_conductivity(traj.time_ps, charge_positions, volume, temperature_K, window)
+    table = result.table
+    total_ne = table.loc[table["region"] == "all", "sigma_NE_mS_cm"].sum(min_count=1)
+    total_ne_err = np.sqrt((table.loc[table["region"] == "all", "sigma_NE_err_mS_cm"] ** 2).sum(min_count=1))
+    sigma, err = coll["sigma_mS_cm"], coll["sigma_err_mS_cm"]
+    table["sigma_collective_mS_cm"] = sigma
+    table["sigma_collective_err_mS_cm"] = err
+    haven = total_ne / sigma if sigma > 0 else np.nan
+    table["haven_ratio"] = haven
+    table["haven_ratio_err"] = abs(haven) * np.hypot(total_ne_err / total_ne, err / sigma) if sigma > 0 else np.nan
+    result.fits["collective"] = coll["fit"]
+    result.msd["collective"] = pd.DataFrame({"time_ps": traj.time_ps, "msd_xyz_A2": coll["msd"]})
+    if onsager_terms and len(traj.element_names) > 1:
+        result.onsager = onsager(traj.time_ps, summed, volume, temperature_K, window)
+
+
+def _manifest(run_dir: Path) -> dict:
+    path = run_dir / "manifest.json"
+    if not path.is_file():
+        raise ConfigurationError(f"{run_dir} has no manifest.json: not a deck directory written by 'sei-lmp deck' "
+                                 "(analyse a dump directly with analyze_trajectory(read_trajectory(...)))")
+    return json.loads(path.read_text())
+
+
+def transport_run(run_dir: str | Path, species: Sequence[str] | None = None, *, framework="auto", window=None,
+                  method: str = "gls", charges: Mapping[str, float] | None = None, regions=None,
+                  hop_length_A: float = 2.5, dtype=np.float64, progress: bool = False,
+                  onsager_terms: bool = True) -> TransportResult:
+    """Full :class:`TransportResult` of one finished ``diffusion_nvt`` run directory."""
+    run_dir = Path(run_dir)
+    manifest = _manifest(run_dir)
+    if manifest.get("protocol") not in ("diffusion_nvt", None):
+        raise ConfigurationError(f"{run_dir} is a '{manifest.get('protocol')}' deck; diffusion analysis reads "
+                                 "diffusion_nvt runs (production.dump with unwrapped coordinates)")
+    dump = next((run_dir / n for n in DUMP_NAMES if (run_dir / n).is_file()), None)
+    if dump is None:
+        raise ConfigurationError(f"{run_dir} has no production.dump: the run has not reached production yet "
+                                 "(run it with 'sei-lmp run')")
+    settings = manifest.get("settings", {})
+    temperature = settings.get("temperature")
+    timestep_fs = settings.get("md", {}).get("timestep_fs")
+    if temperature is None or timestep_fs is None:
+        raise ConfigurationError(f"{run_dir}/manifest.json lacks settings.temperature or settings.md.timestep_fs")
+    traj = read_trajectory(dump, species=species, type_elements=manifest["elements"], timestep_fs=timestep_fs,
+                           dtype=dtype, progress=progress)
+    result = analyze_trajectory(traj, temperature, species=species, framework=framework, window=window,
+                                method=method, charges=charges, regions=regions, hop_length_A=hop_length_A,
+                                run=run_dir.name, onsager_terms=onsager_terms)
+    result.info.update(run_dir=str(run_dir), dump=str(dump), timestep_fs=timestep_fs)
+    return result
+
+
+def analyze_run(run_dir: str | Path, species: Sequence[str] | None = None, **options) -> pd.DataFrame:
+    """Tidy table of one finished diffusion run: one row per species (and region when ``regions`` is given).
+
+    Columns include run, temperature_K, species, region, n_atoms, D_cm2_s, D_err_cm2_s, fit_start_ps,
+    fit_end_ps, msd_max_A2, effective_hops, directional D_x/D_y/D_z/D_xy, sigma_NE_mS_cm (charged species),
+    sigma_collective_mS_cm, haven_ratio and notes. Options: see :func:`transport_run`.
+    """
+    return transport_run(run_dir, species, **options).table
