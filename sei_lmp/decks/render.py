@@ -99,9 +99,9 @@ def check_masses(masses: Sequence[float], elements: Sequence[str]) -> None:
 
 def write_structure(atoms, elements: Sequence[str], path: Path) -> None:
     """LAMMPS data file with types in the given element order (not ASE's default order)."""
-    from ase.io import write
+    from sei_lmp.structures.datafile import write_lammps_data
 
-    write(path, atoms, format="lammps-data", specorder=list(elements), masses=True, atom_style="atomic")
+    write_lammps_data(atoms, path, list(elements))
 
 
 def check_min_distance(atoms, min_distance: float) -> None:
