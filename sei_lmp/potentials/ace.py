@@ -60,8 +60,21 @@ class ACEPotential(Potential):
         elements = " ".join(type_elements)
         if style.startswith("pace/extrapolation"):
             return PairBlock(style, (f"* * {self.yaml} {self.active_set} {elements}",), (style,), gamma_style=style)
+        if style == "sei/ace":
+            return self._plugin_block(elements)
         args = f"{style} product chunksize {KOKKOS_CHUNKSIZE}" if style == "pace/kk" else style
         # pace reads the B-basis .yaml too, but the .yace (converted by pace_yaml2yace) loads faster
         yace = self.path.with_suffix(".yace")
         source = yace if yace.is_file() else self.path
         return PairBlock(args, (f"* * {source} {elements}",), (style,))
+
+    def _plugin_block(self, elements: str) -> PairBlock:
+        """Our plugin's ``sei/ace`` reads the C-tilde ``.yace``, the B-basis ``.yaml`` or an old ``.ace``; the
+        ``.yace`` is preferred where both exist (nothing to convert on load). Grades come from the B-basis
+        ``.yaml`` + ``.asi`` named on the pair_style line, computed only on the steps ``fix pair`` asks for."""
+        yace = self.path.with_suffix(".yace")
+        source = yace if self.path.suffix == ".yaml" and yace.is_file() else self.path
+        if self.has_gamma:
+            return PairBlock(f"sei/ace activeset {self.yaml} {self.active_set}", (f"* * {source} {elements}",),
+                             ("sei/ace",), gamma_style="sei/ace")
+        return PairBlock("sei/ace", (f"* * {source} {elements}",), ("sei/ace",))

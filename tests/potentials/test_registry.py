@@ -100,6 +100,47 @@ def test_ace_active_set_gives_pace_extrapolation(validation_dir, tmp_path):
     assert block.lines[1] == f"pair_coeff * * {tmp_path / 'potential.yaml'} {tmp_path / 'potential.asi'} Na P S"
 
 
+def test_ace_plugin_backend_renders_sei_ace(validation_dir, tmp_path):
+    base = (validation_dir / "potentials" / "NaPS_ACE_naps-mic").resolve()
+    pot = load_potential(base / "potential.yace")
+    block = pot.pair_block("plugin", ["S", "Na"])
+    assert block.lines == ["pair_style sei/ace", f"pair_coeff * * {base / 'potential.yace'} S Na"]
+    assert block.styles == ("sei/ace",) and block.gamma_style is None
+    # the B-basis .yaml resolves to its .yace next to it
+    assert load_potential(base / "potential.yaml").pair_block("plugin", ["Na"]).lines[1].split()[3] == str(
+        base / "potential.yace")
+    # with an active set, grades come from the B-basis + .asi named on the pair_style line
+    for name in ("potential.yace", "potential.yaml"):
+        shutil.copy(base / name, tmp_path / name)
+    (tmp_path / "potential.asi").write_bytes(b"\x00")
+    block = load_potential(tmp_path / "potential.yace").pair_block("plugin", ["Na", "P", "S"])
+    assert block.lines == [f"pair_style sei/ace activeset {tmp_path / 'potential.yaml'} {tmp_path / 'potential.asi'}",
+                           f"pair_coeff * * {tmp_path / 'potential.yace'} Na P S"]
+    assert block.gamma_style == "sei/ace"
+    # a B-basis .yaml alone: sei/ace reads it directly
+    only_yaml = tmp_path / "only"
+    only_yaml.mkdir()
+    shutil.copy(base / "potential.yaml", only_yaml / "potential.yaml")
+    assert load_potential(only_yaml / "potential.yaml").pair_block("plugin", ["Na"]).lines == [
+        "pair_style sei/ace", f"pair_coeff * * {only_yaml / 'potential.yaml'} Na"]
+
+
+def test_ace_plugin_lines_run(reference_dir):
+    """The rendered sei/ace lines load in LAMMPS and give the reference energy."""
+    ref = json.loads((reference_dir / "ace" / "ace_reference_values.json").read_text())["AgCu_fcc32__DFT10B-AgCu"]
+    pot = load_potential(reference_dir / "ace" / "potentials" / "DFT10B-AgCu.yace")
+    lmp = start_lammps()
+    try:
+        for c in ["units metal", "atom_style atomic",
+                  f"read_data {reference_dir / 'ace' / 'structures' / 'AgCu_fcc32.lammps-data'}",
+                  *pot.pair_block("plugin", ["Ag", "Cu"]).lines, "run 0"]:
+            lmp.command(c)
+        energy = lmp.get_thermo("pe")
+    finally:
+        lmp.close()
+    assert energy == pytest.approx(ref["energy"], rel=1e-10)
+
+
 def test_snap_rendered_lines_run(validation_dir):
     coeff = validation_dir / "potentials" / "Li_SNAP_mlearn" / "snap" / "SNAPotential.snapcoeff"
     pot = load_potential(coeff)
