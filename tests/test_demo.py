@@ -22,6 +22,6 @@ def test_nve_with_shipped_li_potential():
 
 
 def test_demo_command_prints_conservation():
-    out = CliRunner().invoke(app, ["demo", "--cells", "3", "--steps", "200"])
+    out = CliRunner().invoke(app, ["demo", "--nve", "--cells", "3", "--steps", "200"])
     assert out.exit_code == 0, out.output
     assert "energy drift" in out.output and "meV/atom/ps" in out.output

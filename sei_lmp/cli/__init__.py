@@ -65,11 +65,54 @@ def info(
 
 @app.command()
 def demo(
-    potential: Optional[Path] = typer.Option(None, help="MTP file (default: the shipped Li MTP)"),
-    cells: int = typer.Option(5, help="bcc cells per edge (2 atoms each)"),
-    temperature: float = typer.Option(300.0, help="target temperature in K"),
-    steps: int = typer.Option(2000, help="NVE steps of 1 fs"),
+    output: Path = typer.Option(Path("demo_out"), "--output", "-o", help="directory for runs, tables, figures, report"),
+    quick: bool = typer.Option(False, help="minute-scale version (2 temperatures, 65 atoms, short runs): for CI"),
+    temperatures: Optional[str] = typer.Option(None, help="temperatures in K, comma-separated (default 700..1100)"),
+    production_ps: Optional[float] = typer.Option(None, help="NVT production per temperature (ps)"),
+    potential: Optional[Path] = typer.Option(None, help="potential file (default: the shipped LiF MTP)"),
+    jobs: Optional[int] = typer.Option(None, help="runs at a time (default: cores)"),
+    nve: bool = typer.Option(False, help="instead: NVE energy-conservation check of bcc Li with the shipped Li MTP"),
+    cells: int = typer.Option(5, help="--nve: bcc cells per edge (2 atoms each)"),
+    temperature: float = typer.Option(300.0, help="--nve: target temperature in K"),
+    steps: int = typer.Option(2000, help="--nve: NVE steps of 1 fs"),
 ) -> None:
+    """The main job: Li-interstitial diffusion in LiF with the shipped MTP -> D(T), Ea, sigma(300 K), report."""
+    if nve:
+        _nve_check(potential, cells, temperature, steps)
+        return
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from sei_lmp.demo import DemoSettings, run_demo
+    from sei_lmp.errors import SeiLmpError
+
+    console = Console()
+    settings = DemoSettings.quick() if quick else DemoSettings()
+    changes = {"temperatures": tuple(float(t) for t in _split(temperatures))} if temperatures else {}
+    if production_ps is not None:
+        changes["production_ps"] = production_ps
+    if potential is not None:
+        changes["potential"] = potential
+    if jobs is not None:
+        changes["jobs"] = jobs
+    settings = replace(settings, **changes)
+    console.print(f"[bold]sei_lmp demo[/bold]: Li interstitial in LiF, {len(settings.temperatures)} temperatures "
+                  f"x {settings.production_ps:g} ps -> {output}")
+    try:
+        result = run_demo(output, settings, log=console.print)
+    except SeiLmpError as err:
+        console.print(f"[red]error:[/red] {err}")
+        raise typer.Exit(1) from err
+    head = result.headline
+    console.print(f"[bold]Ea = {head['Ea_eV']:.3f} +- {head['Ea_err_eV']:.3f} eV[/bold]; "
+                  f"D(300 K) = {head['D_300K_cm2_s']:.3g} cm2/s; sigma(300 K) = {head['sigma_300K_mS_cm']:.3g} mS/cm "
+                  f"[{head['sigma_300K_low_mS_cm']:.3g}, {head['sigma_300K_high_mS_cm']:.3g}]; "
+                  f"total {sum(result.timings_s.values()):.0f} s")
+    console.print(f"report: {result.report} (and report.html)")
+
+
+def _nve_check(potential: Optional[Path], cells: int, temperature: float, steps: int) -> None:
     """NVE MD of bcc Li with pair_style sei/mtp; prints the energy conservation."""
     from rich.console import Console
     from rich.progress import Progress

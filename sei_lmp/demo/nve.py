@@ -1,4 +1,4 @@
-"""The main job until the full protocol demo exists: NVE molecular dynamics of bcc lithium with the
+"""Energy-conservation check: NVE molecular dynamics of bcc lithium with the
 shipped MTP through ``pair_style sei/mtp``, reporting how well the total energy is conserved."""
 
 from __future__ import annotations
