@@ -25,7 +25,7 @@ def info(
     from sei_lmp import __version__
     from sei_lmp.errors import SeiLmpError
     from sei_lmp.lammps_info import probe_executable, probe_python
-    from sei_lmp.run.plugin import PLUGIN_STYLES, plugin_path
+    from sei_lmp.run.plugin import MACE_STYLES, PLUGIN_STYLES, mace_available, plugin_path
 
     console = Console()
     try:
@@ -39,6 +39,9 @@ def info(
         table.add_row("KOKKOS", ("yes, GPU" if caps.kokkos_gpu else "yes, CPU only") if caps.kokkos else "no")
         for style in PLUGIN_STYLES:
             table.add_row(f"pair_style {style}", "yes" if caps.has("pair", style) else "MISSING")
+        for style in MACE_STYLES:      # optional: built only where torch was importable at build time
+            table.add_row(f"pair_style {style}", "yes" if caps.has("pair", style) else
+                          "not built (install torch, then reinstall sei_lmp)" if not mace_available() else "MISSING")
         console.print(table)
         if potential:
             from sei_lmp.potentials import load_potential
