@@ -126,7 +126,6 @@ void PairSEIACE::compute(int eflag, int vflag)
   ev_init(eflag, vflag);
 
   double **x = atom->x;
-  double **f = atom->f;
   const int *type = atom->type;
   const int nlocal = atom->nlocal;
   const int inum = list->inum;
@@ -168,11 +167,7 @@ void PairSEIACE::compute(int eflag, int vflag)
       const double dx = x[j][0] - xi, dy = x[j][1] - yi, dz = x[j][2] - zi;
       const double rsq = dx * dx + dy * dy + dz * dz;
       if (rsq >= cutsq[itype][jtype]) continue;
-      if (rsq < overlapsq)
-        error->one(FLERR,
-                   "pair_style sei/ace: atoms {} and {} overlap (distance {:.3g} A); check the structure for "
-                   "duplicated atoms",
-                   atom->tag[i], atom->tag[j], std::sqrt(rsq));
+      if (rsq < overlapsq) overlap_error(i, j, std::sqrt(rsq));
       jidx_[nn] = j;
       jspecies_[nn] = sj;
       r_[3 * nn] = dx;
@@ -185,28 +180,7 @@ void PairSEIACE::compute(int eflag, int vflag)
     if (eflag_global) eng_vdwl += ei;
     if (eflag_atom) eatom[i] += ei;
 
-    for (int n = 0; n < nn; ++n) {
-      const int j = jidx_[n];
-      const double gx = grad_[3 * n], gy = grad_[3 * n + 1], gz = grad_[3 * n + 2];
-      // r_ij = x_j - x_i, so F_i += dE_i/dr_ij and F_j -= dE_i/dr_ij
-      f[i][0] += gx;
-      f[i][1] += gy;
-      f[i][2] += gz;
-      f[j][0] -= gx;
-      f[j][1] -= gy;
-      f[j][2] -= gz;
-      if (vflag_either && (vflag_global || vflag_atom)) {
-        const double rx = r_[3 * n], ry = r_[3 * n + 1], rz = r_[3 * n + 2];
-        const double v[6] = {-rx * gx, -ry * gy, -rz * gz, -rx * gy, -rx * gz, -ry * gz};
-        if (vflag_global)
-          for (int k = 0; k < 6; ++k) virial[k] += v[k];
-        if (vflag_atom)
-          for (int k = 0; k < 6; ++k) {
-            vatom[i][k] += 0.5 * v[k];
-            vatom[j][k] += 0.5 * v[k];
-          }
-      }
-    }
+    tally_site_gradient(i, nn, jidx_.data(), r_.data(), grad_.data());
 
     if (want_gamma) gamma_[i] = active_set_->grade(si, *evaluator_);
   }

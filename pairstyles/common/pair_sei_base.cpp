@@ -225,3 +225,36 @@ double PairSEIBase::init_one(int i, int j)
   if (setflag[i][j] == 0) fail("all pair coeffs are not set (call pair_coeff * * <file> ...)");
   return cutoff();
 }
+
+void PairSEIBase::overlap_error(int i, int j, double r)
+{
+  error->one(FLERR, "pair_style {}: atoms {} and {} overlap (distance {:.3g} A); check the structure for "
+             "duplicated atoms", style_, atom->tag[i], atom->tag[j], r);
+}
+
+void PairSEIBase::tally_site_gradient(int i, int nn, const int *jidx, const double *r, const double *grad)
+{
+  double **f = atom->f;
+  const bool virial_wanted = vflag_either && (vflag_global || vflag_atom);
+  for (int n = 0; n < nn; ++n) {
+    const int j = jidx[n];
+    const double gx = grad[3 * n], gy = grad[3 * n + 1], gz = grad[3 * n + 2];
+    // r_ij = x_j - x_i, so F_i += dE_i/dr_ij and F_j -= dE_i/dr_ij
+    f[i][0] += gx;
+    f[i][1] += gy;
+    f[i][2] += gz;
+    f[j][0] -= gx;
+    f[j][1] -= gy;
+    f[j][2] -= gz;
+    if (!virial_wanted) continue;
+    const double rx = r[3 * n], ry = r[3 * n + 1], rz = r[3 * n + 2];
+    const double v[6] = {-rx * gx, -ry * gy, -rz * gz, -rx * gy, -rx * gz, -ry * gz};
+    if (vflag_global)
+      for (int k = 0; k < 6; ++k) virial[k] += v[k];
+    if (vflag_atom)
+      for (int k = 0; k < 6; ++k) {
+        vatom[i][k] += 0.5 * v[k];
+        vatom[j][k] += 0.5 * v[k];
+      }
+  }
+}

@@ -38,6 +38,11 @@ class PairSEIBase : public Pair {
   virtual std::string describe() const = 0;
 
   [[noreturn]] void fail(const std::string &message);    // error->all with the style prefix
+  // error->one for two atoms closer than the overlap distance (duplicated atoms in the structure)
+  [[noreturn]] void overlap_error(int i, int j, double r);
+  // apply one site energy's gradient dE_i/dr_ij (r_ij = x_j - x_i, 3 per neighbour) to forces and, when
+  // asked, to the global and per-atom virial (each pair's virial split half/half between its two atoms)
+  void tally_site_gradient(int i, int nn, const int *jidx, const double *r, const double *grad);
   void require_metal_units();
   // rank 0 reads the file, every rank gets the bytes; optional files may be missing (returns false)
   bool broadcast_file(const std::string &path, std::string &bytes, bool optional);
