@@ -1,0 +1,219 @@
+"""Configurations to label for a chemistry: strained/rattled crystals, point defects, teacher MD, packings.
+
+Every function returns a list of new ``ase.Atoms``; ``atoms.info["config_type"]`` says where each one came
+from (the fit's metrics are broken down by it) and all randomness comes from a ``numpy`` Generator the
+caller seeds, so a sample is reproducible from a seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+from ase import Atoms
+
+from sei_lmp.errors import ConfigurationError
+
+#: LiF rocksalt, a = 4.03 A (CHGNet/PBE-like cell; experiment 4.027 A at room temperature)
+LIF_A = 4.03
+
+
+def lif_rocksalt(a: float = LIF_A, repeat: int | Sequence[int] = 1) -> Atoms:
+    """Conventional rocksalt LiF cell (8 atoms), repeated.
+
+    Uses ``sei_lmp.structures.phase("LiF")`` when that library is importable, else builds Fm-3m with ASE.
+    """
+    try:
+        from sei_lmp.structures import phase
+
+        atoms = phase("LiF", a=a)
+    except Exception:  # the structures package is being written alongside; fall back to ASE
+        from ase.build import bulk
+
+        atoms = bulk("LiF", "rocksalt", a=a, cubic=True)
+    atoms = atoms.repeat(repeat)
+    atoms.info = {"config_type": "bulk", "source": f"LiF rocksalt a={a}"}
+    return atoms
+
+
+def _tag(atoms: Atoms, config_type: str, **info) -> Atoms:
+    atoms.info = {**atoms.info, "config_type": config_type, **info}
+    return atoms
+
+
+def strained_rattled(base: Atoms, n: int, rng: np.random.Generator, *, max_strain: float = 0.04,
+                     rattle: float = 0.05, config_type: str | None = None) -> list[Atoms]:
+    """``n`` copies of ``base`` with a random symmetric strain (each component uniform in +-max_strain)
+    and Gaussian displacements of standard deviation ``rattle`` [A]."""
+    if n < 0 or max_strain < 0 or rattle < 0:
+        raise ConfigurationError(f"strained_rattled needs n, max_strain, rattle >= 0 (got {n}, {max_strain}, {rattle})")
+    out = []
+    for _ in range(n):
+        atoms = base.copy()
+        eps = rng.uniform(-max_strain, max_strain, (3, 3))
+        eps = 0.5 * (eps + eps.T)
+        atoms.set_cell(atoms.cell.array @ (np.eye(3) + eps), scale_atoms=True)
+        atoms.positions += rng.normal(0.0, rattle, atoms.positions.shape)
+        out.append(_tag(atoms, config_type or base.info.get("config_type", "bulk"),
+                        strain=float(np.abs(eps).max()), rattle=rattle))
+    return out
+
+
+def _sublattice(atoms: Atoms, symbol: str) -> np.ndarray:
+    idx = np.flatnonzero(np.array(atoms.get_chemical_symbols()) == symbol)
+    if idx.size == 0:
+        raise ConfigurationError(f"no {symbol} atom in {atoms.get_chemical_formula()}; pick a species it contains")
+    return idx
+
+
+def _min_distance(points: np.ndarray, atoms: Atoms) -> np.ndarray:
+    """Distance from each point to its nearest atom; minimum image by rounding fractional coordinates,
+    exact for the near-orthogonal cells sampled here (nearest neighbours well inside half a cell)."""
+    cell = atoms.cell.array
+    inv = np.linalg.inv(cell)
+    frac = (np.atleast_2d(points) @ inv)[:, None, :] - (atoms.positions @ inv)[None]
+    frac -= np.round(frac)
+    return np.linalg.norm(frac @ cell, axis=2).min(axis=1)
+
+
+def _grid(atoms: Atoms, spacing: float) -> np.ndarray:
+    n = [max(4, int(np.ceil(length / spacing))) for length in atoms.cell.lengths()]
+    frac = np.stack(np.meshgrid(*[np.arange(k) / k for k in n], indexing="ij"), -1).reshape(-1, 3)
+    return frac @ atoms.cell.array
+
+
+def _refine_void(start: np.ndarray, atoms: Atoms) -> np.ndarray:
+    """Climb to the local maximum of the distance to the nearest atom (the centre of that void)."""
+    from scipy.optimize import minimize
+
+    res = minimize(lambda p: -_min_distance(p, atoms)[0], start, method="Nelder-Mead",
+                   options={"xatol": 1e-4, "fatol": 1e-6, "initial_simplex": start + 0.3 * np.vstack(
+                       [np.zeros(3), np.eye(3)])})
+    return res.x
+
+
+def largest_void(atoms: Atoms, spacing: float = 0.4, candidates: int = 4) -> np.ndarray:
+    """Cartesian position farthest from every atom: a mesh of ``spacing`` [A], then the best
+    ``candidates`` mesh points refined to their void centres (for rocksalt the tetrahedral
+    (1/4, 1/4, 1/4) site of the conventional cell, a*sqrt(3)/4 from its 8 neighbours)."""
+    points = _grid(atoms, spacing)
+    d = np.concatenate([_min_distance(chunk, atoms) for chunk in np.array_split(points, max(1, len(points) * len(atoms) // 2_000_000))])
+    best = [_refine_void(points[i], atoms) for i in np.argsort(d)[::-1][:candidates]]
+    return best[int(np.argmax(_min_distance(np.array(best), atoms)))]
+
+
+def interstitial(atoms: Atoms, symbol: str = "Li", position: Sequence[float] | None = None) -> Atoms:
+    """``atoms`` plus one ``symbol`` at ``position`` (default: :func:`largest_void`)."""
+    out = atoms.copy()
+    pos = largest_void(atoms) if position is None else np.asarray(position, float)
+    out.append(symbol)
+    out.positions[-1] = pos
+    return _tag(out, f"{symbol}_interstitial")
+
+
+def vacancy(atoms: Atoms, symbol: str = "Li", index: int | None = None) -> Atoms:
+    """``atoms`` without one ``symbol`` atom (the first one unless ``index`` is given)."""
+    i = int(_sublattice(atoms, symbol)[0]) if index is None else index
+    if atoms[i].symbol != symbol:
+        raise ConfigurationError(f"atom {i} is {atoms[i].symbol}, not {symbol}")
+    out = atoms.copy()
+    del out[i]
+    return _tag(out, f"{symbol}_vacancy")
+
+
+def frenkel_pair(atoms: Atoms, symbol: str = "Li", rng: np.random.Generator | None = None,
+                 min_separation: float = 4.0) -> Atoms:
+    """Move one ``symbol`` atom from its site into the largest void at least ``min_separation`` [A] away
+    (so the pair does not recombine at once)."""
+    from ase.geometry import get_distances
+
+    rng = rng or np.random.default_rng(0)
+    i = int(rng.choice(_sublattice(atoms, symbol)))
+    out = atoms.copy()
+    site = out.positions[i].copy()
+    del out[i]
+    # candidate voids: the largest void of the defective cell, restricted to points far from the vacancy
+    points = _grid(out, 0.4)
+    _, d_site = get_distances(points, site[None], cell=out.cell, pbc=True)
+    score = np.where(d_site[:, 0] >= min_separation, _min_distance(points, out), -np.inf)
+    if not np.isfinite(score.max()):
+        raise ConfigurationError(f"cell too small for a Frenkel pair {min_separation} A apart; repeat it first")
+    best = None
+    for i in np.argsort(score)[::-1][:4]:
+        p = _refine_void(points[i], out)
+        far = get_distances(p[None], site[None], cell=out.cell, pbc=True)[1][0, 0] >= min_separation
+        if far and (best is None or _min_distance(p, out)[0] > _min_distance(best, out)[0]):
+            best = p
+    out.append(symbol)
+    out.positions[-1] = points[np.argmax(score)] if best is None else best
+    return _tag(out, f"{symbol}_frenkel")
+
+
+def random_packing(symbols: Sequence[str], density_g_cm3: float, rng: np.random.Generator,
+                   min_distance: float = 1.7, max_tries: int = 2000) -> Atoms:
+    """Amorphous-like start: ``symbols`` placed at random in a cubic box of the given density,
+    no two atoms closer than ``min_distance`` [A]."""
+    from ase.data import atomic_masses, atomic_numbers
+
+    mass = sum(atomic_masses[atomic_numbers[s]] for s in symbols) * 1.66053906660e-24  # g
+    length = (mass / density_g_cm3) ** (1 / 3) * 1e8  # A
+    positions = []
+    for s in symbols:
+        for _ in range(max_tries):
+            p = rng.uniform(0, length, 3)
+            if not positions:
+                break
+            d = np.asarray(positions) - p
+            d -= length * np.round(d / length)
+            if np.min(np.linalg.norm(d, axis=1)) >= min_distance:
+                break
+        else:
+            raise ConfigurationError(f"could not place {len(symbols)} atoms {min_distance} A apart at "
+                                     f"{density_g_cm3} g/cm3; lower the density or min_distance")
+        positions.append(p)
+    atoms = Atoms(symbols, positions=positions, cell=[length] * 3, pbc=True)
+    return _tag(atoms, "packing", density_g_cm3=density_g_cm3)
+
+
+def teacher_md(atoms: Atoms, calc, temperatures: Iterable[float], *, steps: int, interval: int,
+               rng: np.random.Generator, timestep_fs: float = 2.0, friction_per_fs: float = 0.01,
+               equilibrate: int = 0, progress: Callable[[int], None] | None = None) -> list[Atoms]:
+    """Langevin MD with the teacher at each temperature; a snapshot every ``interval`` steps after
+    ``equilibrate`` steps. Each snapshot keeps the teacher's energy/forces/stress of that step as a
+    ``SinglePointCalculator`` (``info["labelled_by"] = "teacher_md"``), so it needs no second labelling.
+    ``progress(k)`` is called after every k steps (for a progress bar).
+    """
+    from ase import units
+    from ase.calculators.singlepoint import SinglePointCalculator
+    from ase.md.langevin import Langevin
+    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
+
+    from sei_lmp.training.teacher import config_id
+
+    if interval < 1 or steps < interval:
+        raise ConfigurationError(f"teacher_md needs 1 <= interval <= steps (got interval={interval}, steps={steps})")
+    out = []
+    for temperature in temperatures:
+        md_atoms = atoms.copy()
+        md_atoms.calc = calc
+        MaxwellBoltzmannDistribution(md_atoms, temperature_K=temperature, rng=rng)
+        Stationary(md_atoms)
+        dyn = Langevin(md_atoms, timestep=timestep_fs * units.fs, temperature_K=temperature,
+                       friction=friction_per_fs / units.fs, rng=rng, fixcm=False)
+        if equilibrate:
+            dyn.run(equilibrate)
+            if progress:
+                progress(equilibrate)
+        for k in range(steps // interval):
+            dyn.run(interval)
+            if progress:
+                progress(interval)
+            snap = md_atoms.copy()
+            snap.calc = SinglePointCalculator(snap, energy=md_atoms.get_potential_energy(),
+                                              forces=md_atoms.get_forces(), stress=md_atoms.get_stress())
+            snap.info = {**atoms.info, "config_type": f"md_{atoms.info.get('config_type', 'bulk')}",
+                         "temperature_K": float(temperature), "md_step": (k + 1) * interval + equilibrate,
+                         "labelled_by": "teacher_md"}
+            snap.info["config_id"] = config_id(snap)
+            out.append(snap)
+    return out
