@@ -25,3 +25,33 @@ def test_demo_command_prints_conservation():
     out = CliRunner().invoke(app, ["demo", "--nve", "--cells", "3", "--steps", "200"])
     assert out.exit_code == 0, out.output
     assert "energy drift" in out.output and "meV/atom/ps" in out.output
+
+
+@pytest.mark.slow
+def test_quick_demo_writes_every_report_section(tmp_path):
+    """The main job in its CI size: LiF + interstitial -> decks -> sei/mtp runs -> transport -> report."""
+    import warnings
+
+    from sei_lmp.analysis.transport import TransportWarning
+    from sei_lmp.demo import DemoSettings, run_demo
+    from sei_lmp.viz import can_render
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TransportWarning)     # 3 ps runs are too short, and say so
+        result = run_demo(tmp_path, DemoSettings.quick(), progress=False, log=lambda _: None)
+    assert result.structure_report["atoms"] == 217
+    assert result.structure_report["formula"] == "F108Li109"
+    # the potential's own lattice constant, not the literature one, starts the runs
+    assert 4.0 < result.structure_report["lattice_constant_A"] < 4.3
+    assert list(result.diffusion["temperature_K"]) == [800.0, 1000.0]
+    assert (result.diffusion["D_cm2_s"] > 0).all() and (result.diffusion["D_err_cm2_s"] > 0).all()
+    text = result.report.read_text()
+    for section in ("## Headline", "Ea =", "sigma(300 K)", "## Compared with the literature", "0.20-0.24 eV",
+                    "## D(T)", "## How long each step took", "arrhenius.png", "msd.png"):
+        assert section in text, section
+    for name in ("arrhenius.png", "msd.png", "report.html", "diffusion.csv", "arrhenius.csv"):
+        assert (tmp_path / name).is_file(), name
+    if can_render()[0]:
+        assert (tmp_path / "snapshot.png").stat().st_size > 10_000
+        assert "snapshot.png" in text
+    assert set(result.timings_s) >= {"structure", "decks", "MD", "analysis"}

@@ -25,6 +25,10 @@ def _markdown_table(frame: pd.DataFrame) -> str:
 
 def _literature_sentence(ea: float, err: float) -> str:
     low, high = LITERATURE_EA_EV
+    if not err < 0.1:
+        return (f"The demo's Ea = {ea:.3f} +- {err:.3f} eV is too uncertain to compare with the {low:.2f}-{high:.2f} "
+                "eV that MLIP studies report for interstitial Li in LiF: run longer (--production-ps) or at more "
+                "temperatures.")
     if ea + 2 * err < low:
         where = "below"
     elif ea - 2 * err > high:
@@ -59,9 +63,10 @@ def write_report(result: DemoResult) -> Path:
         "# sei_lmp demo: Li-interstitial diffusion in LiF",
         "",
         f"{result.structure_report['atoms']} atoms ({result.structure_report['formula']}), one Li interstitial at the "
-        f"largest void, `pair_style sei/mtp` with `{Path(result.settings.potential or 'shipped LiF MTP').name}`, "
-        f"NVT production of {result.settings.production_ps:g} ps per temperature after {result.settings.equilibrate_ps:g} ps "
-        "of NPT.",
+        f"largest void (lattice constant {result.structure_report['lattice_constant_A']} A, relaxed with the "
+        f"potential), `pair_style sei/mtp` with `{result.potential.name}`, NVT production of "
+        f"{result.settings.production_ps:g} ps per temperature after {result.settings.equilibrate_ps:g} ps of "
+        f"{'NPT' if result.settings.equilibrate_npt else 'NVT'} equilibration.",
         "",
         "## Headline",
         "",
