@@ -220,7 +220,6 @@ def stage_fit(args, labels: Path, argv) -> Path:
     from collections import Counter
 
     from sei_lmp.training import fit_mtp, metrics, parity, split, teacher
-    from sei_lmp.training.lammps_check import lammps_md_check, lammps_single_points
 
     frames = teacher.read_labels(labels)
     # optional: leave out configurations with very close pairs (a few large rattles come within 0.73 A);

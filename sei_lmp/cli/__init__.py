@@ -70,7 +70,7 @@ def info(
 def demo(
     output: Path = typer.Option(Path("demo_out"), "--output", "-o", help="directory for runs, tables, figures, report"),
     quick: bool = typer.Option(False, help="minute-scale version (2 temperatures, 217 atoms, 3 ps runs): for CI"),
-    temperatures: Optional[str] = typer.Option(None, help="temperatures in K, comma-separated (default 700..1100)"),
+    temperatures: Optional[str] = typer.Option(None, help="temperatures in K, comma-separated (default 600,700,800,900,1000)"),
     production_ps: Optional[float] = typer.Option(None, help="NVT production per temperature (ps)"),
     potential: Optional[Path] = typer.Option(None, help="potential file (default: the shipped LiF MTP)"),
     jobs: Optional[int] = typer.Option(None, help="runs at a time (default: cores)"),

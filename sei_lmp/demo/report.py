@@ -86,6 +86,9 @@ def write_report(result: DemoResult) -> Path:
         "",
         "## D(T)",
         "",
+        "D of Li averaged over all Li atoms (tracer), from the all-origins MSD with the framework (F) drift removed; "
+        "errors are standard errors over 5 independent blocks of each run (block averaging).",
+        "",
         _markdown_table(table),
         "",
     ]
