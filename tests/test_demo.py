@@ -44,8 +44,12 @@ def test_quick_demo_writes_every_report_section(tmp_path):
     # the potential's own lattice constant, not the literature one, starts the runs
     assert 4.0 < result.structure_report["lattice_constant_A"] < 4.3
     assert list(result.diffusion["temperature_K"]) == [800.0, 1000.0]
-    assert (result.diffusion["D_cm2_s"] > 0).all() and (result.diffusion["D_err_cm2_s"] > 0).all()
+    # 3 ps with one interstitial rarely shows diffusion: D may be <= 0, but always with an error bar, and then
+    # the report says which temperatures were left out of the Arrhenius fit
+    assert result.diffusion["D_cm2_s"].notna().all() and (result.diffusion["D_err_cm2_s"] > 0).all()
     text = result.report.read_text()
+    if (result.diffusion["D_cm2_s"] <= 0).any():
+        assert "left out of the Arrhenius fit" in text
     for section in ("## Headline", "Ea =", "sigma(300 K)", "## Compared with the literature", "0.20-0.24 eV",
                     "## D(T)", "## How long each step took", "arrhenius.png", "msd.png"):
         assert section in text, section

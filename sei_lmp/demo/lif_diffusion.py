@@ -184,8 +184,14 @@ def run_demo(output: str | Path = "demo_out", settings: DemoSettings | None = No
         analysed[row["run_id"]].table.insert(0, "run_id", row["run_id"])
         analysed[row["run_id"]].table.insert(1, "run_dir", str(runs / row["directory"]))
     diffusion = pd.concat([r.table for r in analysed.values()]).sort_values("temperature_K").reset_index(drop=True)
-    fit_d = arrhenius(diffusion)
-    fit_sigma = arrhenius(diffusion, quantity="sigma_NE_mS_cm") if "sigma_NE_mS_cm" in diffusion else pd.DataFrame()
+    # ln D needs D > 0: temperatures where the run measured no diffusion are left out of the fit (and said so)
+    measurable = diffusion[diffusion["D_cm2_s"] > 0]
+    if measurable["temperature_K"].nunique() >= 2:
+        fit_d = arrhenius(measurable)
+        fit_sigma = arrhenius(measurable, quantity="sigma_NE_mS_cm")
+    else:
+        fit_d, fit_sigma = _no_fit(len(measurable)), pd.DataFrame()
+    fit_d["left_out_K"] = ", ".join(f"{t:g}" for t in diffusion.loc[diffusion["D_cm2_s"] <= 0, "temperature_K"])
     figures = _figures(output, analysed, diffusion)
     done("analysis")
 
@@ -201,6 +207,15 @@ def run_demo(output: str | Path = "demo_out", settings: DemoSettings | None = No
     diffusion.to_csv(output / "diffusion.csv", index=False)
     fit_d.to_csv(output / "arrhenius.csv", index=False)
     return result
+
+
+def _no_fit(n_measurable: int) -> pd.DataFrame:
+    """The Arrhenius row when fewer than two temperatures have a measurable D."""
+    nan = float("nan")
+    return pd.DataFrame([{"species": "Li", "n_temperatures": n_measurable, "T_min_K": nan, "T_max_K": nan,
+                          "Ea_eV": nan, "Ea_err_eV": nan, "D0_cm2_s": nan, "chi2_red": nan, "D_300K_cm2_s": nan,
+                          "D_300K_low_cm2_s": nan, "D_300K_high_cm2_s": nan,
+                          "notes": "fewer than two temperatures with a positive D: no Arrhenius fit"}])
 
 
 def _figures(output: Path, analysed: dict, diffusion: pd.DataFrame) -> dict[str, Path]:
@@ -228,8 +243,10 @@ def _figures(output: Path, analysed: dict, diffusion: pd.DataFrame) -> dict[str,
         fig.savefig(figures["msd"], dpi=150)
     plt.close(fig)
 
-    fits = {"Li": fit_arrhenius(diffusion["temperature_K"], diffusion["D_cm2_s"], diffusion["D_err_cm2_s"])}
-    ax = plot_arrhenius(diffusion, fits, extrapolate_to_K=300.0)
+    measurable = diffusion[diffusion["D_cm2_s"] > 0]
+    fits = {"Li": fit_arrhenius(measurable["temperature_K"], measurable["D_cm2_s"], measurable["D_err_cm2_s"])} \
+        if measurable["temperature_K"].nunique() >= 2 else {}
+    ax = plot_arrhenius(measurable, fits, extrapolate_to_K=300.0)
     ax.set_title("Li in LiF (one interstitial), sei/mtp")
     ax.figure.tight_layout()
     figures["arrhenius"] = output / "arrhenius.png"

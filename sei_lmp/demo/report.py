@@ -71,7 +71,7 @@ def write_report(result: DemoResult) -> Path:
         "## Headline",
         "",
         f"* **Ea = {head['Ea_eV']:.3f} +- {head['Ea_err_eV']:.3f} eV** (weighted Arrhenius fit of ln D over "
-        f"{int(fit['n_temperatures'])} temperatures, {fit['T_min_K']:.0f}-{fit['T_max_K']:.0f} K; reduced chi2 "
+        f"{int(fit['n_temperatures'])} temperatures with a positive D, {fit['T_min_K']:.0f}-{fit['T_max_K']:.0f} K; reduced chi2 "
         f"{fit['chi2_red']:.2f})",
         f"* D0 = {_fmt(fit['D0_cm2_s'])} cm2/s; D(300 K) = {_fmt(head['D_300K_cm2_s'])} cm2/s "
         f"(95 % interval {_fmt(fit['D_300K_low_cm2_s'])}-{_fmt(fit['D_300K_high_cm2_s'])})",
@@ -92,6 +92,8 @@ def write_report(result: DemoResult) -> Path:
         _markdown_table(table),
         "",
     ]
+    if fit.get("left_out_K"):
+        notes.insert(0, f"no measurable diffusion (D <= 0) at {fit['left_out_K']} K: left out of the Arrhenius fit")
     if notes:
         lines += ["Warnings from the analysis:", "", *[f"* {n}" for n in notes], ""]
     for key, caption in (("arrhenius", "Arrhenius plot (error bars: 1 sigma; band: 95 % interval down to 300 K)"),

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import TINY
+from deck_helpers import TINY
 
 from sei_lmp.decks import PROTOCOLS, DiffusionNVT, MeltQuench, render_deck
 from sei_lmp.errors import ConfigurationError

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import TINY
+from deck_helpers import TINY
 from interrupt import kill_after_first_restart
 
 from sei_lmp.decks import DiffusionNVT, render_deck

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import TINY, run_lmp
+from deck_helpers import TINY, run_lmp
 
 from sei_lmp.decks import PROTOCOLS, DiffusionNVT, render_deck
 from sei_lmp.potentials import load_potential

@@ -23,7 +23,7 @@ BOLTZMANN_EV = 8.617333262e-5
 
 @pytest.fixture(scope="module")
 def finished_sweep(tmp_path_factory):
-    from conftest import sweep_toml
+    from sweep_helpers import sweep_toml
 
     root = tmp_path_factory.mktemp("collect")
     (root / "s.toml").write_text(sweep_toml("collect", temperatures=(600, 900), seeds=(1, 2)))

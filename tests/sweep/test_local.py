@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from sweep_helpers import REPO
 
 from sei_lmp.run.local import read_attempts
 from sei_lmp.sweep.executors.local import run_local

@@ -6,7 +6,7 @@ import json
 import shlex
 
 import pytest
-from conftest import REPO
+from sweep_helpers import REPO
 
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.run.local import read_attempts

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 import yaml
-from conftest import sweep_toml
+from sweep_helpers import sweep_toml
 
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.sweep.spec import parse_sweep, read_sweep

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import tiny_sample
+from training_helpers import tiny_sample
 
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.training import metrics, sampling

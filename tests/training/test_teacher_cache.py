@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import tiny_sample
+from training_helpers import tiny_sample
 from pair_teacher import PairTeacher
 
 from sei_lmp.errors import ConfigurationError

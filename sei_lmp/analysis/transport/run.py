@@ -81,9 +81,11 @@ def _block_fits(time: np.ndarray, positions: np.ndarray, drift, window, n_blocks
 
     Makes no assumption about the motion, so it stays honest where the random-walk covariance of the GLS fit
     does not hold, e.g. one mobile defect among many vibrating atoms (a vibrational plateau plus rare hops)."""
+    n_blocks = min(n_blocks, len(time) // 10)          # a short run gets fewer blocks of at least 10 frames
+    if n_blocks < 2:
+        raise ConfigurationError(f"{len(time)} frames are too few for block averaging (2 blocks of 10 frames); "
+                                 "write frames more often or use method='gls'")
     length = len(time) // n_blocks
-    if length < 10:
-        raise ConfigurationError(f"{len(time)} frames are too few for {n_blocks} blocks of at least 10 frames")
     block_time = time[:length] - time[0]
     per_block = [msd_fft(positions[k * length:(k + 1) * length],
                          None if drift is None else drift[k * length:(k + 1) * length]) for k in range(n_blocks)]
