@@ -28,7 +28,6 @@ PairSEIACE::PairSEIACE(LAMMPS *lmp) : PairSEIBase(lmp, "sei/ace") {}
 
 PairSEIACE::~PairSEIACE()
 {
-  memory->destroy(gamma_);
 }
 
 void PairSEIACE::settings(int narg, char **arg)
@@ -127,7 +126,6 @@ void PairSEIACE::compute(int eflag, int vflag)
 
   double **x = atom->x;
   const int *type = atom->type;
-  const int nlocal = atom->nlocal;
   const int inum = list->inum;
   const int *ilist = list->ilist;
   const int *numneigh = list->numneigh;
@@ -136,12 +134,7 @@ void PairSEIACE::compute(int eflag, int vflag)
 
   const bool want_gamma = gamma_flag_ && active_set_;
   if (want_gamma) {
-    if (atom->nmax > gamma_nmax_) {
-      memory->destroy(gamma_);
-      gamma_nmax_ = atom->nmax;
-      memory->create(gamma_, gamma_nmax_, "pair:gamma");
-    }
-    for (int i = 0; i < nlocal; ++i) gamma_[i] = 0.0;
+    grow_gamma();
   }
 
   for (int ii = 0; ii < inum; ++ii) {
@@ -197,15 +190,6 @@ void *PairSEIACE::extract(const char *name, int &dim)
       fail("per-atom gamma needs the B-basis .yaml and its active set .asi: use 'pair_style sei/ace activeset "
            "pot.yaml pot.asi' (make the .asi with pacemaker's 'pace_activeset -d fitting_data.pckl.gzip pot.yaml')");
     return &gamma_flag_;
-  }
-  return nullptr;
-}
-
-void *PairSEIACE::extract_peratom(const char *name, int &ncol)
-{
-  if (std::strcmp(name, "gamma") == 0) {
-    ncol = 0;
-    return gamma_;
   }
   return nullptr;
 }

@@ -25,7 +25,6 @@ class PairSEIACE : public PairSEIBase {
   void compute(int eflag, int vflag) override;
   double init_one(int i, int j) override;
   void *extract(const char *name, int &dim) override;
-  void *extract_peratom(const char *name, int &ncol) override;
   double memory_usage() override;
 
  protected:
@@ -42,9 +41,6 @@ class PairSEIACE : public PairSEIBase {
   bool exact_ = false;                    // 'exact': no spline tables
   std::string bbasis_path_, asi_path_;    // from 'pair_style sei/ace activeset <yaml> <asi>'
 
-  int gamma_flag_ = 0;        // set by fix pair on the steps that want grades
-  int gamma_nmax_ = 0;
-  double *gamma_ = nullptr;   // per-atom extrapolation grade, local atoms
 
   std::vector<double> r_, grad_;
   std::vector<int> jidx_, jspecies_;

@@ -31,6 +31,7 @@ PairSEIBase::PairSEIBase(LAMMPS *lmp, const std::string &style) : Pair(lmp), sty
 
 PairSEIBase::~PairSEIBase()
 {
+  memory->destroy(gamma_);
   if (allocated) {
     memory->destroy(setflag);
     memory->destroy(cutsq);
@@ -257,4 +258,23 @@ void PairSEIBase::tally_site_gradient(int i, int nn, const int *jidx, const doub
         vatom[j][k] += 0.5 * v[k];
       }
   }
+}
+
+void PairSEIBase::grow_gamma()
+{
+  if (atom->nmax > gamma_nmax_) {
+    memory->destroy(gamma_);
+    gamma_nmax_ = atom->nmax;
+    memory->create(gamma_, gamma_nmax_, "pair:gamma");
+  }
+  for (int i = 0; i < atom->nlocal; ++i) gamma_[i] = 0.0;
+}
+
+void *PairSEIBase::extract_peratom(const char *name, int &ncol)
+{
+  if (std::strcmp(name, "gamma") == 0) {
+    ncol = 0;
+    return gamma_;
+  }
+  return nullptr;
 }

@@ -20,12 +20,18 @@ class PairSEIBase : public Pair {
   void coeff(int narg, char **arg) override;
   void init_style() override;
   double init_one(int i, int j) override;
+  // per-atom "gamma" (extrapolation grade or committee deviation) for `fix pair N <style> gamma 1`
+  void *extract_peratom(const char *name, int &ncol) override;
 
  protected:
   std::string style_;                  // e.g. "sei/mtp"; every message starts with it
   std::string potential_path_;
   std::vector<int> species_of_type_;   // by LAMMPS type 1..ntypes; -1 for NULL
   std::vector<std::string> species_names_;    // element of each species, if known
+
+  int gamma_flag_ = 0;        // set by fix pair on the steps that want per-atom gamma
+  int gamma_nmax_ = 0;
+  double *gamma_ = nullptr;   // per-atom gamma of local atoms (grade, or committee force deviation in eV/A)
 
   // ---- what a family provides ----
   // parse the potential (bytes are the whole file, identical on every rank); throw sei::PotentialFileError
@@ -47,6 +53,8 @@ class PairSEIBase : public Pair {
   // rank 0 reads the file, every rank gets the bytes; optional files may be missing (returns false)
   bool broadcast_file(const std::string &path, std::string &bytes, bool optional);
   void allocate();
+  // make gamma_ hold atom->nmax values and zero those of the local atoms
+  void grow_gamma();
 
  private:
   void read_species_card(const std::string &path);

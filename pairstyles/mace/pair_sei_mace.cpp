@@ -38,7 +38,6 @@ PairSEIMACE::PairSEIMACE(LAMMPS *lmp) :
 
 PairSEIMACE::~PairSEIMACE()
 {
-  memory->destroy(gamma_);
   memory->destroy(fk_);
   memory->destroy(cutghost);
 }
@@ -365,11 +364,7 @@ void PairSEIMACE::compute_gamma()
   const int K = static_cast<int>(members_.size());
   const int nlocal = atom->nlocal;
   const int nall = nlocal + atom->nghost;
-  if (atom->nmax > gamma_nmax_) {
-    memory->destroy(gamma_);
-    gamma_nmax_ = atom->nmax;
-    memory->create(gamma_, gamma_nmax_, "pair:gamma");
-  }
+  grow_gamma();
   if (atom->nmax > fk_nmax_) {
     memory->destroy(fk_);
     fk_nmax_ = atom->nmax;
@@ -438,15 +433,6 @@ void *PairSEIMACE::extract(const char *name, int &dim)
       fail("per-atom gamma is the force deviation of a committee, but only one model is loaded; use "
            "pair_style sei/mace committee m2-lammps.pt [m3-lammps.pt ...] (the pair_coeff model is member 1)");
     return &gamma_flag_;
-  }
-  return nullptr;
-}
-
-void *PairSEIMACE::extract_peratom(const char *name, int &ncol)
-{
-  if (std::strcmp(name, "gamma") == 0) {
-    ncol = 0;
-    return gamma_;
   }
   return nullptr;
 }

@@ -28,7 +28,6 @@ class PairSEIMACE : public PairSEIBase {
   double init_one(int i, int j) override;
   void compute(int eflag, int vflag) override;
   void *extract(const char *name, int &dim) override;
-  void *extract_peratom(const char *name, int &ncol) override;
   int pack_reverse_comm(int n, int first, double *buf) override;
   void unpack_reverse_comm(int n, int *list, double *buf) override;
   double memory_usage() override;
@@ -54,9 +53,6 @@ class PairSEIMACE : public PairSEIBase {
   std::vector<int> edge_sender_, edge_receiver_;    // atom indices, before pruning
   std::vector<double> edge_shift_;
 
-  int gamma_flag_ = 0;        // set by fix pair on the steps that want the deviation
-  int gamma_nmax_ = 0;
-  double *gamma_ = nullptr;   // per-atom committee force deviation, local atoms, eV/A
   int fk_nmax_ = 0;
   double **fk_ = nullptr;     // committee forces, 3 per member, on local + ghost atoms
 

@@ -25,7 +25,6 @@ PairSEIMTP::PairSEIMTP(LAMMPS *lmp) : PairSEIBase(lmp, "sei/mtp") {}
 
 PairSEIMTP::~PairSEIMTP()
 {
-  memory->destroy(gamma_);
 }
 
 void PairSEIMTP::load_potential(const std::string &path, const std::string &bytes)
@@ -70,7 +69,6 @@ void PairSEIMTP::compute(int eflag, int vflag)
 
   double **x = atom->x;
   const int *type = atom->type;
-  const int nlocal = atom->nlocal;
   const int inum = list->inum;
   const int *ilist = list->ilist;
   const int *numneigh = list->numneigh;
@@ -80,12 +78,7 @@ void PairSEIMTP::compute(int eflag, int vflag)
 
   const bool want_gamma = gamma_flag_ && active_set_;
   if (want_gamma) {
-    if (atom->nmax > gamma_nmax_) {
-      memory->destroy(gamma_);
-      gamma_nmax_ = atom->nmax;
-      memory->create(gamma_, gamma_nmax_, "pair:gamma");
-    }
-    for (int i = 0; i < nlocal; ++i) gamma_[i] = 0.0;
+    grow_gamma();
     theta_grad_.resize(evaluator_->n_params());
   }
 
@@ -149,15 +142,6 @@ void *PairSEIMTP::extract(const char *name, int &dim)
     return &gamma_flag_;
   }
   if (std::strcmp(name, "cutoff") == 0 && model_) return &model_->r_cut;
-  return nullptr;
-}
-
-void *PairSEIMTP::extract_peratom(const char *name, int &ncol)
-{
-  if (std::strcmp(name, "gamma") == 0) {
-    ncol = 0;
-    return gamma_;
-  }
   return nullptr;
 }
 

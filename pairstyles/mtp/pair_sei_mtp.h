@@ -23,7 +23,6 @@ class PairSEIMTP : public PairSEIBase {
 
   void compute(int eflag, int vflag) override;
   void *extract(const char *name, int &dim) override;
-  void *extract_peratom(const char *name, int &ncol) override;
   double memory_usage() override;
 
  protected:
@@ -37,9 +36,6 @@ class PairSEIMTP : public PairSEIBase {
   std::unique_ptr<sei::mtp::ActiveSet> active_set_;
   std::unique_ptr<sei::mtp::Evaluator> evaluator_;
 
-  int gamma_flag_ = 0;        // set by fix pair on the steps that want grades
-  int gamma_nmax_ = 0;
-  double *gamma_ = nullptr;   // per-atom extrapolation grade, local atoms
 
   // per-atom neighbour scratch
   std::vector<double> r_, grad_, theta_grad_;
