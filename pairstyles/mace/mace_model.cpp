@@ -2,6 +2,7 @@
 
 #include "common/potential_text.h"
 
+#include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
 
@@ -19,6 +20,12 @@ struct Model::Impl {
 bool cuda_available()
 {
   return torch::cuda::is_available();
+}
+
+int set_torch_threads(int n)
+{
+  if (n > 0 && at::get_num_threads() != n) at::set_num_threads(n);
+  return at::get_num_threads();
 }
 
 Model::Model(const std::string &bytes, const std::string &path, const std::string &device)

@@ -68,6 +68,9 @@ class Model {
 // whether the libtorch this plugin is linked against can use a CUDA device
 bool cuda_available();
 
+// torch's intra-op thread count for this process (CPU models); returns the count now in effect
+int set_torch_threads(int n);
+
 }    // namespace sei::mace
 
 #endif

@@ -27,7 +27,7 @@ namespace {
 constexpr double kOverlapDistance = 1.0e-6;
 
 const char *kUsage =
-    "usage: pair_style sei/mace [no_domain_decomposition] [device cpu|cuda] [committee m2-lammps.pt ...]";
+    "usage: pair_style sei/mace [no_domain_decomposition] [device cpu|cuda] [threads N] [committee m2-lammps.pt ...]";
 }    // namespace
 
 PairSEIMACE::PairSEIMACE(LAMMPS *lmp) :
@@ -47,6 +47,7 @@ void PairSEIMACE::settings(int narg, char **arg)
   require_metal_units();
   no_domain_decomposition_ = false;
   device_ = "cpu";
+  threads_ = 0;
   committee_files_.clear();
   int iarg = 0;
   while (iarg < narg) {
@@ -62,6 +63,11 @@ void PairSEIMACE::settings(int narg, char **arg)
       if (device_ == "cuda" && !sei::mace::cuda_available())
         fail("device cuda was asked for, but the libtorch this plugin is linked against has no usable CUDA "
              "device (a CPU-only torch wheel, or no GPU); use 'device cpu'");
+      iarg += 2;
+    } else if (word == "threads") {
+      if (iarg + 1 >= narg) fail(std::string("'threads' needs a positive integer; ") + kUsage);
+      threads_ = utils::inumeric(FLERR, arg[iarg + 1], false, lmp);
+      if (threads_ < 1) fail("'threads' needs a positive integer, got " + std::string(arg[iarg + 1]));
       iarg += 2;
     } else if (word == "committee") {
       // the rest of the line: the other members; the pair_coeff model is member 1 and drives the dynamics
@@ -179,6 +185,16 @@ void PairSEIMACE::init_style()
     fail("requires newton pair on (the LAMMPS default); remove 'newton off' or use 'newton on'");
   if (atom->tag_enable == 0) fail("requires atom IDs (atom_modify id yes)");
   if (members_.empty()) fail("no model loaded: call pair_coeff * * <model-lammps.pt> <element per atom type>");
+  // LAMMPS' convention: MPI ranks x OpenMP threads (OMP_NUM_THREADS, -pk omp N) is the core budget. The
+  // LAMMPS library sets OpenMP to one thread when OMP_NUM_THREADS is unset, which torch then inherits,
+  // so set torch's count explicitly and say what it is.
+  const int wanted = threads_ > 0 ? threads_ : std::max(1, comm->nthreads);
+  const int in_effect = sei::mace::set_torch_threads(wanted);
+  if (comm->me == 0 && in_effect != torch_threads_logged_) {
+    utils::logmesg(lmp, "pair_style sei/mace: torch uses {} thread(s) per MPI rank{}\n", in_effect,
+                   threads_ > 0 ? " (threads keyword)" : " (LAMMPS OpenMP threads: OMP_NUM_THREADS or -pk omp N)");
+    torch_threads_logged_ = in_effect;
+  }
   if (no_domain_decomposition_) {
     if (comm->nprocs > 1)
       fail("no_domain_decomposition runs on one MPI rank only, but there are " + std::to_string(comm->nprocs) +

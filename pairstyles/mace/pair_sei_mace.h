@@ -42,6 +42,8 @@ class PairSEIMACE : public PairSEIBase {
  private:
   bool no_domain_decomposition_ = false;
   std::string device_ = "cpu";
+  int threads_ = 0;    // torch intra-op threads per rank; 0: LAMMPS' OpenMP threads (comm->nthreads)
+  int torch_threads_logged_ = 0;
   std::vector<std::string> committee_files_;    // members 2..K; member 1 is the pair_coeff model
 
   // members_[0] drives the dynamics; members_[k] maps LAMMPS types through species_of_member_[k]

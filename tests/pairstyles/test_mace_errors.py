@@ -75,6 +75,8 @@ def test_not_a_torchscript_file(data, tmp_path):
         ("device", r"'device' needs a value, cpu or cuda"),
         ("device tpu", r"expected cpu or cuda after 'device', got 'tpu'"),
         ("committee", r"'committee' needs at least one more model file"),
+        ("threads", r"'threads' needs a positive integer"),
+        ("threads 0", r"'threads' needs a positive integer, got 0"),
     ],
 )
 def test_bad_keywords(data, args, message):
@@ -140,3 +142,18 @@ def test_cuda_device_matches_cpu(models, tmp_path):
     gpu = mm.lammps_mace(atoms, models["lifs"], ("Li", "F", "S"), "sei/mace device cuda", workdir=tmp_path)
     assert gpu["energy"] == pytest.approx(cpu["energy"], rel=1e-9)
     np.testing.assert_allclose(gpu["forces"], cpu["forces"], rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_threads_keyword_sets_torch_threads(data, models, threads):
+    # the LAMMPS library drops OpenMP (and torch with it) to one thread; the keyword must win over that
+    import torch
+
+    lmp = start_lammps(styles=MACE_STYLES)
+    try:
+        for c in setup(data) + [f"pair_style sei/mace threads {threads}", f"pair_coeff * * {models['lifs']} Li F S",
+                                "run 0"]:
+            lmp.command(c)
+        assert torch.get_num_threads() == threads
+    finally:
+        lmp.close()
