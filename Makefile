@@ -6,7 +6,7 @@ BIN     = $(VENV)/bin
 TORCH_PIN = torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: all install system-deps demo test bench clean
+.PHONY: all install system-deps lammps-host demo test bench clean
 # Debian packages for OVITO's headless rendering (a software Vulkan driver) and a local Slurm for the sweep
 # tests. Installed only where we are root with apt-get; otherwise those tests skip and say why.
 SYSTEM_PACKAGES = libvulkan1 mesa-vulkan-drivers slurm-wlm munge
@@ -34,11 +34,20 @@ system-deps:
 	    || echo "warning: could not install$$missing; rendering / Slurm tests will skip"; \
 	else echo "note: not root or no apt-get; install$$missing for rendering / Slurm tests"; fi
 
+# A LAMMPS built from source and installed (shared, MPI, PLUGIN): the find_package(LAMMPS) route of our
+# CMake is tested against it. ~10 min once; reused while its stamp matches. Where it cannot be fetched
+# or built, the tests that need it skip and say why.
+LAMMPS_HOST = $(CURDIR)/build/lammps-host
+lammps-host: install
+	@PATH="$(CURDIR)/$(BIN):$$PATH" cmake/scripts/build-lammps.sh $(LAMMPS_HOST) > build-lammps-host.log 2>&1 \
+	  && echo "LAMMPS host for the external-build tests: $(LAMMPS_HOST)" \
+	  || echo "warning: building LAMMPS from source failed (see build-lammps-host.log); external-build tests will skip"
+
 demo: install system-deps
 	$(BIN)/sei-lmp demo
 
-test: install system-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: install system-deps lammps-host
+	SEI_LMP_EXTERNAL_LAMMPS=$(LAMMPS_HOST) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python benchmarks/mtp_speed.py

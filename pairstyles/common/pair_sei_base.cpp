@@ -1,12 +1,12 @@
 #include "common/pair_sei_base.h"
 
+#include "common/card_json.h"
 #include "common/potential_text.h"
 
 #include "atom.h"
 #include "comm.h"
 #include "error.h"
 #include "force.h"
-#include "json.h"
 #include "memory.h"
 #include "neighbor.h"
 #include "update.h"
@@ -110,17 +110,17 @@ void PairSEIBase::read_species_card(const std::string &path)
   species_names_ = file_species_names();
   std::string card;
   if (!broadcast_file(path + ".json", card, true)) return;
+  std::optional<std::vector<std::string>> names;
   try {
-    auto doc = json::parse(card);
-    if (!doc.contains("species")) return;
-    std::vector<std::string> names = doc.at("species").get<std::vector<std::string>>();
-    if (static_cast<int>(names.size()) != n_species())
-      fail("metadata card " + path + ".json lists " + std::to_string(names.size()) +
-           " species but the potential has " + std::to_string(n_species()));
-    species_names_ = names;
-  } catch (json::exception &e) {
+    names = sei::card_species(card);
+  } catch (sei::CardSyntaxError &e) {
     fail("cannot read metadata card " + path + ".json: " + e.what());
   }
+  if (!names) return;
+  if (static_cast<int>(names->size()) != n_species())
+    fail("metadata card " + path + ".json lists " + std::to_string(names->size()) +
+         " species but the potential has " + std::to_string(n_species()));
+  species_names_ = *names;
 }
 
 void PairSEIBase::coeff(int narg, char **arg)

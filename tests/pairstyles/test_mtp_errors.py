@@ -203,3 +203,29 @@ def test_failed_plugin_load_raises(tmp_path):
 
 def test_plugin_loads_when_not_autoloaded():
     assert run_isolated("") == ""
+
+
+@pytest.mark.parametrize(
+    ("card", "message"),
+    [
+        ('{"species": ["Li", "S"], "x": [1, 2,]}', r"cannot read metadata card .*: invalid number at line 1, column 37"),
+        ('{"species": "Li S"}', r"\"species\" must be an array of element names"),
+        ('{"species": ["Li"]}', r"metadata card .* lists 1 species but the potential has 2"),
+        ('{"notes": "caf\\u00e9 \\"quoted\\"", "species": ["Li", "S"]} trailing',
+         r"unexpected text after the JSON document at line 1, column 59"),
+    ],
+)
+def test_malformed_metadata_card(tmp_path, li2s, li2s_data, card, message):
+    potential = tmp_path / "pot.mtp"
+    potential.write_text(li2s.read_text())
+    (tmp_path / "pot.mtp.json").write_text(card)
+    expect_error(setup(li2s_data) + ["pair_style sei/mtp", f"pair_coeff * * {potential} Li S"], message)
+
+
+def test_card_species_with_escapes_and_nesting_names_the_types(tmp_path, li2s, li2s_data):
+    potential = tmp_path / "pot.mtp"
+    potential.write_text(li2s.read_text())
+    (tmp_path / "pot.mtp.json").write_text(
+        '{"a": {"b": [true, false, null, -1.5e-3, {"c": []}]}, "note": "\\u2713 \\ud83d\\ude00",\n'
+        ' "species": ["Li", "S"]}')
+    run_commands(setup(li2s_data) + ["pair_style sei/mtp", f"pair_coeff * * {potential} Li S", "run 0"])

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Build and install a LAMMPS from source with one of our presets, for the find_package(LAMMPS) route.
+#
+#   cmake/scripts/build-lammps.sh PREFIX [preset.cmake ...]      (default preset: plugin-host.cmake)
+#
+# The source is Debian's LAMMPS 4 Feb 2025 tarball (deb.debian.org is reachable where GitHub is not;
+# checked by sha256), unless LAMMPS_SOURCE names an unpacked LAMMPS tree. MPI: the mpicxx on PATH
+# (the PyPI mpich wheel's in our venv). Skips everything when PREFIX already holds this build.
+set -euo pipefail
+
+prefix=${1:?usage: build-lammps.sh PREFIX [preset.cmake ...]}
+shift || true
+here=$(cd "$(dirname "$0")/.." && pwd)
+presets=("$@")
+[ ${#presets[@]} -eq 0 ] && presets=("$here/presets/plugin-host.cmake")
+
+url=http://deb.debian.org/debian/pool/main/l/lammps/lammps_20250204+dfsg.1.orig.tar.xz
+sha256=3671165bd52fad36734e0a9136c5bc5ecb225e03988f8c89aa13366a8b53b1c7
+work=${LAMMPS_BUILD_DIR:-$prefix.build}
+stamp="$prefix/.sei_lmp-build-stamp"
+want="$(cat "${presets[@]}" | sha256sum | cut -c1-16) ${LAMMPS_SOURCE:-$sha256}"
+
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  echo "LAMMPS already installed in $prefix"
+  exit 0
+fi
+mkdir -p "$work"
+if [ -n "${LAMMPS_SOURCE:-}" ]; then
+  src=$LAMMPS_SOURCE
+else
+  tarball="$work/$(basename "$url")"
+  if [ ! -f "$tarball" ] || ! echo "$sha256  $tarball" | sha256sum -c --quiet; then
+    echo "downloading $url"
+    curl -fsSL --retry 3 -o "$tarball.part" "$url"
+    echo "$sha256  $tarball.part" | sha256sum -c --quiet || { echo "checksum mismatch for $url" >&2; exit 1; }
+    mv "$tarball.part" "$tarball"
+  fi
+  src="$work/lammps-4Feb2025"
+  if [ ! -f "$src/cmake/CMakeLists.txt" ]; then
+    # only what a package-free build reads: the CMake tree and the core, PLUGIN and STUBS sources
+    tar -xJf "$tarball" -C "$work" --wildcards 'lammps-4Feb2025/cmake/*' 'lammps-4Feb2025/src/*.cpp' \
+      'lammps-4Feb2025/src/*.h' 'lammps-4Feb2025/src/PLUGIN/*' 'lammps-4Feb2025/src/STUBS/*' \
+      'lammps-4Feb2025/src/*.sh' 'lammps-4Feb2025/src/Make*' 'lammps-4Feb2025/LICENSE' 'lammps-4Feb2025/README'
+  fi
+fi
+args=()
+for p in "${presets[@]}"; do args+=(-C "$p"); done
+mpicxx=$(command -v mpicxx || true)
+[ -n "$mpicxx" ] && args+=(-D "MPI_CXX_COMPILER=$mpicxx")
+generator=()
+command -v ninja > /dev/null && generator=(-G Ninja)
+cmake -S "$src/cmake" -B "$work/build" "${generator[@]}" "${args[@]}" -D CMAKE_INSTALL_PREFIX="$prefix"
+cmake --build "$work/build" -j "$(nproc)"
+cmake --install "$work/build"
+echo "$want" > "$stamp"
+echo "LAMMPS installed in $prefix ($prefix/bin/lmp)"
