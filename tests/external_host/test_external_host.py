@@ -38,9 +38,11 @@ def _host_prefix() -> Path:
 
 
 def _env() -> dict:
-    # the venv's cmake, ninja, mpicxx and mpirun; libmpi of the PyPI mpich for the host's lmp
+    # the venv's cmake, ninja, mpicxx and mpirun; libmpi of the PyPI mpich for the host's lmp, and the
+    # host's liblammps for installs made without LAMMPS_INSTALL_RPATH (as a module file would set it)
     env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [str(VENV_BIN.parent / "lib"),
+    host_libs = [str(p) for p in Path(HOST).glob("lib*") if p.is_dir()] if HOST else []
+    env["LD_LIBRARY_PATH"] = os.pathsep.join(filter(None, [*host_libs, str(VENV_BIN.parent / "lib"),
                                                           os.environ.get("LD_LIBRARY_PATH")]))
     env.pop("LAMMPS_PLUGIN_PATH", None)
     return env
