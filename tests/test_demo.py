@@ -38,7 +38,8 @@ def test_quick_demo_writes_every_report_section(tmp_path):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TransportWarning)     # 3 ps runs are too short, and say so
-        result = run_demo(tmp_path, DemoSettings.quick(), progress=False, log=lambda _: None)
+        # --all: the Li3PS4 melt-quench and the Li | Li2S interface run ride along at their quick size
+        result = run_demo(tmp_path, DemoSettings.quick(extras=True), progress=False, log=lambda _: None)
     assert result.structure_report["atoms"] == 217
     assert result.structure_report["formula"] == "F108Li109"
     # the potential's own lattice constant, not the literature one, starts the runs
@@ -58,4 +59,18 @@ def test_quick_demo_writes_every_report_section(tmp_path):
     if can_render()[0]:
         assert (tmp_path / "snapshot.png").stat().st_size > 10_000
         assert "snapshot.png" in text
-    assert set(result.timings_s) >= {"structure", "decks", "MD", "analysis"}
+    assert set(result.timings_s) >= {"structure", "decks", "MD", "analysis", "glass: melt-quench MD",
+                                      "interface: NPT MD"}
+    # the extra protocols: their QA / profile outputs reach the report
+    glass, interface = result.glass, result.interface
+    assert glass.atoms == 64 and glass.run_dir.joinpath("final.data").is_file()
+    assert glass.qa.curve is not None and len(glass.qa.curve) > 5        # the quench was sampled
+    assert 1.0 < glass.qa.metrics["density"] < 3.0                       # g/cm3: a condensed phase, not a gas
+    assert len(interface.interfaces) > 0 and interface.interfaces["frame"].nunique() >= 5
+    assert (interface.thickness["thickness"] > 0).all()
+    for section in ("## Li3PS4 glass: melt-quench and its quality checks", "QA verdict:", "Tg from density",
+                    "## Li | Li2S interface", "interphase thickness", "glass_quench.png", "glass_rdf.png",
+                    "interface_profiles.png", "interface_thickness.png"):
+        assert section in text, section
+    for name in ("glass_qa.csv", "interface_positions.csv", "interface_thickness.csv"):
+        assert (tmp_path / name).is_file(), name

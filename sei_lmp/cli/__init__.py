@@ -74,6 +74,8 @@ def demo(
     production_ps: Optional[float] = typer.Option(None, help="NVT production per temperature (ps)"),
     potential: Optional[Path] = typer.Option(None, help="potential file (default: the shipped LiF MTP)"),
     jobs: Optional[int] = typer.Option(None, help="runs at a time (default: cores)"),
+    all_protocols: bool = typer.Option(False, "--all", help="also a Li3PS4 melt-quench (QA) and a Li | Li2S interface "
+                                       "run (profiles) with the shipped Li-P-S ACE"),
     nve: bool = typer.Option(False, help="instead: NVE energy-conservation check of bcc Li with the shipped Li MTP"),
     cells: int = typer.Option(5, help="--nve: bcc cells per edge (2 atoms each)"),
     temperature: float = typer.Option(300.0, help="--nve: target temperature in K"),
@@ -99,6 +101,8 @@ def demo(
         changes["potential"] = potential
     if jobs is not None:
         changes["jobs"] = jobs
+    if all_protocols:
+        changes["extras"] = True
     settings = replace(settings, **changes)
     console.print(f"[bold]sei_lmp demo[/bold]: Li interstitial in LiF, {len(settings.temperatures)} temperatures "
                   f"x {settings.production_ps:g} ps -> {output}")
@@ -112,6 +116,14 @@ def demo(
                   f"D(300 K) = {head['D_300K_cm2_s']:.3g} cm2/s; sigma(300 K) = {head['sigma_300K_mS_cm']:.3g} mS/cm "
                   f"[{head['sigma_300K_low_mS_cm']:.3g}, {head['sigma_300K_high_mS_cm']:.3g}]; "
                   f"total {sum(result.timings_s.values()):.0f} s")
+    if result.glass is not None:
+        m = result.glass.qa.metrics
+        console.print(f"Li3PS4 glass: QA {'PASS' if result.glass.qa.passed else 'FAIL'}, density "
+                      f"{m.get('density', float('nan')):.3f} g/cm3, Tg(density) {m.get('tg_density', float('nan')):.0f} K")
+    if result.interface is not None and len(result.interface.thickness):
+        th = result.interface.thickness
+        console.print(f"Li | Li2S: interphase thickness {th['thickness'].iloc[0]:.2f} -> {th['thickness'].iloc[-1]:.2f} A "
+                      f"over {th['time_ps'].iloc[-1]:.1f} ps")
     console.print(f"report: {result.report} (and report.html)")
 
 

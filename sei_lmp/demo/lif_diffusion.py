@@ -39,6 +39,9 @@ class DemoSettings:
     seed: int = 20261122
     potential: Path | None = None       # default: the shipped LiF MTP
     render: bool = True
+    # `demo --all`: also a Li3PS4 melt-quench and a Li | Li2S interface run with the shipped Li-P-S ACE
+    extras: bool = False
+    lips_potential: Path | None = None  # default: the shipped Li-P-S ACE
 
     @classmethod
     def quick(cls, **changes) -> DemoSettings:
@@ -61,6 +64,8 @@ class DemoResult:
     timings_s: dict[str, float] = field(default_factory=dict)
     figures: dict[str, Path] = field(default_factory=dict)
     report: Path | None = None
+    glass: object | None = None              # demo.glass.GlassResult with --all
+    interface: object | None = None          # demo.interface.InterfaceResult with --all
 
     @property
     def headline(self) -> dict[str, float]:
@@ -201,12 +206,32 @@ def run_demo(output: str | Path = "demo_out", settings: DemoSettings | None = No
         done("image")
 
     result = DemoResult(output, settings, potential_path, structure_report, diffusion, fit_d, fit_sigma, timings, figures)
+    if settings.extras:
+        _run_extras(result, progress, log)
     from sei_lmp.demo.report import write_report
 
     result.report = write_report(result)
     diffusion.to_csv(output / "diffusion.csv", index=False)
     fit_d.to_csv(output / "arrhenius.csv", index=False)
     return result
+
+
+def _run_extras(result: DemoResult, progress: bool, log: Callable[[str], None]) -> None:
+    """The two extra protocols of ``demo --all``, at the quick or full budget of the main demo."""
+    from sei_lmp.demo.glass import GlassSettings, run_glass_demo
+    from sei_lmp.demo.interface import InterfaceSettings, run_interface_demo
+
+    quick = result.settings.production_ps <= DemoSettings.quick().production_ps
+    pot = result.settings.lips_potential
+    log("Li3PS4 glass (melt-quench):")
+    result.glass = run_glass_demo(result.output, GlassSettings.quick() if quick else GlassSettings(), pot,
+                                  progress=progress, log=log)
+    log("Li | Li2S interface (NPT):")
+    result.interface = run_interface_demo(result.output, InterfaceSettings.quick() if quick else InterfaceSettings(),
+                                          pot, progress=progress, log=log, render=result.settings.render)
+    for extra in (result.glass, result.interface):
+        result.timings_s.update(extra.timings_s)
+        result.figures.update(extra.figures)
 
 
 def _no_fit(n_measurable: int) -> pd.DataFrame:

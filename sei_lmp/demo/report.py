@@ -103,6 +103,16 @@ def write_report(result: DemoResult) -> Path:
             lines += [f"![{caption}]({figures[key]})", "", f"*{caption}*", ""]
     if "snapshot" not in figures:
         lines += ["(No OVITO image: rendering needs a Vulkan driver, Debian `libvulkan1 mesa-vulkan-drivers`.)", ""]
+    if result.glass is not None or result.interface is not None:
+        from sei_lmp.demo.report_extras import FIGURES, glass_section, interface_section
+
+        if result.glass is not None:
+            lines += glass_section(result.glass)
+        if result.interface is not None:
+            lines += interface_section(result.interface)
+        for key, caption in FIGURES:
+            if key in figures:
+                lines += [f"![{caption}]({figures[key]})", "", f"*{caption}*", ""]
     lines += ["## How long each step took", "", _markdown_table(timing), "",
               f"Total {sum(result.timings_s.values()):.0f} s.", "",
               "## Settings", "", "```json", json.dumps(settings_dict(result.settings), indent=2, default=str), "```", "",

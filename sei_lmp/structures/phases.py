@@ -77,9 +77,16 @@ def phase(name: str, *, primitive: bool = False, **cell) -> "ase.Atoms":  # noqa
     cubic = spec.spacegroup >= 195
     if cubic and ("b" in cell or "c" in cell or any(k in cell for k in ("alpha", "beta", "gamma"))):
         raise ConfigurationError(f"phase '{name}' is cubic: override only 'a'")
+    # tetragonal, trigonal and hexagonal groups tie b to a: scaling a alone must not distort the cell
+    a_equals_b = 75 <= spec.spacegroup < 195
+    if a_equals_b and "b" in cell and float(cell["b"]) != float(cell.get("a", par["a"])):
+        raise ConfigurationError(f"phase '{name}' (space group {spec.spacegroup}) has a = b by symmetry; "
+                                 "give 'a' only (b follows)")
     par.update({k: float(v) for k, v in cell.items()})
     if cubic:
         par["b"] = par["c"] = par["a"]
+    elif a_equals_b:
+        par["b"] = par["a"]
     cellpar = [par[k] for k in _CELL_KEYS]
     atoms = crystal(list(spec.symbols), [list(p) for p in spec.basis], spacegroup=spec.spacegroup,
                     cellpar=cellpar, primitive_cell=primitive)

@@ -74,3 +74,13 @@ def test_unknown_phase_lists_known_names():
 def test_cubic_override_refused():
     with pytest.raises(ConfigurationError, match="is cubic: override only 'a'"):
         phase("LiF", c=5.0)
+
+
+def test_hexagonal_a_override_keeps_the_cell_hexagonal():
+    # Li3P is P6_3/mmc: a alone must scale b with it (a = b by symmetry), c untouched
+    atoms = phase("Li3P", a=4.30)
+    a, b, c, alpha, beta, gamma = atoms.cell.cellpar()
+    assert a == pytest.approx(4.30) and b == pytest.approx(4.30) and c == pytest.approx(7.594)
+    assert gamma == pytest.approx(120.0)
+    with pytest.raises(ConfigurationError, match=r"has a = b by symmetry; give 'a' only"):
+        phase("Li3P", a=4.30, b=4.20)
