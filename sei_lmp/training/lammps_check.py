@@ -1,4 +1,5 @@
-"""Run a fitted MTP in LAMMPS through the sei/mtp plugin: single points, and a short NVT + NVE stability check.
+"""Run a fitted potential in LAMMPS through the plugin (sei/mtp by default; sei/ace, sei/mace with ``pair_style``):
+single points, and a short NVT + NVE stability check.
 
 This is what the demo will do with the potential, so a fit is only shipped after it passes here.
 Cells must be orthorhombic (LAMMPS' box is then the ASE cell, no rotation of forces or stresses).
@@ -37,9 +38,9 @@ def _pair_coeff(potential: Path, species: Sequence[str], by_name: bool) -> str:
     return f"* * {potential} {names}"
 
 
-def _setup(lmp, data: Path, potential: Path, species, by_name: bool) -> None:
+def _setup(lmp, data: Path, potential: Path, species, by_name: bool, pair_style: str = "sei/mtp") -> None:
     for cmd in ("units metal", "atom_style atomic", "atom_modify map array sort 0 0", "boundary p p p",
-                f"read_data {data}", "pair_style sei/mtp", f"pair_coeff {_pair_coeff(potential, species, by_name)}",
+                f"read_data {data}", f"pair_style {pair_style}", f"pair_coeff {_pair_coeff(potential, species, by_name)}",
                 "neighbor 1.0 bin", "compute p all pressure NULL virial",
                 "thermo_style custom step temp pe ke etotal press c_p[*]", "thermo_modify norm no"):
         lmp.command(cmd)
@@ -52,8 +53,9 @@ def _by_id(lmp, array) -> np.ndarray:
 
 
 def lammps_single_points(potential: Path, species: Sequence[str], images: Sequence[Atoms], *,
-                         by_name: bool = False) -> list[dict]:
-    """Energy [eV], forces [eV/A] and ASE-convention stress [eV/A^3, xx yy zz yz xz xy] from sei/mtp."""
+                         by_name: bool = False, pair_style: str = "sei/mtp") -> list[dict]:
+    """Energy [eV], forces [eV/A] and ASE-convention stress [eV/A^3, xx yy zz yz xz xy] from ``pair_style``
+    (sei/ace and sei/mace take elements by name: pass ``by_name=True``)."""
     from sei_lmp.run.plugin import start_lammps
 
     out = []
@@ -61,9 +63,9 @@ def lammps_single_points(potential: Path, species: Sequence[str], images: Sequen
         for k, atoms in enumerate(images):
             data = Path(tmp) / f"cfg{k}.data"
             _write_data(atoms, data, species)
-            lmp = start_lammps(styles=("sei/mtp",))  # only what this check needs
+            lmp = start_lammps(styles=(pair_style,))  # only what this check needs
             try:
-                _setup(lmp, data, Path(potential), species, by_name)
+                _setup(lmp, data, Path(potential), species, by_name, pair_style)
                 lmp.command("run 0")
                 thermo = lmp.last_thermo()
                 p = np.array([thermo[f"c_p[{i}]"] for i in range(1, 7)])  # xx yy zz xy xz yz [bar]
@@ -77,8 +79,8 @@ def lammps_single_points(potential: Path, species: Sequence[str], images: Sequen
 
 def lammps_md_check(potential: Path, species: Sequence[str], atoms: Atoms, *, temperature: float = 1000.0,
                     nvt_ps: float = 5.0, nve_ps: float = 2.0, timestep_fs: float = 1.0, seed: int = 4928459,
-                    by_name: bool = True, sublattice: str = "F") -> dict:
-    """NVT (Nose-Hoover) then NVE of ``atoms`` with sei/mtp.
+                    by_name: bool = True, sublattice: str = "F", pair_style: str = "sei/mtp") -> dict:
+    """NVT (Nose-Hoover) then NVE of ``atoms`` with ``pair_style`` (default sei/mtp).
 
     Returns the mean NVT temperature, the largest displacement of any ``sublattice`` atom from its start
     (a melted or broken lattice shows up here), the largest Li displacement, the NVE drift [meV/atom/ps]
@@ -95,9 +97,9 @@ def lammps_md_check(potential: Path, species: Sequence[str], atoms: Atoms, *, te
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "cell.data"
         _write_data(atoms, data, species)
-        lmp = start_lammps(styles=("sei/mtp",))
+        lmp = start_lammps(styles=(pair_style,))
         try:
-            _setup(lmp, data, Path(potential), species, by_name)
+            _setup(lmp, data, Path(potential), species, by_name, pair_style)
             _md(lmp, temperature, timestep_fs, seed, n_nvt, n_nve, temps, etot)
             disp = _by_id(lmp, lmp.numpy.extract_compute("msd_all", 1, 2))[:, 3]
             types = _by_id(lmp, lmp.numpy.extract_atom("type"))
