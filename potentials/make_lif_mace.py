@@ -1,0 +1,283 @@
+#!/usr/bin/env python
+"""Make the shipped LiF MACE, trained on CPU on the shipped CHGNet-labelled dataset (no teacher needed).
+
+Stages (``--stage``):
+
+1. ``fit``: the same seeded train/held-out split as ``make_lif.py`` (test fraction 0.15, stratified by
+   config_type), a small float64 MACE trained with mace-torch's ``run_train`` (child process, one thread,
+   seeded), exported with ``mace_create_lammps_model``; held-out errors against the per-species baseline,
+   parity plot; writes ``LiF_mace_chgnet.model-lammps.pt``, its card ``.model-lammps.pt.json`` and
+   ``LiF_mace_chgnet_parity.png`` into ``--out`` (the PyTorch ``.model`` stays in ``--workdir``);
+2. ``check``: ``pair_style sei/mace`` in LAMMPS against ``MACECalculator`` on held-out cells, then NVT + NVE
+   of LiF 3x3x3 with a Li interstitial; results go into the card's ``validation.lammps``.
+
+Usage (repository root, project venv)::
+
+    nice -n 10 python potentials/make_lif_mace.py --workdir /tmp/lif_mace --seed 20251122
+
+The result is a teacher-distilled demo potential: it reproduces CHGNet, not DFT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # run from a checkout without installing
+
+log = logging.getLogger("make_lif_mace")
+SPECIES = ["Li", "F"]
+NAME = "LiF_mace_chgnet"
+
+
+def _versions() -> dict:
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for dist in ("numpy", "ase", "torch", "e3nn", "mace-torch", "lammps"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def _json(obj) -> str:
+    """JSON without NaN/inf (the plugin's strict parser refuses them): they become null."""
+    def clean(x):
+        if isinstance(x, dict):
+            return {str(k): clean(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [clean(v) for v in x]
+        if isinstance(x, (np.floating, np.integer)):
+            x = x.item()
+        if isinstance(x, float) and not np.isfinite(x):
+            return None
+        return x
+
+    return json.dumps(clean(obj), indent=2, allow_nan=False) + "\n"
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def load_split(args):
+    from sei_lmp.training import split, teacher
+
+    frames = teacher.read_labels(args.dataset)
+    if not frames:
+        raise SystemExit(f"no labelled configurations in {args.dataset}")
+    train, test = split.train_test_split(frames, args.test_fraction, args.split_seed)
+    return frames, train, test
+
+
+def stage_fit(args, argv) -> Path:
+    from collections import Counter
+
+    from sei_lmp.training import fit_mace, metrics, parity
+
+    frames, train, test = load_split(args)
+    log.info("%d configurations (%d train / %d held out)", len(frames), len(train), len(test))
+    baseline = metrics.SpeciesEnergyBaseline(SPECIES).fit(train)
+    settings = fit_mace.MACEFitSettings(
+        species=tuple(SPECIES), r_max=args.r_max, num_channels=args.channels, max_L=args.max_L,
+        max_ell=args.max_ell, num_interactions=args.interactions, correlation=args.correlation,
+        max_num_epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, energy_weight=args.energy_weight,
+        forces_weight=args.forces_weight,
+        stress_weight=args.stress_weight, seed=args.seed, e0s=tuple(float(e) for e in baseline.energies),
+        stage_two_start=args.stage_two_start or None)
+    result = fit_mace.fit_mace(train, settings, args.workdir / f"{NAME}.model", workdir=args.workdir)
+    log.info("training took %.0f s (%d epochs)", result.seconds, result.epochs)
+    args.out.mkdir(parents=True, exist_ok=True)
+    shipped = args.out / result.lammps_model.name
+    shutil.copyfile(result.lammps_model, shipped)
+
+    t = time.perf_counter()
+    pred_test = fit_mace.predict(result.model, test, progress=True)
+    pred_train = fit_mace.predict(result.model, train, progress=True)
+    log.info("predictions took %.0f s", time.perf_counter() - t)
+    validation = {
+        "held_out": metrics.errors(test, pred_test),
+        "held_out_baseline": {**metrics.errors(test, baseline.predict(test)),
+                              "model": "per-species constant energies (least squares on train), zero forces, "
+                                       "zero stress",
+                              "species_energies_eV": dict(zip(SPECIES, map(float, baseline.energies)))},
+        "train": metrics.errors(train, pred_train),
+        "held_out_by_config_type": json.loads(metrics.errors_by_type(test, pred_test).to_json(orient="index")),
+    }
+    mtp_card = args.out / "LiF_mtp_L8_chgnet.mtp.json"
+    if mtp_card.is_file():
+        validation["held_out_mtp_card"] = json.loads(mtp_card.read_text())["validation"]["held_out"]
+    for key in ("held_out", "held_out_baseline", "train"):
+        log.info("%s: %s", key, {k: round(v, 4) for k, v in validation[key].items() if isinstance(v, float)})
+    png = parity.parity_plot(test, pred_test, args.out / f"{NAME}_parity.png",
+                             title=f"{NAME}: held-out {len(test)} configurations vs CHGNet (teacher)",
+                             summary=validation["held_out"], baseline=validation["held_out_baseline"])
+    size = fit_mace.model_size(result.model)
+    card = {
+        "species": SPECIES, "family": "mace", "units": "metal", "cutoff": args.r_max,
+        "num_interactions": args.interactions, "num_channels": args.channels, "max_L": args.max_L,
+        "max_ell": args.max_ell, "correlation": args.correlation, "n_parameters": size["n_parameters"],
+        "dtype": "float64", "file": shipped.name,
+        "pair_style": f"pair_style sei/mace; pair_coeff * * {shipped.name} Li F",
+        "statement": "Teacher-distilled DEMO potential: fitted to CHGNet (a universal ML potential trained on "
+                     "PBE/PBE+U Materials Project data) on LiF bulk and Li-defect cells only. It reproduces "
+                     "CHGNet, NOT DFT, and is not validated outside LiF with Li interstitials/vacancies.",
+        "provenance": {
+            "teacher": {"calculator": "CHGNet 0.3.0 (labels read from the shipped dataset)"},
+            "dataset": {
+                "file": Path(args.dataset).name, "n_configurations": len(frames), "n_train": len(train),
+                "n_test": len(test),
+                "by_config_type": dict(sorted(Counter(a.info.get("config_type", "") for a in frames).items())),
+                "split": f"seeded random (seed {args.split_seed}), stratified by config_type, test fraction "
+                         f"{args.test_fraction} (the split of make_lif.py)",
+                "validation_during_training": f"mace's own random {settings.valid_fraction:.0%} of train",
+            },
+            "fit": {**settings.as_dict(), "trained_with": "mace-torch run_train (CPU, float64, 1 thread)",
+                    "loss": "mace 'stress' loss (energy per atom, forces, stress), EMA 0.99, AMSGrad; stage two "
+                            "(SWA) from epoch stage_two_start with the stage_two weights",
+                    "epochs": result.epochs, "training_time_s": round(result.seconds, 1),
+                    "history": fit_mace.read_log_table(result.log)},
+            "files": {"model_bytes": size["model_bytes"], "lammps_model_bytes": size["lammps_model_bytes"],
+                      "model": f"{NAME}.model (PyTorch, kept in the work directory, not shipped)"},
+            "software": _versions(),
+            "script": "potentials/make_lif_mace.py",
+            "command": " ".join(["python", "potentials/make_lif_mace.py",
+                                 *(argv if argv is not None else sys.argv[1:])]),
+            "seed": args.seed,
+            "date": time.strftime("%Y-%m-%d", time.gmtime()),
+            "sha256": _sha256(shipped),
+        },
+        "validation": validation,
+        "parity_plot": png.name,
+    }
+    card_path = shipped.with_name(shipped.name + ".json")
+    card_path.write_text(_json(card))
+    log.info("wrote %s, %s, %s", shipped, card_path, png)
+    return shipped
+
+
+def stage_check(args) -> None:
+    """sei/mace vs MACECalculator on held-out orthorhombic cells, then NVT + NVE of 216+1 atoms."""
+    from sei_lmp.training import fit_mace, sampling
+    from sei_lmp.training.lammps_check import lammps_md_check, lammps_single_points
+
+    shipped = args.out / f"{NAME}.model-lammps.pt"
+    card_path = shipped.with_name(shipped.name + ".json")
+    card = json.loads(card_path.read_text())
+    _, train, test = load_split(args)
+    from sei_lmp.training import metrics
+
+    model = args.workdir / f"{NAME}.model"
+    card["validation"]["held_out_in_training_range"] = in_range_errors(train, test, fit_mace.predict(model, test))
+    card["validation"]["held_out_baseline_in_training_range"] = in_range_errors(
+        train, test, metrics.SpeciesEnergyBaseline(SPECIES).fit(train).predict(test))
+    ortho = orthorhombic_cells(test, 3)
+    lmp = lammps_single_points(shipped, SPECIES, ortho, by_name=True, pair_style="sei/mace")
+    ref = fit_mace.predict(args.workdir / f"{NAME}.model", ortho)
+    agree = agreement(lmp, ref)
+    log.info("sei/mace vs MACECalculator: %s", agree)
+    cell = sampling.interstitial(sampling.lif_rocksalt(args.md_lattice, 3))
+    md = lammps_md_check(shipped, SPECIES, cell, temperature=args.md_temperature, nvt_ps=args.nvt_ps,
+                         nve_ps=args.nve_ps, timestep_fs=1.0, seed=args.seed % 900000 + 1, pair_style="sei/mace")
+    log.info("LAMMPS 216+1 atoms: %s", md)
+    card["validation"]["lammps"] = {"sei_mace_vs_MACECalculator": agree,
+                                    f"md_{args.md_temperature:.0f}K_interstitial": md}
+    card_path.write_text(_json(card))
+
+
+def shortest_distance(atoms) -> float:
+    d = atoms.get_all_distances(mic=True)
+    return float(np.min(d[np.triu_indices(len(atoms), 1)]))
+
+
+def in_range_errors(train, test, pred_test) -> dict:
+    """Held-out errors over the cells whose closest pair is no closer than the closest pair in the training
+    set: the RMSEs of the whole held-out set are dominated by one cell with a 0.73 A contact, outside the
+    training data (>= 0.97 A), where every model extrapolates."""
+    from sei_lmp.training import metrics
+
+    floor = min(shortest_distance(a) for a in train)
+    keep = [k for k, a in enumerate(test) if shortest_distance(a) >= floor]
+    out = metrics.errors([test[k] for k in keep], [pred_test[k] for k in keep])
+    return {**out, "shortest_distance_in_train_A": round(floor, 3),
+            "left_out": [f"{test[k].info.get('config_type', '')} ({shortest_distance(test[k]):.2f} A)"
+                         for k in range(len(test)) if k not in keep]}
+
+
+def orthorhombic_cells(images, n: int) -> list:
+    """The first ``n`` orthorhombic cells of ``images``, else orthorhombic copies (LAMMPS would rotate others)."""
+    ortho = [a for a in images if np.allclose(a.cell.array, np.diag(np.diag(a.cell.array)))][:n]
+    if ortho:
+        return ortho
+    out = []
+    for a in images[:n]:
+        b = a.copy()
+        b.set_cell(np.diag(a.cell.lengths()), scale_atoms=True)
+        out.append(b)
+    return out
+
+
+def agreement(lmp: list, ref: list) -> dict:
+    return {"n_cells": len(ref),
+            "max_energy_diff_eV": float(max(abs(x["energy"] - y["energy"]) for x, y in zip(lmp, ref))),
+            "max_force_diff_eV_per_A": float(max(np.abs(x["forces"] - y["forces"]).max() for x, y in zip(lmp, ref))),
+            "max_stress_diff_GPa": float(max(np.abs(x["stress"] - y["stress"]).max() for x, y in zip(lmp, ref))
+                                         * 160.21766208)}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--workdir", type=Path, default=Path("/tmp/lif_mace_work"), help="mace logs, checkpoints, .model")
+    p.add_argument("--out", type=Path, default=REPO / "potentials", help="where the potential and card go")
+    p.add_argument("--dataset", type=Path, default=REPO / "potentials" / "LiF_chgnet_dataset.extxyz.gz")
+    p.add_argument("--stage", choices=["all", "fit", "check"], default="all")
+    p.add_argument("--seed", type=int, default=20251122, help="mace's seed (weights, batches, its validation split)")
+    p.add_argument("--split-seed", type=int, default=20251122, help="train/held-out split (that of make_lif.py)")
+    p.add_argument("--test-fraction", type=float, default=0.15)
+    p.add_argument("--r-max", type=float, default=4.5, help="A; 4.5 instead of 5 halves the edges (CPU time)")
+    p.add_argument("--channels", type=int, default=16)
+    p.add_argument("--max-L", dest="max_L", type=int, default=0)
+    p.add_argument("--max-ell", type=int, default=2)
+    p.add_argument("--interactions", type=int, default=2)
+    p.add_argument("--correlation", type=int, default=2)
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--energy-weight", type=float, default=1.0)
+    p.add_argument("--forces-weight", type=float, default=10.0)
+    p.add_argument("--stage-two-start", type=int, default=14,
+                   help="epoch where mace's stage two (energy weight 1000, forces 10, lr 1e-3) starts; 0 = none")
+    p.add_argument("--stress-weight", type=float, default=1.0)
+    p.add_argument("--md-temperature", type=float, default=800.0)
+    p.add_argument("--md-lattice", type=float, default=4.09, help="A; rocksalt cell of the LAMMPS check")
+    p.add_argument("--nvt-ps", type=float, default=3.0)
+    p.add_argument("--nve-ps", type=float, default=1.0)
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    args = parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    if args.stage in ("all", "fit"):
+        stage_fit(args, argv)
+    if args.stage in ("all", "check"):
+        stage_check(args)
+
+
+if __name__ == "__main__":
+    main()
