@@ -31,16 +31,22 @@ else
   tarball="$work/$(basename "$url")"
   if [ ! -f "$tarball" ] || ! echo "$sha256  $tarball" | sha256sum -c --quiet; then
     echo "downloading $url"
-    curl -fsSL --retry 3 -o "$tarball.part" "$url"
+    if command -v curl > /dev/null; then
+      curl -fsSL --retry 3 -o "$tarball.part" "$url"
+    else
+      python3 -c 'import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])' "$url" "$tarball.part"
+    fi
     echo "$sha256  $tarball.part" | sha256sum -c --quiet || { echo "checksum mismatch for $url" >&2; exit 1; }
     mv "$tarball.part" "$tarball"
   fi
   src="$work/lammps-4Feb2025"
-  if [ ! -f "$src/cmake/CMakeLists.txt" ]; then
-    # only what a package-free build reads: the CMake tree and the core, PLUGIN and STUBS sources
+  if [ ! -f "$src/doc/lammps.1" ]; then
+    # only what a package-free build and its install read: the CMake tree, the core, PLUGIN and STUBS
+    # sources, and the man page, bench inputs and potentials that `cmake --install` copies
     tar -xJf "$tarball" -C "$work" --wildcards 'lammps-4Feb2025/cmake/*' 'lammps-4Feb2025/src/*.cpp' \
       'lammps-4Feb2025/src/*.h' 'lammps-4Feb2025/src/PLUGIN/*' 'lammps-4Feb2025/src/STUBS/*' \
-      'lammps-4Feb2025/src/*.sh' 'lammps-4Feb2025/src/Make*' 'lammps-4Feb2025/LICENSE' 'lammps-4Feb2025/README'
+      'lammps-4Feb2025/src/*.sh' 'lammps-4Feb2025/src/Make*' 'lammps-4Feb2025/LICENSE' 'lammps-4Feb2025/README' \
+      'lammps-4Feb2025/doc/lammps.1' 'lammps-4Feb2025/bench/*' 'lammps-4Feb2025/potentials/*'
   fi
 fi
 args=()
