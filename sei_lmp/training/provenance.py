@@ -1,0 +1,44 @@
+"""What a potential's metadata card records about how it was made: software versions, file checksums,
+and the card itself as strict JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+
+def software_versions(*distributions: str) -> dict[str, str]:
+    """Python's version and that of each installed distribution named (missing ones are left out)."""
+    out = {"python": platform.python_version()}
+    for dist in distributions:
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def card_json(obj) -> str:
+    """Indented JSON without NaN/inf, which strict readers (the plugin's card reader among them) refuse: they
+    become null; numpy scalars become Python numbers and keys strings."""
+    def clean(x):
+        if isinstance(x, dict):
+            return {str(k): clean(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [clean(v) for v in x]
+        if isinstance(x, (np.floating, np.integer)):
+            x = x.item()
+        if isinstance(x, float) and not np.isfinite(x):
+            return None
+        return x
+
+    return json.dumps(clean(obj), indent=2, allow_nan=False) + "\n"
