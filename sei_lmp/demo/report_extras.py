@@ -76,6 +76,6 @@ def _table(frame: pd.DataFrame) -> str:
 
 FIGURES = (("glass_quench", "Li3PS4 quench: density and energy vs T with the two-line Tg fits"),
            ("glass_rdf", "Li3PS4 glass: partial RDFs of the final structure"),
-           ("interface_profiles", "Li | Li2S: S fraction along z, first / middle / last frame"),
+           ("interface_profiles", "Li | Li2S: fraction of the marker element along z, first / middle / last frame"),
            ("interface_thickness", "Li | Li2S: interphase thickness vs time"),
            ("interface_snapshot", "Li | Li2S: OVITO side view, last frame"))
