@@ -243,16 +243,7 @@ def stage_fit(args, labels: Path, argv) -> Path:
 
     pred_train = fit_mtp.predict(result.mtp, train)
     pred_test = fit_mtp.predict(result.mtp, test)
-    baseline = metrics.SpeciesEnergyBaseline(SPECIES).fit(train)
-    validation = {
-        "held_out": metrics.errors(test, pred_test),
-        "held_out_baseline": {**metrics.errors(test, baseline.predict(test)),
-                              "model": "per-species constant energies (least squares on train), zero forces, "
-                                       "zero stress",
-                              "species_energies_eV": dict(zip(SPECIES, map(float, baseline.energies)))},
-        "train": metrics.errors(train, pred_train),
-        "held_out_by_config_type": json.loads(metrics.errors_by_type(test, pred_test).to_json(orient="index")),
-    }
+    validation = metrics.validation_block(train, test, pred_train, pred_test, SPECIES)
     for key in ("held_out", "held_out_baseline", "train"):
         log.info("%s: %s", key, {k: round(v, 4) for k, v in validation[key].items() if isinstance(v, float)})
     eos = mtp_lattice_constant(result.mtp)

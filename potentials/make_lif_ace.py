@@ -86,16 +86,7 @@ def stage_fit(args, argv) -> Path:
              result.core_prefactor, result.core_lambda, "fitted" if result.core_fitted else "fixed")
     pred_test = fit_ace.predict(result.path, test)
     pred_train = fit_ace.predict(result.path, train)
-    baseline = metrics.SpeciesEnergyBaseline(SPECIES).fit(train)
-    validation = {
-        "held_out": metrics.errors(test, pred_test),
-        "held_out_baseline": {**metrics.errors(test, baseline.predict(test)),
-                              "model": "per-species constant energies (least squares on train), zero forces, "
-                                       "zero stress",
-                              "species_energies_eV": dict(zip(SPECIES, map(float, baseline.energies)))},
-        "train": metrics.errors(train, pred_train),
-        "held_out_by_config_type": json.loads(metrics.errors_by_type(test, pred_test).to_json(orient="index")),
-    }
+    validation = metrics.validation_block(train, test, pred_train, pred_test, SPECIES)
     mtp_card = args.out / "LiF_mtp_L8_chgnet.mtp.json"
     if mtp_card.is_file():
         validation["held_out_mtp_card"] = json.loads(mtp_card.read_text())["validation"]["held_out"]

@@ -159,21 +159,6 @@ def crystal_cells(calculator_for, lattice: dict) -> dict:
     return out
 
 
-def validation_block(train, test, pred_train, pred_test) -> dict:
-    from sei_lmp.training import metrics
-
-    baseline = metrics.SpeciesEnergyBaseline(SPECIES).fit(train)
-    return {
-        "held_out": metrics.errors(test, pred_test),
-        "held_out_baseline": {**metrics.errors(test, baseline.predict(test)),
-                              "model": "per-species constant energies (least squares on train), zero forces, "
-                                       "zero stress",
-                              "species_energies_eV": dict(zip(SPECIES, map(float, baseline.energies)))},
-        "train": metrics.errors(train, pred_train),
-        "held_out_by_config_type": json.loads(metrics.errors_by_type(test, pred_test).to_json(orient="index")),
-    }
-
-
 def dataset_block(args, frames, train, test, meta) -> dict:
     from collections import Counter
 
@@ -217,7 +202,7 @@ def stage_fit(args, labels: Path, argv) -> None:
 
 
 def fit_mtp_family(args, argv, frames, train, test, meta) -> Path:
-    from sei_lmp.training import fit_mtp, parity
+    from sei_lmp.training import fit_mtp, metrics, parity
 
     shortest = min(_shortest(a) for a in frames)
     # the radial basis should cover every distance in the data: below min_dist its polynomials extrapolate
@@ -235,7 +220,7 @@ def fit_mtp_family(args, argv, frames, train, test, meta) -> Path:
     mtp_path = args.out / f"{name}.mtp"
     shutil.copyfile(result.path, mtp_path)
     pred_test = fit_mtp.predict(result.mtp, test)
-    validation = validation_block(train, test, fit_mtp.predict(result.mtp, train), pred_test)
+    validation = metrics.validation_block(train, test, fit_mtp.predict(result.mtp, train), pred_test, SPECIES)
     for key in ("held_out", "held_out_baseline", "train"):
         log.info("MTP %s: %s", key, {k: round(v, 4) for k, v in validation[key].items() if isinstance(v, float)})
     lattice = meta.get("teacher_lattice")
@@ -291,7 +276,7 @@ def fit_ace_family(args, argv, frames, train, test, meta) -> Path | None:
     if importlib.util.find_spec("sei_lmp.training.fit_ace") is None:
         log.warning("ACE NOT FITTED: sei_lmp.training.fit_ace does not exist in this checkout")
         return None
-    from sei_lmp.training import fit_ace, parity
+    from sei_lmp.training import fit_ace, metrics, parity
 
     settings = fit_ace.ACEFitSettings(
         species=tuple(SPECIES), cutoff=args.max_dist, functions_per_element=args.ace_functions,
@@ -302,7 +287,7 @@ def fit_ace_family(args, argv, frames, train, test, meta) -> Path | None:
     log.info("ACE projections %.0f s, solve %.1f s; %d functions, alpha %g, E0 %s", result.seconds_projections,
              result.seconds_solve, result.n_functions, result.alpha, result.e0)
     pred_test = fit_ace.predict(result.path, test)
-    validation = validation_block(train, test, fit_ace.predict(result.path, train), pred_test)
+    validation = metrics.validation_block(train, test, fit_ace.predict(result.path, train), pred_test, SPECIES)
     for key in ("held_out", "held_out_baseline", "train"):
         log.info("ACE %s: %s", key, {k: round(v, 4) for k, v in validation[key].items() if isinstance(v, float)})
     lattice = meta.get("teacher_lattice")

@@ -6,6 +6,7 @@ set, zero forces and zero stress. A potential that does not beat it clearly has 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -100,3 +101,19 @@ def errors_by_type(images: Sequence[Atoms], predictions: Sequence[dict]) -> pd.D
     """:func:`summarise` per ``config_type`` (one row each)."""
     table = error_table(images, predictions)
     return pd.DataFrame({k: summarise(g) for k, g in table.groupby("config_type")}).T
+
+
+def validation_block(train: Sequence[Atoms], test: Sequence[Atoms], pred_train: Sequence[dict],
+                     pred_test: Sequence[dict], species: Sequence[str]) -> dict:
+    """The ``validation`` section of a potential's card: held-out and training errors, the trivial
+    baseline's held-out errors (fitted on ``train``), and held-out errors per ``config_type``."""
+    baseline = SpeciesEnergyBaseline(species).fit(train)
+    return {
+        "held_out": errors(test, pred_test),
+        "held_out_baseline": {**errors(test, baseline.predict(test)),
+                              "model": "per-species constant energies (least squares on train), zero forces, "
+                                       "zero stress",
+                              "species_energies_eV": dict(zip(species, map(float, baseline.energies)))},
+        "train": errors(train, pred_train),
+        "held_out_by_config_type": json.loads(errors_by_type(test, pred_test).to_json(orient="index")),
+    }

@@ -107,3 +107,24 @@ def test_interstitial_site_agrees_with_the_structures_library():
     d_ours = ours.get_distances(len(ours) - 1, range(len(ours) - 1), mic=True).min()
     d_theirs = theirs.get_distances(len(theirs) - 1, range(len(theirs) - 1), mic=True).min()
     assert d_ours == pytest.approx(d_theirs, abs=1e-4) and d_ours == pytest.approx(4.09 * np.sqrt(3) / 4, abs=1e-4)
+
+
+def test_validation_block_of_a_card():
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    images = tiny_sample()
+    e_li, e_f = -1.7, -3.2
+    for a in images:
+        n_li = a.get_chemical_symbols().count("Li")
+        a.calc = SinglePointCalculator(a, energy=n_li * e_li + (len(a) - n_li) * e_f,
+                                       forces=np.ones((len(a), 3)), stress=np.zeros(6))
+    # a perfect model: its predictions are the labels
+    perfect = [{"energy": a.get_potential_energy(), "forces": a.get_forces(), "stress": a.get_stress()}
+               for a in images]
+    block = metrics.validation_block(images, images, perfect, perfect, ["Li", "F"])
+    assert block["held_out"]["energy_rmse_meV_per_atom"] == pytest.approx(0.0, abs=1e-9)
+    assert block["train"]["forces_rmse_eV_per_A"] == pytest.approx(0.0, abs=1e-12)
+    # the baseline is fitted on train: exact energies, but zero forces against unit labels
+    assert block["held_out_baseline"]["species_energies_eV"] == pytest.approx({"Li": e_li, "F": e_f})
+    assert block["held_out_baseline"]["forces_rmse_eV_per_A"] == pytest.approx(1.0)
+    assert set(block["held_out_by_config_type"]) == {"bulk", "Li_interstitial", "Li_vacancy"}
