@@ -104,14 +104,28 @@ def write_structure(atoms, elements: Sequence[str], path: Path) -> None:
     write_lammps_data(atoms, path, list(elements))
 
 
-def check_min_distance(atoms, min_distance: float) -> None:
+OVERLAP_FRACTION = 0.5   # of the sum of covalent radii: closer than this no bonded pair of elements comes
+
+
+def check_min_distance(atoms, min_distance: float, symbols: Sequence[str] | None = None) -> None:
+    """Refuse atoms closer than ``min_distance`` or, when the elements are known (``symbols``, else those
+    of ``atoms``), closer than OVERLAP_FRACTION x the sum of the pair's covalent radii (Li-S 1.17 A,
+    Li-F 0.93 A): a structure builder that put Li 0.8 A from S would otherwise run and collapse."""
+    from ase.data import atomic_numbers, covalent_radii
     from ase.neighborlist import neighbor_list
 
-    i, j, d = neighbor_list("ijd", atoms, min_distance)
-    if len(d):
-        k = int(np.argmin(d))
-        raise ConfigurationError(f"atoms {i[k] + 1} and {j[k] + 1} are {d[k]:.3f} A apart (< {min_distance} A): "
-                                 "overlapping or duplicated atoms in the structure")
+    symbols = list(symbols) if symbols is not None else atoms.get_chemical_symbols()
+    radii = np.array([covalent_radii[atomic_numbers[e]] if e in atomic_numbers else 0.0 for e in symbols])
+    reach = max(min_distance, OVERLAP_FRACTION * 2 * float(radii.max(initial=0.0)))
+    i, j, d = neighbor_list("ijd", atoms, reach)
+    floor = np.maximum(min_distance, OVERLAP_FRACTION * (radii[i] + radii[j]))
+    bad = np.nonzero(d < floor)[0]
+    if len(bad):
+        k = bad[np.argmin(d[bad] / floor[bad])]
+        a, b = i[k], j[k]
+        raise ConfigurationError(f"atoms {a + 1} ({symbols[a]}) and {b + 1} ({symbols[b]}) are {d[k]:.3f} A apart "
+                                 f"(< {floor[k]:.2f} A): overlapping or duplicated atoms in the structure; check how "
+                                 "it was built (e.g. the gap of an interface) or relax it with a soft potential")
 
 
 def render_deck(protocol: Protocol, structure, potential: Potential, backend: Backend = "plugin", *,
@@ -143,12 +157,12 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
         masses, triclinic = read_data_types(structure_file)
         from ase.io import read
 
-        check_min_distance(read(structure_file, format="lammps-data", atom_style="atomic"),
-                           protocol.guards.min_distance)
         elements = list(type_elements) if type_elements else elements_from_masses(masses, potential.species)
         if len(elements) != len(masses):
             raise ConfigurationError(f"{structure_file.name} has {len(masses)} atom types but {len(elements)} "
                                      f"elements were given: {list(elements)}")
+        data = read(structure_file, format="lammps-data", atom_style="atomic")
+        check_min_distance(data, protocol.guards.min_distance, [elements[t - 1] for t in data.arrays["type"]])
     block = potential.pair_block(backend, elements, style=pair_style)   # refuses elements it lacks
     if potential.card.units and potential.card.units != block.units:
         raise ConfigurationError(f"{potential.path.name} is in '{potential.card.units}' units (its card), but "

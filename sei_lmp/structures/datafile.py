@@ -70,8 +70,16 @@ def type_order(atoms, species: Sequence[str] | None = None) -> list[str]:
 
 
 def lammps_positions(atoms, cell: np.ndarray) -> np.ndarray:
-    """Positions of ``atoms`` in the LAMMPS ``cell`` (same fractional coordinates, wrapped into [0, 1))."""
+    """Positions of ``atoms`` in the LAMMPS ``cell``, wrapped into it.
+
+    ``cell`` is :func:`lammps_cell` of the atoms' cell, possibly with tilts reduced (other vectors of the
+    same lattice). The atoms are first rotated with their cell (fractional coordinates kept in the
+    *rotated* cell), then wrapped into ``cell``: keeping the fractional coordinates across the tilt
+    reduction would shear the crystal instead.
+    """
     frac = np.linalg.solve(np.asarray(atoms.cell[:], float).T, atoms.get_positions().T).T
+    rotated = frac @ lammps_cell(atoms.cell[:])
+    frac = np.linalg.solve(np.asarray(cell, float).T, rotated.T).T
     frac -= np.floor(frac)
     frac[frac >= 1.0 - 1e-12] = 0.0     # -1e-17 wraps to 1.0 in floating point; put it back at 0
     return frac @ cell

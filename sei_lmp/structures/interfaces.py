@@ -20,6 +20,7 @@ DEFAULT_MAX_STRAIN = 0.03
 DEFAULT_MAX_AREA = 400.0          # A^2
 DEFAULT_THICKNESS = 10.0          # A per slab
 DEFAULT_MAX_ATOMS = 5000
+CONTACT_FRACTION = 0.9            # default gap: no contact across closer than this x the bulk nearest neighbour
 
 
 @dataclass(frozen=True)
@@ -152,14 +153,51 @@ def _name(atoms) -> str:
     return Composition(atoms.get_chemical_formula()).reduced_formula
 
 
-def _unit_slab(bulk, miller):
-    """One-layer surface cell: in-plane rows a1 (along x), a2 (in xy), and c perpendicular (one repeat)."""
+def _unit_slab(bulk, miller, layers: int = 1):
+    """``layers`` surface layers: in-plane rows a1 (along x), a2 (in xy); c perpendicular, of length
+    ``layers`` x the interlayer repeat.
+
+    The atoms are stacked along the bulk lattice vector that crosses the layers, which is in general not
+    perpendicular to them (bcc (110), fcc (111)): the cell's c is only its projection, so the result is a
+    correct slab but *not* periodic along z. Repeating a one-layer cell along this c would stack every
+    layer on top of the last (AAA instead of ABC) and put atoms 0.8 A apart in Li2S (111).
+    """
     from ase.build import surface
 
     miller = tuple(int(i) for i in miller)
     if len(miller) != 3 or not any(miller):
         raise ConfigurationError(f"Miller indices must be three integers, not all zero; got {miller}")
-    return surface(bulk, miller, layers=1, vacuum=None, periodic=True)
+    return surface(bulk, miller, layers=layers, vacuum=None, periodic=True)
+
+
+def _nearest_neighbour(bulk) -> float:
+    from ase.neighborlist import neighbor_list
+
+    d = neighbor_list("d", bulk, 6.0)
+    return float(d.min()) if len(d) else 6.0
+
+
+def _closest_contact(atoms, cutoff: float = 6.0) -> float:
+    """Shortest distance between an atom of region 1 and one of region 2 (A); ``cutoff`` if none is closer."""
+    from ase.neighborlist import neighbor_list
+
+    i, j, d = neighbor_list("ijd", atoms, cutoff)
+    region = atoms.arrays["region"]
+    across = d[region[i] != region[j]]
+    return float(across.min()) if len(across) else cutoff
+
+
+def _stack(slab_a, slab_b, t_a: float, t_b: float, gap: float, vacuum: float, in_plane):
+    """A at the bottom, B above it, ``gap`` between their facing planes at both interfaces (the second
+    one replaced by ``vacuum`` when that is > 0)."""
+    a, b = slab_a.copy(), slab_b.copy()
+    a.positions[:, 2] += 0.5 * gap
+    b.positions[:, 2] += 0.5 * gap + t_a + gap
+    atoms = a + b
+    atoms.set_cell([*in_plane, [0.0, 0.0, t_a + t_b + 2 * gap + vacuum]])
+    atoms.pbc = True
+    atoms.arrays["region"] = np.array([1] * len(a) + [2] * len(b))
+    return atoms
 
 
 def build_interface(bulk_a, miller_a, bulk_b, miller_b, *, thickness_a: float = DEFAULT_THICKNESS,
@@ -177,8 +215,10 @@ def build_interface(bulk_a, miller_a, bulk_b, miller_b, *, thickness_a: float = 
     thickness_a, thickness_b
         minimum slab thicknesses (A), rounded up to whole surface layers.
     gap
-        distance (A) between the facing atomic planes of A and B; default the mean of the two
-        interlayer spacings. Used at both interfaces of the periodic cell.
+        distance (A) between the facing atomic planes of A and B. Default: the mean of the two
+        interlayer spacings, opened until no atom of A is closer to one of B than 0.9 x the shorter bulk
+        nearest-neighbour distance (``info["interface"]["closest_contact"]`` reports it). Used at both
+        interfaces of the periodic cell.
     vacuum
         vacuum (A) replacing the second interface (top of B to bottom of A); 0 = fully periodic.
     max_strain
@@ -217,34 +257,47 @@ def build_interface(bulk_a, miller_a, bulk_b, miller_b, *, thickness_a: float = 
                                  "raise max_strain, max_area or max_atoms, or choose other Miller indices")
     m = good[0]
 
-    def slab(unit, transform, layers):
+    def slab(bulk, miller, transform, layers):
+        s = _unit_slab(bulk, miller, layers)
+        h = s.cell[2, 2]
+        # z is not periodic (see _unit_slab): give the in-plane supercell a c that no atom reaches
+        s.set_cell([s.cell[0], s.cell[1], [0.0, 0.0, 2.0 * h + 10.0]])
         p = np.zeros((3, 3), dtype=int)
         p[:2, :2] = transform
-        p[2, 2] = layers
-        s = make_supercell(unit, p, wrap=True)
-        h = s.cell[2, 2]
-        s.set_cell([[*m.cell[0], 0.0], [*m.cell[1], 0.0], [0.0, 0.0, h]], scale_atoms=True)
+        p[2, 2] = 1
+        s = make_supercell(s, p, wrap=True)
+        s.set_cell([[*m.cell[0], 0.0], [*m.cell[1], 0.0], s.cell[2]], scale_atoms=True)
         s.positions[:, 2] -= s.positions[:, 2].min()
         return s, h
 
-    slab_a, h_a = slab(unit_a, m.transform_a, layers_a)
-    slab_b, h_b = slab(unit_b, m.transform_b, layers_b)
+    slab_a, h_a = slab(bulk_a, miller_a, m.transform_a, layers_a)
+    slab_b, h_b = slab(bulk_b, miller_b, m.transform_b, layers_b)
     t_a, t_b = slab_a.positions[:, 2].max(), slab_b.positions[:, 2].max()
-    gap = float(0.5 * ((h_a - t_a) + (h_b - t_b)) if gap is None else gap)  # mean interlayer spacing
-    if gap < 0 or vacuum < 0:
+    if (gap is not None and gap < 0) or vacuum < 0:
         raise ConfigurationError(f"gap and vacuum must be >= 0 A, got gap={gap}, vacuum={vacuum}")
-    slab_a.positions[:, 2] += 0.5 * gap
-    slab_b.positions[:, 2] += 0.5 * gap + t_a + gap
-    height = t_a + t_b + 2 * gap + vacuum
-    atoms = slab_a + slab_b
-    atoms.set_cell([[*m.cell[0], 0.0], [*m.cell[1], 0.0], [0.0, 0.0, height]])
-    atoms.pbc = True
-    atoms.arrays["region"] = np.array([1] * len(slab_a) + [2] * len(slab_b))
+    in_plane = [[*m.cell[0], 0.0], [*m.cell[1], 0.0]]
+    if gap is None:
+        # start from the mean interlayer spacing, and open it until no pair across the interface is closer
+        # than CONTACT_FRACTION of the shorter bulk nearest-neighbour distance (an atom of one side can sit
+        # right above one of the other)
+        gap = float(0.5 * ((h_a - t_a) + (h_b - t_b)))
+        target = CONTACT_FRACTION * min(_nearest_neighbour(bulk_a), _nearest_neighbour(bulk_b))
+        def contact(g):
+            return _closest_contact(_stack(slab_a, slab_b, t_a, t_b, g, vacuum, in_plane), target + 0.1)
+
+        if contact(gap) < target:      # the closest contact grows with the gap: bisect to 0.01 A
+            low, high = gap, gap + target
+            while high - low > 0.01:
+                mid = 0.5 * (low + high)
+                low, high = (low, mid) if contact(mid) >= target else (mid, high)
+            gap = high
+    atoms = _stack(slab_a, slab_b, t_a, t_b, float(gap), vacuum, in_plane)
     atoms.info["interface"] = {
         "a": name_a, "b": name_b, "regions": {1: name_a, 2: name_b},
         "matrix_a": m.transform_a.tolist(), "matrix_b": m.transform_b.tolist(), "area": m.area,
         "strain_a": m.strain_a.tolist(), "strain_b": m.strain_b.tolist(),
         "max_strain_a": float(np.abs(m.strain_a).max()), "max_strain_b": float(np.abs(m.strain_b).max()),
         "strain_on": strain_on, "layers_a": layers_a, "layers_b": layers_b, "thickness_a": float(t_a),
-        "thickness_b": float(t_b), "gap": gap, "vacuum": vacuum, "natoms_a": len(slab_a), "natoms_b": len(slab_b)}
+        "thickness_b": float(t_b), "gap": float(gap), "vacuum": vacuum,
+        "closest_contact": _closest_contact(atoms), "natoms_a": len(slab_a), "natoms_b": len(slab_b)}
     return atoms

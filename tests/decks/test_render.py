@@ -90,8 +90,34 @@ def test_preflight_rejects_overlapping_atoms(cuagau, tmp_path):
     pot, _ = cuagau
     atoms = bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2)
     atoms.positions[1] = atoms.positions[0] + [0.2, 0.0, 0.0]
-    with pytest.raises(ConfigurationError, match=r"atoms \d+ and \d+ are 0.200 A apart"):
+    with pytest.raises(ConfigurationError, match=r"atoms \d+ \(Cu\) and \d+ \(Cu\) are 0.200 A apart"):
         render_deck(MeltQuench(), atoms, pot, workdir=tmp_path)
+
+
+def test_preflight_overlap_floor_depends_on_the_elements(tmp_path):
+    """0.83 A is above the flat 0.6 A guard, but no Li-S pair comes that close (bond 2.45 A): refused, for an
+    Atoms and for a data file whose types are mapped by mass; the same distance between H atoms is a bond."""
+    from ase import Atoms
+    from ase.build import bulk
+
+    from sei_lmp.data import shipped_potential
+    from sei_lmp.structures.datafile import write_lammps_data
+
+    pot = load_potential(shipped_potential("LiPS_ace_*.yace"))
+    li2s = bulk("Li2S", "fluorite", a=5.70).repeat(2)
+    render_deck(MeltQuench(), li2s, pot, workdir=tmp_path / "good")
+    s = li2s.get_chemical_symbols().index("S")
+    li = next(k for k, e in enumerate(li2s.get_chemical_symbols()) if e == "Li")
+    li2s.positions[li] = li2s.positions[s] + [0.0, 0.0, 0.83]
+    with pytest.raises(ConfigurationError, match=r"\((Li|S)\) and \d+ \((Li|S)\) are 0.830 A apart \(< 1.17 A\)"):
+        render_deck(MeltQuench(), li2s, pot, workdir=tmp_path / "atoms")
+    data = tmp_path / "bad.data"
+    write_lammps_data(li2s, data, ["Li", "S"])
+    with pytest.raises(ConfigurationError, match=r"are 0.830 A apart \(< 1.17 A\)"):
+        render_deck(MeltQuench(), data, pot, workdir=tmp_path / "file")
+    from sei_lmp.decks.render import check_min_distance
+
+    check_min_distance(Atoms("H2", positions=[[0, 0, 0], [0, 0, 0.74]], cell=[9, 9, 9], pbc=True), 0.6)
 
 
 def test_preflight_rejects_styles_the_target_lacks(cuagau):

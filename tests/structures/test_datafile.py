@@ -43,10 +43,18 @@ def _random_triclinic(seed=3):
     return atoms
 
 
-@pytest.mark.parametrize("case", ["triclinic", "Li2CO3", "LiF"])
+def _beyond_tilt_limits():
+    """Tilts past LAMMPS' limits (|xy| > lx/2 ...), as an interface cell with a 109 degree in-plane angle has:
+    the writer must swap in shorter lattice vectors and move the atoms with them, not shear the crystal."""
+    atoms = _random_triclinic(5)
+    atoms.set_cell([[6.0, 0.0, 0.0], [-4.6, 6.2, 0.0], [4.1, -4.0, 7.5]], scale_atoms=True)
+    return atoms
+
+
+@pytest.mark.parametrize("case", ["triclinic", "skewed", "Li2CO3", "LiF"])
 def test_round_trip_through_lammps(case, tmp_path):
-    atoms = {"triclinic": _random_triclinic, "Li2CO3": lambda: supercell(phase("Li2CO3"), target_atoms=100),
-             "LiF": lambda: phase("LiF")}[case]()
+    atoms = {"triclinic": _random_triclinic, "skewed": _beyond_tilt_limits,
+             "Li2CO3": lambda: supercell(phase("Li2CO3"), target_atoms=100), "LiF": lambda: phase("LiF")}[case]()
     species = ["S", "P", "Li", "F", "O", "C"]         # deliberately not the structure's own order
     path = write_lammps_data(atoms, tmp_path / "x.data", species)
     box, x, types, masses = _lammps_read(path)

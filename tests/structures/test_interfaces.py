@@ -89,3 +89,39 @@ def test_bad_inputs():
         build_interface(phase("Li"), (0, 0, 0), phase("LiF"), (1, 0, 0))
     with pytest.raises(ConfigurationError, match="max_atoms=10 is too small"):
         build_interface(phase("Li"), (1, 0, 0), phase("LiF"), (1, 0, 0), max_atoms=10)
+
+
+def _coordination(atoms, index, cutoff):
+    i = neighbor_list("i", atoms, cutoff)
+    return np.bincount(i, minlength=len(atoms))[index]
+
+
+@pytest.mark.parametrize("bulk_a, miller_a, bulk_b, miller_b", [
+    ("Li", (1, 1, 0), "Li2S", (1, 1, 1)),      # bcc (110) and fcc (111): the stacking vector is tilted
+    ("Li", (1, 1, 1), "LiF", (1, 1, 1)),
+    ("Li", (1, 1, 1), "Li3P", (0, 0, 1)),      # hexagonal
+])
+def test_slabs_keep_bulk_stacking_and_interfaces_have_no_close_contacts(bulk_a, miller_a, bulk_b, miller_b):
+    """Each slab is the bulk crystal cut, not one layer repeated: interior atoms have the bulk's first-shell
+    distances and coordination (a one-layer cell repeated along the projected c stacked fcc (111) AAA and put
+    Li 0.83 A under S in Li2S). Across the interfaces the default gap keeps atoms >= 0.9 x bulk nearest neighbour."""
+    atoms = build_interface(phase(bulk_a), miller_a, phase(bulk_b), miller_b, thickness_a=9.0, thickness_b=9.0,
+                            max_strain=0.03)
+    rep = atoms.info["interface"]
+    region, z = atoms.arrays["region"], atoms.positions[:, 2]
+    for reg, name in ((1, bulk_a), (2, bulk_b)):
+        bulk = phase(name)
+        d_bulk = neighbor_list("d", bulk, 4.0).min()
+        shell = 1.07 * d_bulk             # between the first shell and the next (1.15 x in bcc Li and Li2S)
+        i, j, d = neighbor_list("ijd", atoms, 4.0)
+        inside = (region[i] == reg) & (region[j] == reg)
+        assert d[inside].min() == pytest.approx(d_bulk, rel=0.03), name
+        # atoms in the middle third of the slab see no interface: bulk coordination, species by species
+        zs = z[region == reg]
+        middle = np.nonzero((region == reg) & (np.abs(z - 0.5 * (zs.min() + zs.max())) < (zs.max() - zs.min()) / 6))[0]
+        assert len(middle)
+        bulk_cn = _coordination(bulk, np.arange(len(bulk)), shell)
+        for k in middle:
+            same = [c for c, s in zip(bulk_cn, bulk.get_chemical_symbols()) if s == atoms.get_chemical_symbols()[k]]
+            assert _coordination(atoms, k, shell) in same, (name, k)
+    assert rep["closest_contact"] >= 0.9 * min(neighbor_list("d", phase(n), 4.0).min() for n in (bulk_a, bulk_b)) - 1e-6
