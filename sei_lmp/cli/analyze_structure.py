@@ -168,6 +168,8 @@ def register(app: typer.Typer) -> None:
         element: str | None = typer.Option(None, help="marker element (default: the one that varies most)"),
         pure: str | None = typer.Option(None, help="marker fraction in the two phases, e.g. 0.5,0 for F in LiF|Li"),
         bin_width: float = typer.Option(2.0, help="slab width along z (A)"),
+        smooth_width: float = typer.Option(0.0, help="Gaussian smoothing of the counts (sigma, A); about half the "
+                                                     "plane spacing of a layered phase (1.0 for Li2S (111))"),
         frames: str = typer.Option("all", "--frames", help="'all', an index, or start:stop:step"),
         output: Path | None = OutputOpt,
     ) -> None:
@@ -187,6 +189,7 @@ def register(app: typer.Typer) -> None:
 
             fractions = tuple(float(v) for v in _split(pure)) if pure else None
             table = analyze_interface_run(run_dir, element=element, pure=fractions, bin_width=bin_width,
+                                          smooth_width=smooth_width,
                                           frames=_frames(frames), progress=True)
             out = _output(run_dir, output)
             table.to_csv(out / "interfaces.csv", index=False)

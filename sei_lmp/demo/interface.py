@@ -14,16 +14,22 @@ from pathlib import Path
 import pandas as pd
 
 from sei_lmp.demo.glass import SHIPPED_LIPS
+from sei_lmp.errors import ConfigurationError
+
+MARKER = "S"
+PURE_FRACTIONS = (1.0 / 3.0, 0.0)     # fraction of S in Li2S and in Li
 
 
 @dataclass(frozen=True)
 class InterfaceSettings:
-    thickness_li: float = 8.0          # Angstrom of bcc Li (110): 4 layers, 128 atoms
-    thickness_li2s: float = 8.0        # Angstrom of Li2S (111): 3 layers, 180 atoms
-    temperature: float = 500.0         # K: below Li melting in the potential, mobile enough to see mixing
+    thickness_li: float = 10.0         # Angstrom of bcc Li (110): 5 layers, 160 atoms
+    thickness_li2s: float = 12.0       # Angstrom of Li2S (111): 4 S planes, 240 atoms (3 planes disorder at 500 K)
+    temperature: float = 500.0         # K: mobile enough to roughen the interface within picoseconds
     run_ps: float = 10.0
     dump_every_ps: float = 0.5
     seed: int = 20261122
+    bin_width: float = 0.5             # Angstrom: profile slabs, finer than the S-plane spacing (3.3 A)...
+    smooth_width: float = 1.0          # ...so the counts are smoothed (Gaussian sigma, A) before fractions are taken
 
     @classmethod
     def quick(cls) -> InterfaceSettings:
@@ -78,14 +84,16 @@ def run_interface_demo(output: Path, settings: InterfaceSettings | None = None, 
     log(f"  interface: NPT MD {timings['interface: NPT MD']:.1f} s")
 
     start = time.perf_counter()
-    table = analyze_interface_run(run_dir)
+    # the pure phases' S fractions from their formulas (Li2S 1/3, Li 0): the extremes of a layered profile are not
+    table = analyze_interface_run(run_dir, element=MARKER, pure=PURE_FRACTIONS, bin_width=settings.bin_width,
+                                  smooth_width=settings.smooth_width)
     thickness = thickness_vs_time(table)
     try:
         growth = growth_table(table)
-    except Exception as err:          # too few frames for a fit is a note, not a failure of the demo
+    except ConfigurationError as err:  # too few frames for a fit is a note, not a failure of the demo
         growth = pd.DataFrame({"note": [f"no growth fit: {err}"]})
     figures = {}
-    marker = table.attrs.get("marker") or "S"
+    marker = table.attrs.get("marker") or MARKER
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     plot_profiles(table.attrs["profiles"], marker, ax=ax)
     fig.tight_layout()
@@ -95,7 +103,7 @@ def run_interface_demo(output: Path, settings: InterfaceSettings | None = None, 
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     try:
         plot_thickness(table, ax=ax)
-    except Exception:                 # the fits need enough frames; the data points alone still show the trend
+    except ConfigurationError:        # the fits need enough frames; the data points alone still show the trend
         ax.errorbar(thickness["time_ps"], thickness["thickness"], yerr=thickness["thickness_err"], fmt="o")
         ax.set_xlabel("t (ps)")
         ax.set_ylabel("interphase thickness (A)")

@@ -53,13 +53,27 @@ def interface_section(interface) -> list[str]:
         "(barostat on z only).",
         "",
     ]
+    frames = int(interface.interfaces["frame"].nunique()) if len(interface.interfaces) else 0
+    profiles = interface.interfaces.attrs.get("profiles")
+    dumped = int(profiles["frame"].nunique()) if profiles is not None else 0
+    lines += [f"* Profiles: S fraction in {s.bin_width:g} A slabs, counts smoothed with a {s.smooth_width:g} A Gaussian "
+              "(the S planes of Li2S (111) are 3.3 A apart); pure phases Li2S (S 1/3) and Li (S 0). Interfaces found "
+              f"in {frames}{f' of {dumped}' if dumped else ''} frames."]
     if first is not None:
+        change = last["thickness"] - first["thickness"]
         lines += [f"* 10-90 % interphase thickness: {first['thickness']:.2f} A at {first['time_ps']:.1f} ps -> "
-                  f"{last['thickness']:.2f} A at {last['time_ps']:.1f} ps (mean over the interfaces)", ""]
+                  f"{last['thickness']:.2f} A at {last['time_ps']:.1f} ps (mean over the interfaces; a sharp interface "
+                  f"reads about {1.5 * s.smooth_width:.1f}-{2 * s.smooth_width:.1f} A at this smoothing)",
+                  "* What to expect: Li2S is the fully lithiated sulfide, so Li | Li2S is thermodynamically stable and "
+                  "no interphase should grow; the interface only roughens. "
+                  + (f"Here it changed by {change:+.2f} A, consistent with that." if abs(change) < 2 * s.smooth_width
+                     else f"Here it changed by {change:+.2f} A, more than roughening: look at the profiles and the "
+                          "snapshot before trusting the potential at this interface."), ""]
     growth = interface.growth
     if len(growth) and "model" in growth:
         shown = growth[[c for c in ("model", "aicc", "rss", "n") if c in growth]]
-        lines += ["Growth laws ranked by AICc (a run this short cannot tell them apart; it shows the pipeline):", "",
+        lines += ["Growth laws ranked by AICc (the pipeline a reactive interface such as Li | Li3PS4 needs; for a "
+                  "stable interface and a run this short they only fit noise):", "",
                   _table(shown), ""]
     elif len(growth) and "note" in growth:
         lines += [f"* {growth['note'].iloc[0]}", ""]

@@ -28,7 +28,8 @@ def _timestep_ps(run_dir: Path) -> float:
 
 def analyze_interface_run(run_dir: str | PathLike, element: str | None = None,
                           pure: tuple[float, float] | None = None, bin_width: float = 2.0, frames=None,
-                          lo: float = 0.1, hi: float = 0.9, smooth: int = 1, progress: bool = False) -> pd.DataFrame:
+                          lo: float = 0.1, hi: float = 0.9, smooth: int = 1, smooth_width: float = 0.0,
+                          progress: bool = False) -> pd.DataFrame:
     """Interfaces of every dumped frame of an interface run (``trajectory.dump`` + ``manifest.json``).
 
     Returns one row per frame and interface: ``run_dir, frame, step, time_ps, interface, position,
@@ -38,7 +39,7 @@ def analyze_interface_run(run_dir: str | PathLike, element: str | None = None,
     run_dir = Path(run_dir)
     dt = _timestep_ps(run_dir)
     profiles = composition_profiles(run_dir, bin_width=bin_width, frames=frames, progress=progress)
-    table = interfaces(profiles, element=element, pure=pure, lo=lo, hi=hi, smooth=smooth)
+    table = interfaces(profiles, element=element, pure=pure, lo=lo, hi=hi, smooth=smooth, smooth_width=smooth_width)
     table.insert(0, "run_dir", str(run_dir))
     table.insert(3, "time_ps", table["step"].astype(float) * dt)
     table.attrs.update(profiles=profiles, marker=table.attrs.get("element"))
