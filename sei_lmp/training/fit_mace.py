@@ -200,7 +200,8 @@ def fit_mace(train: Sequence[Atoms], settings: MACEFitSettings, out: Path, *, wo
         tail = "".join(log_path.read_text().splitlines(keepends=True)[-15:])
         raise RunFailed(f"mace_run_train failed (exit {proc.returncode}); log {log_path}:\n{tail}")
     seconds = time.perf_counter() - start
-    trained = workdir / f"{name}.model"
+    # with stage two, mace writes the stage-one weights to <name>.model and the final ones to _stagetwo
+    trained = workdir / (f"{name}_stagetwo.model" if settings.stage_two_start is not None else f"{name}.model")
     if not trained.is_file():
         raise RunFailed(f"mace_run_train finished but wrote no {trained}; see {log_path}")
     if trained.resolve() != out.resolve():

@@ -45,6 +45,8 @@ def test_fit_writes_both_models_and_beats_the_baseline(tiny_mace):
     result, test = tiny_mace["result"], tiny_mace["test"]
     assert result.model.is_file() and result.lammps_model.name == "tiny.model-lammps.pt"
     assert result.epochs == 10
+    # stage two ran: the result is its (SWA) weights, not the stage-one ones mace leaves in tiny.model
+    assert result.model.read_bytes() == (tiny_mace["work"] / "tiny_stagetwo.model").read_bytes()
     ours = metrics.errors(test, fit_mace.predict(result.model, test))
     base = metrics.errors(test, tiny_mace["baseline"].predict(test))
     # 14 cells and 10 epochs learn the forces, not yet the energies: measured here, forces 0.51 vs 0.60 eV/A
