@@ -81,3 +81,14 @@ def test_quick_demo_writes_every_report_section(tmp_path):
         assert section in text, section
     for name in ("glass_qa.csv", "interface_positions.csv", "interface_thickness.csv"):
         assert (tmp_path / name).is_file(), name
+
+
+def test_literature_comparison_says_when_few_hops_carry_ea():
+    from sei_lmp.demo.report import FEW_HOPS, _literature_sentence
+
+    few = _literature_sentence(0.19, 0.07, [3.7, 4.3, 7.0])
+    assert "consistent with" in few and "3.7-7.0 effective hops" in few and "--seed" in few
+    many = _literature_sentence(0.19, 0.07, [FEW_HOPS, 40.0])
+    assert "consistent with" in many and "effective hops" not in many
+    assert "above" in _literature_sentence(0.60, 0.05, [20.0, 30.0])
+    assert "too uncertain" in _literature_sentence(0.44, 0.165, [2.9, 6.8])

@@ -70,8 +70,9 @@ def info(
 def demo(
     output: Path = typer.Option(Path("demo_out"), "--output", "-o", help="directory for runs, tables, figures, report"),
     quick: bool = typer.Option(False, help="minute-scale version (2 temperatures, 217 atoms, 3 ps runs): for CI"),
-    temperatures: Optional[str] = typer.Option(None, help="temperatures in K, comma-separated (default 600,700,800,900,1000)"),
+    temperatures: Optional[str] = typer.Option(None, help="temperatures in K, comma-separated (default 700,775,850,925,1000)"),
     production_ps: Optional[float] = typer.Option(None, help="NVT production per temperature (ps)"),
+    seed: Optional[int] = typer.Option(None, help="velocity seed of the MD runs (another seed: how far Ea moves)"),
     potential: Optional[Path] = typer.Option(None, help="potential file (default: the shipped LiF MTP)"),
     jobs: Optional[int] = typer.Option(None, help="runs at a time (default: cores)"),
     all_protocols: bool = typer.Option(False, "--all", help="also a Li3PS4 melt-quench (QA) and a Li | Li2S interface "
@@ -97,6 +98,8 @@ def demo(
     changes = {"temperatures": tuple(float(t) for t in _split(temperatures))} if temperatures else {}
     if production_ps is not None:
         changes["production_ps"] = production_ps
+    if seed is not None:
+        changes["seed"] = seed
     if potential is not None:
         changes["potential"] = potential
     if jobs is not None:

@@ -23,12 +23,25 @@ def _markdown_table(frame: pd.DataFrame) -> str:
                      ["| " + " | ".join(r) + " |" for r in rows[1:]])
 
 
-def _literature_sentence(ea: float, err: float) -> str:
+#: below this many effective hops at some temperature, the error of Ea rests on too few events to trust alone
+FEW_HOPS = 10
+
+
+def _hops_caveat(hops) -> str:
+    hops = [h for h in hops if h == h]
+    if not hops or min(hops) >= FEW_HOPS:
+        return ""
+    return (f" Each temperature saw only {min(hops):.1f}-{max(hops):.1f} effective hops of the interstitial, so Ea "
+            "rests on few events and its error bar may be optimistic: runs with another --seed or longer "
+            "--production-ps show how far it moves.")
+
+
+def _literature_sentence(ea: float, err: float, hops=()) -> str:
     low, high = LITERATURE_EA_EV
     if not err < 0.1:
         return (f"The demo's Ea = {ea:.3f} +- {err:.3f} eV is too uncertain to compare with the {low:.2f}-{high:.2f} "
                 "eV that MLIP studies report for interstitial Li in LiF: run longer (--production-ps) or at more "
-                "temperatures.")
+                "temperatures." + _hops_caveat(hops))
     if ea + 2 * err < low:
         where = "below"
     elif ea - 2 * err > high:
@@ -38,7 +51,7 @@ def _literature_sentence(ea: float, err: float) -> str:
     return (f"The demo's Ea = {ea:.3f} +- {err:.3f} eV is {where} the {low:.2f}-{high:.2f} eV that MLIP studies "
             "report for interstitial Li in LiF. The shipped potential is distilled from a universal potential "
             "(CHGNet), not fitted to DFT, and the runs are short, so a difference says more about the demo's "
-            "budget and its teacher than about LiF.")
+            "budget and its teacher than about LiF." + _hops_caveat(hops))
 
 
 def write_report(result: DemoResult) -> Path:
@@ -82,7 +95,7 @@ def write_report(result: DemoResult) -> Path:
         "",
         "## Compared with the literature",
         "",
-        _literature_sentence(head["Ea_eV"], head["Ea_err_eV"]),
+        _literature_sentence(head["Ea_eV"], head["Ea_err_eV"], d.get("effective_hops", pd.Series(dtype=float))),
         "",
         "## D(T)",
         "",
