@@ -148,7 +148,8 @@ def crystal_cells(calculator_for, lattice: dict) -> dict:
             v0, _, b = EquationOfState(volumes, energies, eos="birchmurnaghan").fit()
         except RuntimeError:  # no minimum a Birch-Murnaghan curve can follow: report E(V) as it is
             v0, b = None, None
-        if v0 is None or not min(volumes) <= v0 <= max(volumes):
+        # a stationary point with B <= 0 is a maximum of E(V), not an equilibrium cell
+        if v0 is None or not min(volumes) <= v0 <= max(volumes) or not b > 0:
             out[key], out[modulus] = None, None
             out[key.split("_")[0] + "_no_minimum_within_5pc"] = {
                 "scale": [round(float(x), 4) for x in np.linspace(0.95, 1.05, 11)],

@@ -230,3 +230,37 @@ def test_shipped_potential_in_the_plugin_gives_teacher_numbers_within_the_card_e
         teacher = a.calc.results
         assert abs(g["energy"] - teacher["energy"]) / len(a) * 1000 < 4 * stated["energy_mae_meV_per_atom"]
         assert np.mean(np.abs(g["forces"] - teacher["forces"])) < 4 * stated["forces_mae_eV_per_A"]
+
+
+@pytest.mark.parametrize("sign, found", [(1.0, True), (-1.0, False)])
+def test_crystal_cells_report_a_minimum_and_refuse_a_maximum(sign, found):
+    """make_lips' E(V) check: a parabola in V with its vertex at 0.98 V0 is an equilibrium cell (a = 0.98^(1/3) a0,
+    B > 0) when it opens upward; opening downward it is a maximum and must be reported as 'no minimum' (a fitted
+    maximum with B < 0 once passed as an equilibrium cell)."""
+    import importlib.util
+
+    from ase.calculators.calculator import Calculator, all_changes
+
+    spec = importlib.util.spec_from_file_location("make_lips", Path(__file__).parents[2] / "potentials" / "make_lips.py")
+    make_lips = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_lips)
+    lattice = {"Li": 3.405, "Li2S": 5.702, "Li3P": 1.0}
+    cells = [sl.li_bcc(lattice["Li"], 1), sl.li2s(lattice["Li2S"], 1), sl.li3p(lattice["Li3P"], 1)]
+    reference = {a.get_chemical_formula(mode="reduce"): a.get_volume() for a in cells}
+
+    class Parabola(Calculator):
+        implemented_properties = ["energy", "free_energy", "forces", "stress"]
+
+        def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+            super().calculate(atoms, properties, system_changes)
+            v0 = 0.98 * reference[atoms.get_chemical_formula(mode="reduce")]
+            energy = sign * 50.0 * (atoms.get_volume() / v0 - 1.0) ** 2
+            self.results = {"energy": energy, "free_energy": energy, "forces": np.zeros((len(atoms), 3)),
+                            "stress": np.zeros(6)}
+
+    out = make_lips.crystal_cells(lambda atoms: Parabola(), lattice)
+    if found:
+        assert out["Li_bcc_a_A"] == pytest.approx(3.405 * 0.98 ** (1 / 3), rel=1e-3) and out["Li_bulk_modulus_GPa"] > 0
+        assert "Li_no_minimum_within_5pc" not in out
+    else:
+        assert out["Li_bcc_a_A"] is None and "Li_no_minimum_within_5pc" in out
