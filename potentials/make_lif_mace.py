@@ -9,7 +9,7 @@ Stages (``--stage``):
    parity plot; writes ``LiF_mace_chgnet.model-lammps.pt``, its card ``.model-lammps.pt.json`` and
    ``LiF_mace_chgnet_parity.png`` into ``--out`` (the PyTorch ``.model`` stays in ``--workdir``);
 2. ``check``: ``pair_style sei/mace`` in LAMMPS against ``MACECalculator`` on held-out cells, then NVT + NVE
-   of LiF 3x3x3 with a Li interstitial; results go into the card's ``validation.lammps``.
+   of LiF 2x2x2 (--md-cells) with a Li interstitial; results go into the card's ``validation.lammps``.
 
 Usage (repository root, project venv)::
 
@@ -128,8 +128,8 @@ def stage_fit(args, argv) -> Path:
     return shipped
 
 
-def stage_check(args) -> None:
-    """sei/mace vs MACECalculator on held-out orthorhombic cells, then NVT + NVE of 216+1 atoms."""
+def stage_check(args, argv=None) -> None:
+    """sei/mace vs MACECalculator on held-out orthorhombic cells, then NVT + NVE of LiF with a Li interstitial."""
     from sei_lmp.training import fit_mace, sampling
     from sei_lmp.training.lammps_check import lammps_md_check, lammps_single_points
 
@@ -148,12 +148,14 @@ def stage_check(args) -> None:
     ref = fit_mace.predict(args.workdir / f"{NAME}.model", ortho)
     agree = agreement(lmp, ref)
     log.info("sei/mace vs MACECalculator: %s", agree)
-    cell = sampling.interstitial(sampling.lif_rocksalt(args.md_lattice, 3))
+    cell = sampling.interstitial(sampling.lif_rocksalt(args.md_lattice, args.md_cells))
     md = lammps_md_check(shipped, SPECIES, cell, temperature=args.md_temperature, nvt_ps=args.nvt_ps,
                          nve_ps=args.nve_ps, timestep_fs=1.0, seed=args.seed % 900000 + 1, pair_style="sei/mace")
-    log.info("LAMMPS 216+1 atoms: %s", md)
+    log.info("LAMMPS %d atoms: %s", len(cell), md)
     card["validation"]["lammps"] = {"sei_mace_vs_MACECalculator": agree,
-                                    f"md_{args.md_temperature:.0f}K_interstitial": md}
+                                    f"md_{args.md_temperature:.0f}K_interstitial": md,
+                                    "command": " ".join(["python", "potentials/make_lif_mace.py",
+                                                         *(argv if argv is not None else sys.argv[1:])])}
     card_path.write_text(card_json(card))
 
 
@@ -223,8 +225,11 @@ def parse_args(argv=None):
     p.add_argument("--stress-weight", type=float, default=1.0)
     p.add_argument("--md-temperature", type=float, default=800.0)
     p.add_argument("--md-lattice", type=float, default=4.09, help="A; rocksalt cell of the LAMMPS check")
-    p.add_argument("--nvt-ps", type=float, default=3.0)
-    p.add_argument("--nve-ps", type=float, default=1.0)
+    p.add_argument("--md-cells", type=int, default=2,
+                   help="conventional cells per edge of the LAMMPS check (2: 64+1 atoms; MACE on one core runs "
+                        "about 1 step/s at 217 atoms)")
+    p.add_argument("--nvt-ps", type=float, default=2.0)
+    p.add_argument("--nve-ps", type=float, default=0.5)
     return p.parse_args(argv)
 
 
@@ -235,7 +240,7 @@ def main(argv=None) -> None:
     if args.stage in ("all", "fit"):
         stage_fit(args, argv)
     if args.stage in ("all", "check"):
-        stage_check(args)
+        stage_check(args, argv)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,15 @@ class MDSettings:
         n = round(picoseconds / self.timestep_ps)
         return max(self.thermo_every, self.thermo_every * round(n / self.thermo_every))
 
+    def sample_steps(self, picoseconds: float) -> int:
+        """Sampling interval (dumps, on-the-fly averages) in steps: a multiple of the thermo interval, or below it
+        the largest divisor of it not above the request, so every restart step (a thermo multiple) is also a
+        sampling step and a resumed run neither repeats nor skips a frame. 0.02 ps at 2 fs: 10 steps, not 100."""
+        n = round(picoseconds / self.timestep_ps)
+        if n >= self.thermo_every or n < 1:
+            return self.steps(picoseconds)
+        return max(d for d in range(1, n + 1) if self.thermo_every % d == 0)
+
 
 @dataclass(frozen=True)
 class Guards:

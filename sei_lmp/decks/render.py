@@ -187,7 +187,7 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
         "potential_name": potential.path.name, "data_file": DATA_FILE, "boundary": "p p p",
         "groups": groups, "triclinic": triclinic,
         "guard": {**vars(guard), "gamma": use_gamma},
-        "dump_every": protocol.md.steps(getattr(protocol, "dump_every_ps", 0.0)),
+        "dump_every": protocol.md.sample_steps(getattr(protocol, "dump_every_ps", 0.0)),
         "sample_every": getattr(protocol, "sample_every", protocol.md.thermo_every),
     }
     try:

@@ -172,3 +172,17 @@ def test_rotated_cubic_cell_is_not_triclinic(cuagau, tmp_path):
     deck = render_deck(DiffusionNVT(), atoms, pot, workdir=tmp_path)
     assert "xy xz yz" not in (tmp_path / "structure.data").read_text()
     assert " aniso 1 1 " in deck.input_text and " tri " not in deck.input_text
+
+
+@pytest.mark.parametrize("timestep_fs, every_ps, steps", [(2.0, 0.02, 10), (1.0, 0.03, 25), (1.0, 0.05, 50),
+                                                          (2.0, 0.1, 50), (1.0, 0.1, 100), (1.0, 0.25, 200),
+                                                          (1.0, 1.0, 1000)])
+def test_dump_interval_is_what_was_asked_and_meets_every_restart(cuagau, tmp_path, timestep_fs, every_ps, steps):
+    """The sampling interval was rounded to the thermo interval (100 steps), so 0.02 ps at 2 fs dumped every
+    0.2 ps and an MSD got 10x fewer frames than asked. Below the thermo interval it is now the largest divisor of
+    it not above the request (restarts fall on thermo steps, so a resumed run still neither repeats nor skips a frame)."""
+    pot, data = cuagau
+    protocol = DiffusionNVT().with_settings({"md.timestep_fs": timestep_fs, "dump_every_ps": every_ps})
+    deck = render_deck(protocol, data, pot, workdir=tmp_path)
+    assert f"dump            production all custom {steps} production.dump" in deck.input_text
+    assert 100 % steps == 0 or steps % 100 == 0
