@@ -33,6 +33,7 @@ from ase import Atoms
 from ase.data import atomic_numbers
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.training import teacher
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,7 @@ def fit_ace(train: Sequence[Atoms], settings: ACEFitSettings, out: Path, *, prog
     B-basis ``.yaml`` next to it."""
     from sei_lmp.training.split import train_test_split
 
-    _check_images(train, settings)
+    teacher.check_labelled(train, settings.species, "ACE", minimum=4)
     out = Path(out)
     if out.suffix != ".yace":
         raise ConfigurationError(f"the ACE output must be a '.yace' file (got {out.name})")
@@ -357,20 +358,6 @@ def write_potential(bconf, coeffs: np.ndarray, e0: dict, out: Path) -> tuple[Pat
                                  "supported (pin python-ace==0.4.0rc1)")
     Path(out).write_text(text)
     return Path(out), yaml
-
-
-def _check_images(images: Sequence[Atoms], settings: ACEFitSettings) -> None:
-    if len(images) < 4:
-        raise ConfigurationError(f"need at least 4 training configurations for an ACE fit (got {len(images)})")
-    allowed = set(settings.species)
-    for k, atoms in enumerate(images):
-        extra = set(atoms.get_chemical_symbols()) - allowed
-        if extra:
-            raise ConfigurationError(f"training config {k} has elements {sorted(extra)} that are not in the ACE "
-                                     f"species {list(settings.species)}; add them to species")
-        results = getattr(atoms.calc, "results", None) or {}
-        if "energy" not in results or "forces" not in results:
-            raise ConfigurationError(f"training config {k} has no teacher energy/forces; label it first")
 
 
 def ace_calculator(path: Path):

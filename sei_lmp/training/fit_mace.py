@@ -24,6 +24,7 @@ from ase import Atoms
 from ase.data import atomic_numbers
 
 from sei_lmp.errors import ConfigurationError, RunFailed
+from sei_lmp.training import teacher
 
 
 @dataclass(frozen=True)
@@ -113,20 +114,6 @@ class MACEFitSettings:
         ]
 
 
-def _check_images(images: Sequence[Atoms], species: Sequence[str]) -> None:
-    if len(images) < 4:
-        raise ConfigurationError(f"need at least 4 training configurations for a MACE fit (got {len(images)})")
-    allowed = set(species)
-    for k, atoms in enumerate(images):
-        extra = set(atoms.get_chemical_symbols()) - allowed
-        if extra:
-            raise ConfigurationError(f"training config {k} has elements {sorted(extra)} that are not in the MACE "
-                                     f"species {list(species)}; add them to species")
-        results = getattr(atoms.calc, "results", None) or {}
-        if "energy" not in results or "forces" not in results:
-            raise ConfigurationError(f"training config {k} has no teacher energy/forces; label it first")
-
-
 def write_training_file(images: Sequence[Atoms], path: Path) -> Path:
     """extxyz with the labels under ``REF_*`` keys (mace ignores a calculator's own ``energy``/``forces``)."""
     from ase.io import write
@@ -175,7 +162,7 @@ def fit_mace(train: Sequence[Atoms], settings: MACEFitSettings, out: Path, *, wo
     """
     from tqdm.auto import tqdm
 
-    _check_images(train, settings.species)
+    teacher.check_labelled(train, settings.species, "MACE", minimum=4)
     out = Path(out)
     if not out.name.endswith(".model"):
         raise ConfigurationError(f"the MACE output must be named '<name>.model' (got {out.name})")

@@ -16,6 +16,7 @@ from ase import Atoms
 from ase.data import atomic_numbers
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.training import teacher
 from sei_lmp.training.mtp_basis import make_mtp_basis
 
 
@@ -120,20 +121,6 @@ def read_mtp(path: Path, species: Sequence[str]):
     return mtp
 
 
-def _check_images(images: Sequence[Atoms], settings: MTPFitSettings) -> None:
-    if not images:
-        raise ConfigurationError("no training configurations; label some first")
-    allowed = set(settings.numbers)
-    for k, atoms in enumerate(images):
-        extra = set(atoms.numbers) - allowed
-        if extra:
-            raise ConfigurationError(f"training config {k} has elements {sorted(atoms.symbols.species())} but the "
-                                     f"MTP species are {list(settings.species)}; add them to species")
-        results = getattr(atoms.calc, "results", None) or {}
-        if "energy" not in results or "forces" not in results:
-            raise ConfigurationError(f"training config {k} has no teacher energy/forces; label it first")
-
-
 class _IterationBar(logging.Handler):
     """Advances a progress bar on motep's per-iteration log record ('loss %d: %s')."""
 
@@ -165,7 +152,7 @@ def fit_mtp(train: Sequence[Atoms], settings: MTPFitSettings, out: Path, *, work
     from motep.train.trainer import Trainer
     from tqdm.auto import tqdm
 
-    _check_images(train, settings)
+    teacher.check_labelled(train, settings.species, "MTP")
     out = Path(out)
     workdir = Path(workdir) if workdir is not None else out.parent
     workdir.mkdir(parents=True, exist_ok=True)

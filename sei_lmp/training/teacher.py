@@ -20,6 +20,24 @@ from sei_lmp.errors import ConfigurationError
 CHGNET_MODEL = "0.3.0"
 
 
+def check_labelled(images: Sequence[Atoms], species: Sequence[str], family: str, minimum: int = 1) -> None:
+    """Refuse a training set a ``family`` fit cannot use: fewer than ``minimum`` configurations, elements
+    outside ``species``, or configurations without teacher energy and forces."""
+    if len(images) < minimum:
+        article = "an" if family[0] in "AEIMO" else "a"
+        raise ConfigurationError(f"need at least {minimum} training configurations for {article} {family} fit "
+                                 f"(got {len(images)}); label some first")
+    allowed = set(species)
+    for k, atoms in enumerate(images):
+        extra = set(atoms.get_chemical_symbols()) - allowed
+        if extra:
+            raise ConfigurationError(f"training config {k} has elements {sorted(extra)} that are not in the {family} "
+                                     f"species {list(species)}; add them to species")
+        results = getattr(atoms.calc, "results", None) or {}
+        if "energy" not in results or "forces" not in results:
+            raise ConfigurationError(f"training config {k} has no teacher energy/forces; label it first")
+
+
 def config_id(atoms: Atoms) -> str:
     """Stable id of a configuration: sha1 of numbers, cell and positions rounded to 1e-6 A."""
     h = hashlib.sha1()
