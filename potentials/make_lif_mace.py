@@ -33,7 +33,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from sei_lmp.training.provenance import card_json, file_sha256, software_versions  # noqa: E402
+from sei_lmp.training.provenance import (  # noqa: E402
+    card_json,
+    command_line,
+    file_sha256,
+    script_record,
+    software_versions,
+)  # noqa: E402
 
 log = logging.getLogger("make_lif_mace")
 SPECIES = ["Li", "F"]
@@ -112,11 +118,7 @@ def stage_fit(args, argv) -> Path:
             "files": {"model_bytes": size["model_bytes"], "lammps_model_bytes": size["lammps_model_bytes"],
                       "model": f"{NAME}.model (PyTorch, kept in the work directory, not shipped)"},
             "software": software_versions("numpy", "ase", "torch", "e3nn", "mace-torch", "lammps"),
-            "script": "potentials/make_lif_mace.py",
-            "command": " ".join(["python", "potentials/make_lif_mace.py",
-                                 *(argv if argv is not None else sys.argv[1:])]),
-            "seed": args.seed,
-            "date": time.strftime("%Y-%m-%d", time.gmtime()),
+            **script_record("potentials/make_lif_mace.py", argv, args.seed),
             "sha256": file_sha256(shipped),
         },
         "validation": validation,
@@ -154,8 +156,7 @@ def stage_check(args, argv=None) -> None:
     log.info("LAMMPS %d atoms: %s", len(cell), md)
     card["validation"]["lammps"] = {"sei_mace_vs_MACECalculator": agree,
                                     f"md_{args.md_temperature:.0f}K_interstitial": md,
-                                    "command": " ".join(["python", "potentials/make_lif_mace.py",
-                                                         *(argv if argv is not None else sys.argv[1:])])}
+                                    "command": command_line("potentials/make_lif_mace.py", argv)}
     card_path.write_text(card_json(card))
 
 

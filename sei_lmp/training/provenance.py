@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
+import sys
+import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -21,6 +23,18 @@ def software_versions(*distributions: str) -> dict[str, str]:
         except PackageNotFoundError:
             pass
     return out
+
+
+def command_line(script: str, argv=None) -> str:
+    """How the script was run: ``python <script> <arguments>`` (``argv`` as given to its ``main``, else
+    ``sys.argv``)."""
+    return " ".join(["python", script, *(argv if argv is not None else sys.argv[1:])])
+
+
+def script_record(script: str, argv, seed: int) -> dict:
+    """The card's ``script``, ``command``, ``seed`` and ``date`` (UTC) of a ``potentials/make_*.py`` run."""
+    return {"script": script, "command": command_line(script, argv), "seed": seed,
+            "date": time.strftime("%Y-%m-%d", time.gmtime())}
 
 
 def file_sha256(path: str | Path) -> str:
