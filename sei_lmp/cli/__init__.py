@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 
+from sei_lmp.decks.protocols import PROTOCOLS
+
 app = typer.Typer(no_args_is_help=True, help="sei_lmp: ML-potential MD of battery interphases with LAMMPS.")
 
 
@@ -167,11 +169,11 @@ def _split(values: Optional[str]) -> Optional[list[str]]:
 
 @app.command()
 def deck(
-    protocol: str = typer.Argument(..., help="melt_quench | interface_npt | diffusion_nvt"),
+    protocol: str = typer.Argument(..., help=" | ".join(PROTOCOLS)),
     structure: Path = typer.Option(..., "--structure", "-s", help="CIF/POSCAR/extxyz, or a LAMMPS data file"),
     potential: Path = typer.Option(..., "--potential", "-p", help="potential file (.mtp/.almtp/.yace/.yaml/*.pt/.snapcoeff)"),
     backend: str = typer.Option("plugin", "--backend", "-b", help="plugin | lammps | kokkos"),
-    settings: list[str] = typer.Option([], "--set", help="protocol setting KEY=VALUE (e.g. temperature=600, md.timestep_fs=0.5)"),
+    settings: list[str] = typer.Option([], "--set", help="protocol setting KEY=VALUE (e.g. temperature_K=600, md.timestep_fs=0.5)"),
     species: Optional[str] = typer.Option(None, help="element of each potential species, comma-separated (MTP files lack them)"),
     elements: Optional[str] = typer.Option(None, help="element of each atom type of a LAMMPS data file, comma-separated"),
     pair_style: Optional[str] = typer.Option(None, help="force one of the backend's pair styles"),
@@ -209,9 +211,9 @@ def deck(
             source = read(structure)
         targets = [(output, proto)]
         if temperatures:
-            if not hasattr(proto, "temperature"):
+            if not hasattr(proto, "temperature_K"):
                 raise typer.BadParameter(f"--temperatures does not apply to {protocol}")
-            targets = [(output / f"T{float(t):g}K", proto.with_settings({"temperature": t}))
+            targets = [(output / f"T{float(t):g}K", proto.with_settings({"temperature_K": t}))
                        for t in _split(temperatures)]
         for directory, settings in targets:
             directory.mkdir(parents=True, exist_ok=True)

@@ -1,12 +1,35 @@
-"""The three protocols as plain frozen dataclasses; defaults follow common practice in MLIP papers
-(1 fs, Nose-Hoover damping of 100 time steps, barostat damping of 1000 time steps)."""
+"""Protocols as plain frozen dataclasses; defaults follow common practice in MLIP papers (1 fs, Nose-Hoover
+damping of 100 time steps, barostat damping of 1000 time steps).
+
+A protocol class is the one place a protocol is registered: subclassing :class:`Protocol` with a ``name``
+puts it into :data:`PROTOCOLS`, and its class attributes say everything the rest of the package asks about
+it: the template it renders, the LAMMPS styles the template needs besides the pair style, the analysis of
+one run, how a sweep groups runs for a fit, and the plot of collected results. Analyses and plots are
+``"module:function"`` strings, imported only when used (:func:`resolve`), so the decks never import the
+analysis. Adding a protocol = one template + one class + its analysis.
+
+Field names carry their units (``temperature_K``, ``timestep_fs``, ``production_ps``); the names without
+units that older decks and sweep files used are still accepted (:data:`LEGACY_NAMES`).
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, ClassVar, Literal
 
 from sei_lmp.errors import ConfigurationError
+
+#: setting names of earlier versions (and short spellings) -> the names with units
+LEGACY_NAMES = {
+    "temperature": "temperature_K", "t_start": "t_start_K", "t_melt": "t_melt_K", "t_final": "t_final_K",
+    "quench_rate_k_per_ps": "quench_rate_K_per_ps", "frozen_bottom": "frozen_bottom_A",
+    "md.neighbor_skin": "md.neighbor_skin_A", "guards.max_temperature": "guards.max_temperature_K",
+    "guards.min_distance": "guards.min_distance_A", "seed": "md.seed", "timestep_fs": "md.timestep_fs",
+}
+#: styles the shared partials (watchdog, extrapolation guard, set-up) use in every deck
+COMMON_STYLES: Mapping[str, tuple[str, ...]] = {"fix": ("halt",), "compute": ("coord/atom", "reduce")}
 
 
 @dataclass(frozen=True)
@@ -18,7 +41,7 @@ class MDSettings:
     pdamp_steps: int = 1000           # barostat damping, in time steps
     thermo_every: int = 100
     restart_every: int = 1000
-    neighbor_skin: float = 2.0        # Angstrom
+    neighbor_skin_A: float = 2.0
     seed: int = 4928459
 
     @property
@@ -56,29 +79,96 @@ class Guards:
     gamma_every: int = 10
     gamma_save: float = 2.0           # keep frames whose max gamma exceeds this
     gamma_break: float = 10.0         # stop the run above this
-    max_temperature: float = 10000.0  # K
-    min_distance: float = 0.6         # Angstrom: closer atoms mean the potential has collapsed
+    max_temperature_K: float = 10000.0
+    min_distance_A: float = 0.6       # closer atoms mean the potential has collapsed
     check_every: int = 100
+
+
+def resolve(target: str, what: str = "analysis") -> Callable:
+    """Import ``"package.module:function"`` (``what`` it is, for the message); a clear error if either is missing."""
+    module_name, _, name = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        raise ConfigurationError(f"{what} module {module_name} is not available ({err}); install or update "
+                                 f"sei_lmp, or fix the protocol entry '{target}'") from err
+    function = getattr(module, name, None)
+    if not callable(function):
+        raise ConfigurationError(f"{module_name} has no function '{name}'; update sei_lmp or fix the protocol entry "
+                                 f"'{target}'")
+    return function
+
+
+#: every protocol by name; filled by subclassing :class:`Protocol` (see the module docstring)
+PROTOCOLS: dict[str, type[Protocol]] = {}
 
 
 @dataclass(frozen=True)
 class Protocol:
+    """Base of every protocol. Subclasses set ``name`` and the class attributes below."""
+
+    #: the protocol's name (``sei-lmp deck NAME``); a subclass with a name is registered in PROTOCOLS
     name: ClassVar[str] = ""
+    #: fix / compute styles its template needs besides the pair style and :data:`COMMON_STYLES`
+    styles: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    #: ``"module:function"``: analysis of one finished run directory -> rows (DataFrame)
+    analysis: ClassVar[str | None] = None
+    #: ``"module:function"``: fit over the rows of one group of a sweep (e.g. Arrhenius over temperatures)
+    group_fit: ClassVar[str | None] = None
+    #: settings a group fit runs over (they vary inside a group); every other parameter splits groups
+    fit_over: ClassVar[tuple[str, ...]] = ()
+    #: result columns that split groups further (one fit per species)
+    fit_by: ClassVar[tuple[str, ...]] = ()
+    #: ``"module:function(results, fits, out) -> list[Path]"``: plots of a sweep's collected results
+    plot: ClassVar[str | None] = None
+
     md: MDSettings = field(default_factory=MDSettings)
     guards: Guards = field(default_factory=Guards)
     minimize: bool = True             # relax the structure before MD on a fresh start
     minimize_etol: float = 0.0
     minimize_ftol: float = 1e-3
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            PROTOCOLS[cls.name] = cls
+
+    @classmethod
+    def template(cls) -> str:
+        """The Jinja template in ``lammps_inputs/`` this protocol renders."""
+        return f"{cls.name}.lmp.j2"
+
+    @classmethod
+    def required_styles(cls) -> dict[str, tuple[str, ...]]:
+        """Every fix / compute style a deck of this protocol uses besides the pair style."""
+        return {cat: tuple(dict.fromkeys((*COMMON_STYLES.get(cat, ()), *cls.styles.get(cat, ()))))
+                for cat in sorted({*COMMON_STYLES, *cls.styles})}
+
+    @classmethod
+    def summary(cls) -> str:
+        """First line of the class docstring (CLI help)."""
+        return (cls.__doc__ or cls.name).strip().splitlines()[0]
+
+    @staticmethod
+    def canonical(key: str) -> str:
+        """The current name of a setting (``temperature`` -> ``temperature_K``, ``seed`` -> ``md.seed``)."""
+        return LEGACY_NAMES.get(key, key)
+
     def stage_steps(self) -> dict[str, int]:
         """Cumulative end step of each stage, and 'total'."""
         raise NotImplementedError
 
+    def template_context(self) -> dict[str, Any]:
+        """What the template needs besides the protocol itself: dump and sampling intervals in steps."""
+        return {"dump_every": self.md.sample_steps(getattr(self, "dump_every_ps", 0.0)),
+                "sample_every": getattr(self, "sample_every", self.md.thermo_every)}
+
     def with_settings(self, settings: dict[str, Any]) -> Protocol:
-        """Copy with overrides; keys like 'temperature', 'md.timestep_fs' or 'guards.gamma_break'
-        (string values are converted to the field's type)."""
+        """Copy with overrides; keys like 'temperature_K', 'md.timestep_fs' or 'guards.gamma_break'
+        (string values are converted to the field's type; the names of :data:`LEGACY_NAMES` are accepted)."""
         changes: dict[str, dict[str, Any]] = {"": {}, "md": {}, "guards": {}}
         for key, value in settings.items():
+            key = self.canonical(key)
             prefix, _, name = key.rpartition(".")
             owner = self if prefix == "" else getattr(self, prefix, None) if prefix in changes else None
             known = {f.name for f in fields(owner)} - {"md", "guards"} if owner is not None else set()
@@ -116,15 +206,17 @@ def _coerce(value: Any, current: Any, key: str) -> Any:
 
 @dataclass(frozen=True)
 class MeltQuench(Protocol):
-    """Minimise, heat to t_melt, hold, quench at quench_rate to t_final, anneal, NPT equilibrate."""
+    """Minimise, heat to t_melt_K, hold, quench at quench_rate_K_per_ps to t_final_K, anneal, NPT equilibrate."""
 
     name: ClassVar[str] = "melt_quench"
-    t_start: float = 300.0
-    t_melt: float = 2000.0
-    t_final: float = 300.0
+    styles: ClassVar[Mapping[str, tuple[str, ...]]] = {"fix": ("nvt", "npt", "ave/time")}
+    analysis: ClassVar[str | None] = "sei_lmp.analysis.structure:analyze_melt_quench"
+    t_start_K: float = 300.0
+    t_melt_K: float = 2000.0
+    t_final_K: float = 300.0
     heat_ps: float = 10.0
     hold_ps: float = 20.0
-    quench_rate_k_per_ps: float = 10.0
+    quench_rate_K_per_ps: float = 10.0
     anneal_ps: float = 10.0
     equilibrate_ps: float = 20.0
     pressure_bar: float = 1.0
@@ -136,7 +228,7 @@ class MeltQuench(Protocol):
         s = self.md.steps
         heat = s(self.heat_ps)
         hold = heat + s(self.hold_ps)
-        quench = hold + s(abs(self.t_melt - self.t_final) / self.quench_rate_k_per_ps)
+        quench = hold + s(abs(self.t_melt_K - self.t_final_K) / self.quench_rate_K_per_ps)
         anneal = quench + s(self.anneal_ps)
         return {"heat": heat, "hold": hold, "quench": quench, "anneal": anneal, "total": anneal + s(self.equilibrate_ps)}
 
@@ -146,10 +238,12 @@ class InterfaceNPT(Protocol):
     """NPT interface reaction run with sparse dumps; barostat on the normal (z) only or anisotropic."""
 
     name: ClassVar[str] = "interface_npt"
-    temperature: float = 300.0
+    styles: ClassVar[Mapping[str, tuple[str, ...]]] = {"fix": ("npt", "setforce")}
+    analysis: ClassVar[str | None] = "sei_lmp.analysis.interphase:analyze_interface_run"
+    temperature_K: float = 300.0
     pressure_bar: float = 1.0
     barostat: Literal["z", "aniso", "iso"] = "z"
-    frozen_bottom: float = 0.0        # Angstrom of bottom layers held fixed
+    frozen_bottom_A: float = 0.0      # bottom layers held fixed
     run_ps: float = 1000.0
     dump_every_ps: float = 1.0
     unwrapped: bool = False
@@ -163,7 +257,13 @@ class DiffusionNVT(Protocol):
     """NPT (or fixed-density NVT) equilibration at one temperature, then NVT production."""
 
     name: ClassVar[str] = "diffusion_nvt"
-    temperature: float = 600.0
+    styles: ClassVar[Mapping[str, tuple[str, ...]]] = {"fix": ("nvt", "npt", "ave/time"), "compute": ("msd",)}
+    analysis: ClassVar[str | None] = "sei_lmp.analysis.transport:analyze_run"
+    group_fit: ClassVar[str | None] = "sei_lmp.analysis.transport:arrhenius"
+    fit_over: ClassVar[tuple[str, ...]] = ("temperature_K", "md.seed")
+    fit_by: ClassVar[tuple[str, ...]] = ("species",)
+    plot: ClassVar[str | None] = "sei_lmp.sweep.plots:arrhenius_plot"
+    temperature_K: float = 600.0
     pressure_bar: float = 1.0
     equilibrate_npt: bool = True
     equilibrate_ps: float = 20.0
@@ -174,5 +274,3 @@ class DiffusionNVT(Protocol):
         eq = self.md.steps(self.equilibrate_ps)
         return {"equilibrate": eq, "total": eq + self.md.steps(self.production_ps)}
 
-
-PROTOCOLS: dict[str, type[Protocol]] = {p.name: p for p in (MeltQuench, InterfaceNPT, DiffusionNVT)}

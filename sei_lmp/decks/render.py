@@ -23,10 +23,9 @@ from sei_lmp.decks.protocols import Protocol
 from sei_lmp.errors import ConfigurationError, DeckError
 from sei_lmp.lammps_info import LammpsCapabilities
 from sei_lmp.potentials.base import Backend, Potential
+from sei_lmp.run import layout
 
 DATA_FILE = "structure.data"
-#: styles the templates use besides the pair style
-TEMPLATE_STYLES = {"fix": ("nvt", "npt", "halt", "ave/time", "setforce"), "compute": ("msd", "coord/atom", "reduce")}
 MASS_TOLERANCE = 0.5    # amu
 
 
@@ -143,7 +142,7 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
         if missing:
             raise ConfigurationError(f"the structure has {sorted(missing)}, which {potential.path.name} "
                                      f"(species {list(potential.species)}) does not describe")
-        check_min_distance(structure, protocol.guards.min_distance)
+        check_min_distance(structure, protocol.guards.min_distance_A)
         workdir = Path(workdir) if workdir else Path.cwd()
         workdir.mkdir(parents=True, exist_ok=True)
         structure_file = workdir / DATA_FILE
@@ -162,7 +161,7 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
             raise ConfigurationError(f"{structure_file.name} has {len(masses)} atom types but {len(elements)} "
                                      f"elements were given: {list(elements)}")
         data = read(structure_file, format="lammps-data", atom_style="atomic")
-        check_min_distance(data, protocol.guards.min_distance, [elements[t - 1] for t in data.arrays["type"]])
+        check_min_distance(data, protocol.guards.min_distance_A, [elements[t - 1] for t in data.arrays["type"]])
     block = potential.pair_block(backend, elements, style=pair_style)   # refuses elements it lacks
     if potential.card.units and potential.card.units != block.units:
         raise ConfigurationError(f"{potential.path.name} is in '{potential.card.units}' units (its card), but "
@@ -170,11 +169,11 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
     check_masses(masses, elements)
     if capabilities is not None:
         capabilities.require(block, backend)
-        lacking = [f"{cat} style '{name}'" for cat, names in TEMPLATE_STYLES.items()
+        lacking = [f"{cat} style '{name}'" for cat, names in protocol.required_styles().items()
                    for name in names if not capabilities.has(cat, name)]
         if lacking:
             raise ConfigurationError(f"LAMMPS {capabilities.version} ({capabilities.source}) lacks {', '.join(lacking)} "
-                                     "that the deck templates use")
+                                     f"that the {protocol.name} deck uses")
 
     guard = protocol.guards
     use_gamma = guard.gamma and block.gamma_style is not None
@@ -186,12 +185,10 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
         "p": protocol, "md": protocol.md, "steps": steps, "pair": block, "backend": backend,
         "potential_name": potential.path.name, "data_file": DATA_FILE, "boundary": "p p p",
         "groups": groups, "triclinic": triclinic,
-        "guard": {**vars(guard), "gamma": use_gamma},
-        "dump_every": protocol.md.sample_steps(getattr(protocol, "dump_every_ps", 0.0)),
-        "sample_every": getattr(protocol, "sample_every", protocol.md.thermo_every),
+        "guard": {**vars(guard), "gamma": use_gamma}, "files": layout, **protocol.template_context(),
     }
     try:
-        text = _environment().get_template(f"{protocol.name}.lmp.j2").render(**context)
+        text = _environment().get_template(protocol.template()).render(**context)
     except Exception as err:   # a template that cannot render is our bug, not the user's
         raise DeckError(f"rendering {protocol.name} failed: {err}") from err
     manifest = {

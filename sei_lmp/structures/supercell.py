@@ -14,7 +14,7 @@ import numpy as np
 
 from sei_lmp.errors import ConfigurationError
 
-#: the neighbour skin of the decks (sei_lmp.decks.protocols.MDSettings.neighbor_skin; also LAMMPS' metal default)
+#: the neighbour skin of the decks (sei_lmp.decks.protocols.MDSettings.neighbor_skin_A; also LAMMPS' metal default)
 DEFAULT_SKIN = 2.0
 DEFAULT_MAX_ATOMS = 100_000
 #: with a target atom count, cell counts within this fraction of it compete on cubicity
@@ -158,7 +158,7 @@ def supercell(atoms, *, cutoff=None, skin: float = DEFAULT_SKIN, target_atoms: i
     cutoff
         potential cutoff in Angstrom, or a :class:`sei_lmp.potentials.Potential` (its ``.cutoff``).
     skin
-        neighbour skin in Angstrom (the decks' ``neighbor_skin``, 2.0).
+        neighbour skin in Angstrom (the decks' ``md.neighbor_skin_A``, 2.0).
     target_atoms
         aim at about this many atoms (rounded to whole cells, raised if the widths need more).
     max_atoms

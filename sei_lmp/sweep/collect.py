@@ -1,14 +1,14 @@
 """Analyse every finished run of a sweep with its protocol's analysis, into one tidy table, then fit
 per group (e.g. Arrhenius per potential and species) and plot.
 
-Analyses are found through :data:`ANALYSES` and :data:`GROUP_FITS`, ``"module:function"`` strings
-imported only when used, so collecting a diffusion sweep never imports the structure analysis.
+The protocol class says which analysis, group fit and plot apply (``Protocol.analysis``, ``group_fit``,
+``fit_over``, ``fit_by``, ``plot``: ``"module:function"`` strings imported only when used), so collecting a
+diffusion sweep never imports the structure analysis, and a new protocol needs no edit here.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
 from os import PathLike
 from pathlib import Path
@@ -16,40 +16,12 @@ from typing import Any
 
 import pandas as pd
 
+from sei_lmp.decks.protocols import PROTOCOLS, Protocol, resolve
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.sweep.plan import load_sweep
 from sei_lmp.sweep.status import run_state
 
-#: protocol -> analysis of one run directory, returning a DataFrame
-ANALYSES: dict[str, str] = {
-    "diffusion_nvt": "sei_lmp.analysis.transport:analyze_run",
-    "melt_quench": "sei_lmp.analysis.structure:analyze_melt_quench",
-    "interface_npt": "sei_lmp.analysis.interphase:analyze_interface_run",
-}
-#: protocol -> fit over the rows of one group (e.g. an Arrhenius fit over temperatures)
-GROUP_FITS: dict[str, str] = {
-    "diffusion_nvt": "sei_lmp.analysis.transport:arrhenius",
-}
-#: parameters a group fit runs over (they vary inside a group); every other parameter splits groups
-FIT_OVER: dict[str, tuple[str, ...]] = {"diffusion_nvt": ("temperature", "md.seed")}
-#: result columns that split groups further (one fit per species)
-FIT_BY: dict[str, tuple[str, ...]] = {"diffusion_nvt": ("species",)}
 COLLECT_DIR = "collect"
-
-
-def resolve(target: str) -> Callable:
-    """Import ``"package.module:function"``; a clear error if either is missing."""
-    module_name, _, name = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as err:
-        raise ConfigurationError(f"analysis module {module_name} is not available ({err}); install or update "
-                                 "sei_lmp, or register another analysis in sei_lmp.sweep.collect.ANALYSES") from err
-    function = getattr(module, name, None)
-    if not callable(function):
-        raise ConfigurationError(f"{module_name} has no function '{name}'; update sei_lmp or fix the registry "
-                                 f"entry '{target}'")
-    return function
 
 
 def _as_frame(value: Any) -> pd.DataFrame:
@@ -79,9 +51,10 @@ def collect(directory: str | PathLike, *, options: Mapping[str, Any] | None = No
 
     directory = Path(directory).resolve()
     spec, table = load_sweep(directory)
-    if spec.protocol not in ANALYSES:
-        raise ConfigurationError(f"no analysis registered for protocol '{spec.protocol}'")
-    analyze = resolve(ANALYSES[spec.protocol])
+    protocol = PROTOCOLS[spec.protocol]
+    if protocol.analysis is None:
+        raise ConfigurationError(f"protocol '{spec.protocol}' names no analysis (its class's 'analysis')")
+    analyze = resolve(protocol.analysis)
     keys = ["run_id", "structure", "potential", *[k for k in table.columns if k in spec.settings or k in spec.parameters]]
     done = [row for _, row in table.iterrows() if run_state(directory / row["directory"])["state"] == "done"]
     if not done:
@@ -104,21 +77,22 @@ def collect(directory: str | PathLike, *, options: Mapping[str, Any] | None = No
     results.to_parquet(out / "results.parquet", index=False)
 
     fits = None
-    if fit and spec.protocol in GROUP_FITS:
-        fits = group_fits(results, spec.protocol, [k for k in keys if k != "run_id"])
+    if fit and protocol.group_fit is not None:
+        fits = group_fits(results, protocol, [k for k in keys if k != "run_id"])
         fits.to_csv(out / "fits.csv", index=False)
-    if plots:
-        from sei_lmp.sweep.plots import plot_collected
-
-        plot_collected(results, fits, spec.protocol, out)
+    if plots and protocol.plot is not None:
+        resolve(protocol.plot, "plot")(results, fits, out)
     return results, fits
 
 
-def group_fits(results: pd.DataFrame, protocol: str, keys: list[str]) -> pd.DataFrame:
-    """Apply the protocol's group fit to every group of ``results``."""
-    fit = resolve(GROUP_FITS[protocol])
-    by = [k for k in keys if k not in FIT_OVER.get(protocol, ()) and k in results.columns]
-    by += [k for k in FIT_BY.get(protocol, ()) if k in results.columns]
+def group_fits(results: pd.DataFrame, protocol: str | type[Protocol], keys: list[str]) -> pd.DataFrame:
+    """Apply the protocol's group fit to every group of ``results`` (``protocol``: a name or class)."""
+    protocol = PROTOCOLS[protocol] if isinstance(protocol, str) else protocol
+    if protocol.group_fit is None:
+        raise ConfigurationError(f"protocol '{protocol.name}' has no group fit")
+    fit = resolve(protocol.group_fit, "group fit")
+    by = [k for k in keys if k not in protocol.fit_over and k in results.columns]
+    by += [k for k in protocol.fit_by if k in results.columns]
     rows = []
     for values, group in results.groupby(by, dropna=False, sort=True) if by else [((), results)]:
         values = values if isinstance(values, tuple) else (values,)

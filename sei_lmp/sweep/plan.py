@@ -32,7 +32,7 @@ RUNS_DIR = "runs"
 POINT_JSON = "sweep_point.json"
 DATA_SUFFIXES = (".data", ".lmp", ".lammps-data", ".lammps")
 #: short names of common settings in run directory names
-SHORT = {"temperature": "T", "md.seed": "seed", "md.timestep_fs": "dt", "pressure_bar": "P"}
+SHORT = {"temperature_K": "T", "md.seed": "seed", "md.timestep_fs": "dt", "pressure_bar": "P"}
 
 
 def resolve_structure(spec: StructureSpec):

@@ -1,4 +1,5 @@
-"""Plots of collected sweep results; each function returns its matplotlib ``Axes``."""
+"""Plots of collected sweep results: ``*_axes`` functions draw on (and return) a matplotlib ``Axes``;
+``*_plot`` functions are a protocol's ``plot`` entry and write files. Neither changes the global backend."""
 
 from __future__ import annotations
 
@@ -13,13 +14,10 @@ BOLTZMANN_EV = 8.617333262e-5
 def arrhenius_axes(results: pd.DataFrame, fits: pd.DataFrame | None = None, ax=None):
     """log D against 1000/T, one series per group (everything but temperature and seed), with fit lines
     where ``fits`` has ``Ea_eV`` and ``D0_cm2_s`` (``D = D0 exp(-Ea / kT)``)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 4))
+        from matplotlib.figure import Figure
+
+        ax = Figure(figsize=(5, 4)).subplots()
     labels = [c for c in ("structure", "potential", "species") if c in results.columns]
     groups = results.groupby(labels, sort=True) if labels else [((), results)]
     for values, group in groups:
@@ -49,15 +47,12 @@ def arrhenius_axes(results: pd.DataFrame, fits: pd.DataFrame | None = None, ax=N
     return ax
 
 
-def plot_collected(results: pd.DataFrame, fits: pd.DataFrame | None, protocol: str, out: Path) -> list[Path]:
-    """Write the standard plot of a protocol's collected results into ``out``; the files written."""
-    import matplotlib.pyplot as plt
-
-    if protocol == "diffusion_nvt" and {"temperature_K", "D_cm2_s"} <= set(results.columns):
-        ax = arrhenius_axes(results, fits)
-        path = out / "arrhenius.png"
-        ax.figure.tight_layout()
-        ax.figure.savefig(path, dpi=120)
-        plt.close(ax.figure)
-        return [path]
-    return []
+def arrhenius_plot(results: pd.DataFrame, fits: pd.DataFrame | None, out: Path) -> list[Path]:
+    """``arrhenius.png`` in ``out`` (the diffusion protocol's plot); the files written."""
+    if not {"temperature_K", "D_cm2_s"} <= set(results.columns):
+        return []
+    ax = arrhenius_axes(results, fits)
+    path = Path(out) / "arrhenius.png"
+    ax.figure.tight_layout()
+    ax.figure.savefig(path, dpi=120)
+    return [path]

@@ -4,7 +4,7 @@ A sweep file is TOML or YAML with these keys (everything but ``protocol``, ``str
 ``potentials`` is optional)::
 
     name = "li_diffusion"
-    protocol = "diffusion_nvt"          # melt_quench | interface_npt | diffusion_nvt
+    protocol = "diffusion_nvt"          # any name in sei_lmp.decks.PROTOCOLS
     backend = "plugin"                  # plugin | lammps | kokkos
 
     [[structures]]                      # a path (CIF/POSCAR/extxyz/LAMMPS data) or "phase:<name>"
@@ -23,10 +23,10 @@ A sweep file is TOML or YAML with these keys (everything but ``protocol``, ``str
     production_ps = 50
 
     [grid]                              # cartesian product; "structure"/"potential" pick by name
-    temperature = [600, 700, 800]
-    seed = [1, 2]                       # alias of md.seed
+    temperature_K = [600, 700, 800]
+    seed = [1, 2]                       # alias of md.seed (older names are accepted: protocols.LEGACY_NAMES)
 
-    # or an explicit list instead of [grid]:  [[points]]  temperature = 600  seed = 1
+    # or an explicit list instead of [grid]:  [[points]]  temperature_K = 600  seed = 1
 
     [run]                               # how every run is launched
     nprocs = 1                          # MPI ranks per run
@@ -62,8 +62,6 @@ SLURM_KEYS = {"partition", "account", "time", "qos", "cpus_per_task", "mem", "gp
               "mpirun", "modules", "venv", "setup", "sbatch", "max_parallel", "python", "job_name"}
 #: grid keys that choose among the listed structures / potentials rather than set the protocol
 SELECTORS = ("structure", "potential")
-#: short spellings accepted in [grid], [settings] and [[points]]
-ALIASES = {"seed": "md.seed", "timestep_fs": "md.timestep_fs"}
 
 
 @dataclass(frozen=True)
@@ -199,7 +197,7 @@ def parse_sweep(raw: Any, base: Path | None = None, source: str = "") -> SweepSp
         for key, values in grid.items():
             if not isinstance(values, list) or not values:
                 raise ConfigurationError(f"grid.{key} must be a non-empty list of values, got {values!r}")
-            axes[ALIASES.get(key, key)] = values
+            axes[default.canonical(key)] = values
         points = [_point(dict(zip(axes, combo)), "grid", default, selectors) for combo in itertools.product(*axes.values())]
     # a point that names no structure/potential runs on each of them
     expanded = []
@@ -302,7 +300,7 @@ def _slug(name: str, where: str) -> str:
 def _settings(raw: Any, where: str, default) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise ConfigurationError(f"'{where}' must be a table of setting = value")
-    settings = {ALIASES.get(k, k): v for k, v in raw.items()}
+    settings = {default.canonical(k): v for k, v in raw.items()}
     for key, value in settings.items():
         _check_setting(key, value, where, default)
     return settings
@@ -320,7 +318,7 @@ def _check_setting(key: str, value: Any, where: str, default) -> None:
 def _point(raw: Any, where: str, default, selectors: dict[str, list[str]]) -> dict[str, Any]:
     if not isinstance(raw, Mapping):
         raise ConfigurationError(f"{where} must be a table of setting = value")
-    point = {ALIASES.get(k, k): v for k, v in raw.items()}
+    point = {default.canonical(k): v for k, v in raw.items()}
     for key, value in point.items():
         if key in SELECTORS:
             if value not in selectors[key]:

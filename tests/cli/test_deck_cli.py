@@ -23,7 +23,7 @@ def test_deck_from_cif(mtp_reference, validation_dir, tmp_path):
                     "--set", "temperature=700", "--set", "production_ps=50", "-o", out)
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["settings"]["temperature"] == 700.0 and manifest["elements"] == ["Li", "S"]
+    assert manifest["settings"]["temperature_K"] == 700.0 and manifest["elements"] == ["Li", "S"]
     assert "fix production all nvt temp 700 700" in (out / "in.lmp").read_text()
 
 

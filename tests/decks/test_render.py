@@ -132,7 +132,7 @@ def test_preflight_rejects_styles_the_target_lacks(cuagau):
 
 def test_settings_are_checked():
     p = MeltQuench().with_settings({"t_melt": "2500", "md.timestep_fs": "0.5", "guards.gamma_break": "20"})
-    assert p.t_melt == 2500.0 and p.md.timestep_fs == 0.5 and p.guards.gamma_break == 20.0
+    assert p.t_melt_K == 2500.0 and p.md.timestep_fs == 0.5 and p.guards.gamma_break == 20.0
     with pytest.raises(ConfigurationError, match="unknown setting 'melting_point'"):
         MeltQuench().with_settings({"melting_point": "2500"})
     with pytest.raises(ConfigurationError, match="expected float"):

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.decks import DiffusionNVT
 from sei_lmp.sweep import collect as collect_module
 from sei_lmp.sweep.collect import collect, resolve
 from sei_lmp.sweep.executors.local import run_local
@@ -40,7 +41,7 @@ def msd_diffusion(run_dir: Path, species=None) -> pd.DataFrame:
     manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
     dt_ps = manifest["settings"]["md"]["timestep_fs"] / 1000.0
     slope = data[-1, 4] / ((data[-1, 0] - data[0, 0]) * dt_ps)      # A^2/ps: crude, but positive
-    return pd.DataFrame([{"temperature_K": float(manifest["settings"]["temperature"]), "species": "Li",
+    return pd.DataFrame([{"temperature_K": float(manifest["settings"]["temperature_K"]), "species": "Li",
                           "D_cm2_s": slope / 6.0 * 1e-4, "D_err_cm2_s": 0.1 * slope / 6.0 * 1e-4}])
 
 
@@ -51,8 +52,8 @@ def simple_arrhenius(table: pd.DataFrame) -> dict:
 
 @pytest.fixture
 def stand_in(monkeypatch):
-    monkeypatch.setitem(collect_module.ANALYSES, "diffusion_nvt", f"{__name__}:msd_diffusion")
-    monkeypatch.setitem(collect_module.GROUP_FITS, "diffusion_nvt", f"{__name__}:simple_arrhenius")
+    monkeypatch.setattr(DiffusionNVT, "analysis", f"{__name__}:msd_diffusion")
+    monkeypatch.setattr(DiffusionNVT, "group_fit", f"{__name__}:simple_arrhenius")
 
 
 @pytest.mark.slow
@@ -61,7 +62,7 @@ def test_collect_with_a_registered_analysis(finished_sweep, stand_in):
     table = pd.read_parquet(finished_sweep / "sweep.parquet")
     assert len(results) == 4
     # the run's parameters sit next to what the analysis found in that run's own files
-    np.testing.assert_array_equal(results["temperature"].astype(float), results["temperature_K"])
+    np.testing.assert_array_equal(results["temperature_K"].astype(float), results["temperature_K"])
     assert list(results["run_id"]) == list(table["run_id"])
     for _, row in results.iterrows():
         expected = msd_diffusion(finished_sweep / "runs" / row["run_id"])
@@ -102,6 +103,6 @@ def test_collect_with_the_transport_analysis(finished_sweep):
         results, fits = collect(finished_sweep, progress=False)
         direct = analyze_run(finished_sweep / "runs" / results["run_id"].iloc[0])
     assert len(results) == 4 and set(results["species"]) == {"Li"}
-    np.testing.assert_array_equal(results["temperature"].astype(float), results["temperature_K"])
+    np.testing.assert_array_equal(results["temperature_K"].astype(float), results["temperature_K"])
     assert results["D_cm2_s"].iloc[0] == pytest.approx(direct["D_cm2_s"].iloc[0], rel=1e-12)
     assert fits is not None and len(fits) == 1 and "Ea_eV" in fits.columns

@@ -25,7 +25,7 @@ def test_plan_writes_decks_and_table(write_sweep, tmp_path):
     pd.testing.assert_frame_equal(parquet, table)
     assert list(csv["run_id"]) == list(table["run_id"])
     # every parameter, fixed or swept, is a column
-    assert sorted(zip(table["temperature"], table["md.seed"])) == [(600, 1), (600, 2), (900, 1), (900, 2)]
+    assert sorted(zip(table["temperature_K"], table["md.seed"])) == [(600, 1), (600, 2), (900, 1), (900, 2)]
     assert set(table["production_ps"]) == {0.3}
     # provenance, checked against independent sources
     pot = shipped_potential("Li_mtp_L10_mlearn.mtp")
@@ -36,10 +36,10 @@ def test_plan_writes_decks_and_table(write_sweep, tmp_path):
     for _, row in table.iterrows():
         directory = tmp_path / "out" / row["directory"]
         manifest = json.loads((directory / "manifest.json").read_text())
-        assert manifest["settings"]["temperature"] == row["temperature"]
+        assert manifest["settings"]["temperature_K"] == row["temperature_K"]
         assert manifest["settings"]["md"]["seed"] == row["md.seed"]
         deck = (directory / "in.lmp").read_text()
-        assert f"velocity all create {row['temperature']} {row['md.seed']} " in deck
+        assert f"velocity all create {row['temperature_K']} {row['md.seed']} " in deck
         assert (directory / "structure.data").is_file()
     spec2, table2 = load_sweep(tmp_path / "out")
     assert spec2 == spec

@@ -103,9 +103,10 @@ def test_slurm_array_runs_the_sweep(slurm_cluster, write_sweep, tmp_path, monkey
 
     from test_collect import msd_diffusion
 
+    from sei_lmp.decks import DiffusionNVT
     from sei_lmp.sweep import collect as collect_module
 
-    monkeypatch.setitem(collect_module.ANALYSES, "diffusion_nvt", "test_collect:msd_diffusion")
+    monkeypatch.setattr(DiffusionNVT, "analysis", "test_collect:msd_diffusion")
     results, _ = collect_module.collect(out, fit=False, plots=False, progress=False)
     assert list(results["temperature_K"]) == [600.0, 900.0]
     assert results["D_cm2_s"].iloc[0] == msd_diffusion(out / table["directory"][0])["D_cm2_s"].iloc[0]

@@ -22,10 +22,10 @@ def _raw(**changes):
 
 def test_grid_is_the_cartesian_product(tmp_path):
     spec = parse_sweep(_raw())
-    expected = [{"structure": "bcc", "potential": "mtp", "temperature": t, "md.seed": s}
+    expected = [{"structure": "bcc", "potential": "mtp", "temperature_K": t, "md.seed": s}
                 for t, s in itertools.product((500, 600, 700), (1, 2))]
     assert list(spec.points) == expected
-    assert spec.parameters == ["temperature", "md.seed"]
+    assert spec.parameters == ["temperature_K", "md.seed"]
     assert spec.settings["production_ps"] == 0.3
 
 
@@ -43,7 +43,7 @@ def test_explicit_points_cross_unnamed_selectors():
     raw.pop("grid")
     raw["points"] = [{"temperature": 600}, {"temperature": 700, "potential": "b"}]
     spec = parse_sweep(raw)
-    assert [(p["potential"], p["temperature"]) for p in spec.points] == [("a", 600), ("b", 600), ("b", 700)]
+    assert [(p["potential"], p["temperature_K"]) for p in spec.points] == [("a", 600), ("b", 600), ("b", 700)]
 
 
 @pytest.mark.parametrize("change, message", [

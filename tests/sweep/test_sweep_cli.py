@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from sei_lmp.cli import app
 from sei_lmp.data import shipped_potential
+from sei_lmp.decks import DiffusionNVT
 from sei_lmp.sweep import collect as collect_module
 
 runner = CliRunner()
@@ -35,8 +36,8 @@ def test_plan_run_status_collect(write_sweep, tmp_path, monkeypatch):
     assert "2 done, 0 running, 0 interrupted, 0 failed, 0 pending" in result.output
 
     monkeypatch.syspath_prepend(str(Path(__file__).parent))
-    monkeypatch.setitem(collect_module.ANALYSES, "diffusion_nvt", "test_collect:msd_diffusion")
-    monkeypatch.setitem(collect_module.GROUP_FITS, "diffusion_nvt", "test_collect:simple_arrhenius")
+    monkeypatch.setattr(DiffusionNVT, "analysis", "test_collect:msd_diffusion")
+    monkeypatch.setattr(DiffusionNVT, "group_fit", "test_collect:simple_arrhenius")
     result = runner.invoke(app, ["sweep", "collect", str(out), "--no-plots", "--no-fit"])
     assert result.exit_code == 0, result.output
     assert (out / "collect" / "results.csv").is_file()

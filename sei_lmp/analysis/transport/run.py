@@ -272,10 +272,10 @@ def transport_run(run_dir: str | Path, species: Sequence[str] | None = None, *, 
         raise ConfigurationError(f"{run_dir} has no production.dump: the run has not reached production yet "
                                  "(run it with 'sei-lmp run')")
     settings = manifest.get("settings", {})
-    temperature = settings.get("temperature")
+    temperature = settings.get("temperature_K", settings.get("temperature"))    # older decks: no unit
     timestep_fs = settings.get("md", {}).get("timestep_fs")
     if temperature is None or timestep_fs is None:
-        raise ConfigurationError(f"{run_dir}/manifest.json lacks settings.temperature or settings.md.timestep_fs")
+        raise ConfigurationError(f"{run_dir}/manifest.json lacks settings.temperature_K or settings.md.timestep_fs")
     traj = read_trajectory(dump, species=species, type_elements=manifest["elements"], timestep_fs=timestep_fs,
                            dtype=dtype, progress=progress)
     result = analyze_trajectory(traj, temperature, species=species, framework=framework, window=window,
