@@ -158,6 +158,15 @@ class Protocol:
         """Cumulative end step of each stage, and 'total'."""
         raise NotImplementedError
 
+    def partitions(self) -> int:
+        """LAMMPS partitions (replicas) the deck runs on: ``-partition Nx1``; 1 for ordinary MD."""
+        return 1
+
+    def extra_files(self, structure, elements) -> dict[str, str]:
+        """Files besides the data file that the deck reads, by name (``structure``: the ``ase.Atoms`` given to
+        the renderer, None for a data file)."""
+        return {}
+
     def template_context(self) -> dict[str, Any]:
         """What the template needs besides the protocol itself: dump and sampling intervals in steps."""
         return {"dump_every": self.md.sample_steps(getattr(self, "dump_every_ps", 0.0)),
@@ -274,3 +283,61 @@ class DiffusionNVT(Protocol):
         eq = self.md.steps(self.equilibrate_ps)
         return {"equilibrate": eq, "total": eq + self.md.steps(self.production_ps)}
 
+
+
+@dataclass(frozen=True)
+class NEB(Protocol):
+    """Nudged elastic band between relaxed end points (a hop built by sei_lmp.structures), climbing image."""
+
+    name: ClassVar[str] = "neb"
+    styles: ClassVar[Mapping[str, tuple[str, ...]]] = {"fix": ("neb",)}
+    analysis: ClassVar[str | None] = "sei_lmp.analysis.neb:analyze_neb"
+    images: int = 7                   # replicas, end points included: one LAMMPS partition each
+    spring_eV_A2: float = 1.0         # inter-replica spring
+    etol: float = 0.0                 # energy tolerance (0: converge on forces only)
+    ftol_eV_A: float = 0.01           # largest force on any replica at convergence
+    steps: int = 3000                 # plain NEB steps at most
+    climb_steps: int = 3000           # climbing-image steps at most (0: no climbing image)
+    print_every: int = 50
+    min_style: Literal["fire", "quickmin"] = "fire"
+    parallel: Literal["ideal", "neigh", "equal"] = "ideal"
+    minimize: bool = False            # the end points arrive relaxed; the band itself is the minimisation
+
+    def stage_steps(self) -> dict[str, int]:
+        # a minimisation, not MD: it ends when the band converges, so no step count marks it finished
+        return {"neb": self.steps, "climb": self.steps + self.climb_steps, "total": 0}
+
+    def partitions(self) -> int:
+        return self.images
+
+    def validate(self) -> None:
+        super().validate()
+        if self.images < 3:
+            raise ConfigurationError(f"images = {self.images}: an elastic band needs at least 3 (two end points and "
+                                     "one between)")
+        if self.ftol_eV_A <= 0 or self.spring_eV_A2 <= 0:
+            raise ConfigurationError("ftol_eV_A and spring_eV_A2 must be positive")
+
+    def extra_files(self, structure, elements) -> dict[str, str]:
+        """The final coordinates of the hop (``structure.arrays['neb_final']``) in LAMMPS' NEB 'final' format,
+        in the frame of the data file (the writer may rotate a skewed cell)."""
+        import tempfile
+        from pathlib import Path
+
+        from sei_lmp.structures.datafile import read_lammps_data, write_lammps_data
+        from sei_lmp.structures.migration import final_state
+
+        if structure is None or not hasattr(structure, "arrays"):
+            raise ConfigurationError("the neb protocol needs a hop (an ase.Atoms with the final positions in "
+                                     "arrays['neb_final'], from sei_lmp.structures.vacancy_hop / hop, or an extxyz "
+                                     "file of one), not a LAMMPS data file")
+        final = final_state(structure)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "final.data"
+            write_lammps_data(final, path, list(elements))
+            positions = read_lammps_data(path, list(elements)).positions
+        lines = [str(len(positions))] + [f"{i} {x!r} {y!r} {z!r}" for i, (x, y, z) in
+                                         enumerate(positions.tolist(), start=1)]
+        from sei_lmp.run import layout
+
+        return {layout.NEB_FINAL: "\n".join(lines) + "\n"}

@@ -38,5 +38,11 @@ PRODUCTION_DUMP = "production.dump"
 EXTRAPOLATIVE_DUMP = "extrapolative.dump"
 
 #: every name above that belongs to a run (what a test checks nobody else spells)
+
+#: nudged elastic band: the final coordinates of the hop, and each replica's converged coordinates
+NEB_FINAL = "neb_final.coords"
+NEB_IMAGES = "neb_image.*.dump"
+
+#: every name above that belongs to a run (what a test checks nobody else spells)
 RUN_FILES = (INPUT, MANIFEST, DATA_FILE, STDOUT, LOG, CURRENT_LOG, ATTEMPTS, DONE, LOCK, RESTART_GLOB,
-             SWEEP_POINT, WORKER_LOG, TRAJECTORY, PRODUCTION_DUMP, EXTRAPOLATIVE_DUMP)
+             SWEEP_POINT, WORKER_LOG, TRAJECTORY, PRODUCTION_DUMP, EXTRAPOLATIVE_DUMP, NEB_FINAL, NEB_IMAGES)
