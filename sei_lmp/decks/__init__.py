@@ -1,9 +1,14 @@
-"""Protocols and deck rendering: structure + potential + protocol -> a LAMMPS deck directory."""
+"""Protocols and deck rendering: structure + potential + protocol -> a LAMMPS deck directory.
 
-from sei_lmp.decks.protocols import PROTOCOLS, DiffusionNVT, Guards, InterfaceNPT, MDSettings, MeltQuench, Protocol
+Every protocol class of :mod:`sei_lmp.decks.protocols` is importable from here by its class name
+(``from sei_lmp.decks import DiffusionNVT``), so a new protocol needs no line in this file.
+"""
 
-__all__ = ["PROTOCOLS", "Deck", "DiffusionNVT", "Guards", "InterfaceNPT", "MDSettings", "MeltQuench", "Protocol",
-           "render_deck"]
+from sei_lmp.decks import protocols as _protocols
+from sei_lmp.decks.protocols import PROTOCOLS, Guards, MDSettings, Protocol
+
+__all__ = ["PROTOCOLS", "Deck", "Guards", "MDSettings", "Protocol", "render_deck",
+           *sorted(cls.__name__ for cls in PROTOCOLS.values())]
 
 
 def __getattr__(name: str):
@@ -12,4 +17,7 @@ def __getattr__(name: str):
         from sei_lmp.decks import render
 
         return getattr(render, name)
-    raise AttributeError(name)
+    cls = getattr(_protocols, name, None)
+    if isinstance(cls, type) and issubclass(cls, Protocol):
+        return cls
+    raise AttributeError(f"module 'sei_lmp.decks' has no attribute '{name}'")

@@ -195,8 +195,10 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
         "protocol": protocol.name, "backend": backend, "switches": list(block.switches),
         "total_steps": steps["total"], "stages": steps, "one_rank_only": block.one_rank_only,
         "restart_glob": "restarts/restart.*", "pair_style": block.pair_style, "elements": elements,
+        "partitions": protocol.partitions(),
         "potential": {"path": str(potential.path), "family": potential.family, "species": list(potential.species),
                       "provenance": potential.card.provenance},
         "settings": protocol.as_dict(), "extrapolation_guard": use_gamma, "sei_lmp_version": __version__,
     }
-    return Deck(protocol, backend, text, manifest, structure_file)
+    extra_files = protocol.extra_files(structure if hasattr(structure, "arrays") else None, elements)
+    return Deck(protocol, backend, text, manifest, structure_file, extra_files)

@@ -91,7 +91,7 @@ def images(path, n: int, method: str = "linear") -> list:
     first, last = path.copy(), final_state(path)
     del first.arrays[FINAL]
     band = [first] + [first.copy() for _ in range(n - 2)] + [last]
-    NEB(band).interpolate(method=method, mic=True)
+    NEB(band, method="improvedtangent").interpolate(method=method, mic=True)
     return band
 
 
