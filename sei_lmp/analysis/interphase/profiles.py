@@ -20,10 +20,10 @@ from sei_lmp.analysis.structure.frames import (
     timestep,
 )
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.units import density_g_cm3
 
 __all__ = ["composition_profiles", "profile_elements"]
 
-_AMU_PER_A3_TO_G_PER_CM3 = 1.66053906660
 _AXES = "xyz"
 
 
@@ -101,7 +101,7 @@ def composition_profiles(source: Source, bins: int = 50, axis: str = "z", frames
                 frame_df[f"x_{e}"] = np.where(total > 0, counts[e] / np.maximum(total, 1), np.nan)
         mass = sum(counts[e] * atomic_masses[atomic_numbers[e]] for e in present)
         frame_df["number_density"] = total / slab_volume
-        frame_df["density"] = mass / slab_volume * _AMU_PER_A3_TO_G_PER_CM3
+        frame_df["density"] = density_g_cm3(mass, slab_volume)
         frame_df["bin_width"] = float(np.linalg.norm(cell[:3, k])) / bins
         pieces.append(frame_df)
     out = pd.concat(pieces, ignore_index=True)

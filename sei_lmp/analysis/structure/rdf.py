@@ -21,10 +21,9 @@ from sei_lmp.analysis.structure.frames import (
     type_names,
 )
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.units import density_g_cm3
 
 __all__ = ["bond_angle_distribution", "coordination_numbers", "density", "first_peak", "partial_rdf"]
-
-_AMU_PER_A3_TO_G_PER_CM3 = 1.66053906660
 
 
 def _symbols(data) -> np.ndarray:
@@ -203,6 +202,6 @@ def density(source: Source, frames=None, elements: Sequence[str] | None = None,
         mass = sum(n * atomic_masses[atomic_numbers[e]] for e, n in counts.items())
         volume = abs(data.cell.volume)
         rows.append({"frame": frame, "step": timestep(data, frame), "volume": volume,
-                     "density": mass / volume * _AMU_PER_A3_TO_G_PER_CM3,
+                     "density": density_g_cm3(mass, volume),
                      "number_density": sum(counts.values()) / volume})
     return pd.DataFrame(rows)

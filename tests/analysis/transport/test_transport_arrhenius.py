@@ -19,7 +19,7 @@ from sei_lmp.analysis.transport import (
     fit_arrhenius,
     nernst_einstein_mS_cm,
 )
-from sei_lmp.analysis.transport.arrhenius import KB_EV
+from sei_lmp.units import BOLTZMANN_EV_PER_K as KB_EV
 from sei_lmp.errors import ConfigurationError
 
 
