@@ -24,8 +24,8 @@ from sei_lmp.analysis.transport.conductivity import (
 from sei_lmp.analysis.transport.fit import DiffusionFit, fit_diffusion, parse_window
 from sei_lmp.analysis.transport.msd import COMPONENTS, msd_fft, msd_fft_weighted, region_weights
 from sei_lmp.analysis.transport.notes import warn_all
-from sei_lmp.analysis.transport.trajectory import Trajectory, read_trajectory
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.io.trajectory import Trajectory, read_trajectory
 from sei_lmp.units import A2_PER_PS_TO_CM2_PER_S, A3_TO_CM3
 
 __all__ = ["DUMP_NAMES", "TransportResult", "analyze_run", "analyze_trajectory", "transport_run"]
