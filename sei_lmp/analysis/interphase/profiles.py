@@ -12,14 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sei_lmp.analysis.structure.frames import (
-    Source,
-    iter_frames,
-    make_pipeline,
-    num_frames,
-    timestep,
-)
+from sei_lmp.analysis.structure.frames import make_pipeline
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.io.frames import Source, iter_data_collections, num_frames, timestep
 from sei_lmp.units import density_g_cm3
 
 __all__ = ["composition_profiles", "profile_elements"]
@@ -84,7 +79,7 @@ def composition_profiles(source: Source, bins: int = 50, axis: str = "z", frames
                                                          reduction_operation=SpatialBinningModifier.Operation.Sum))
         pipeline.modifiers.append(_stash(e))
     pieces = []
-    for frame, data in iter_frames(pipeline, frames, progress, "profiles"):
+    for frame, data in iter_data_collections(pipeline, frames, progress, "profiles"):
         k = _AXES.index(axis)
         cell = np.asarray(data.cell)
         slab_volume = abs(data.cell.volume) / bins
