@@ -65,7 +65,8 @@ def _potential(potential: Optional[Path], species: Optional[str]):
 
 def _structure(source: str, order: bool = False, oxidation: Optional[str] = None):
     """A built-in phase name or a structure file."""
-    from sei_lmp.structures import PHASES, phase, read_structure
+    from sei_lmp.io.structure import read_structure
+    from sei_lmp.structures import PHASES, phase
 
     if source in PHASES:
         return phase(source)
