@@ -80,3 +80,12 @@ def test_build_and_deck_refuse_alike(partial_cif, tmp_path):
     assert build.exit_code == 2 and deck.exit_code == 2, (build.output, deck.output)
     assert REFUSAL in _flat(build.output) and REFUSAL in _flat(deck.output)
     assert not (tmp_path / "deck" / "in.lmp").exists()
+
+
+def test_sweep_refuses_alike(partial_cif):
+    from sei_lmp.sweep.plan import resolve_structure
+    from sei_lmp.sweep.spec import StructureSpec
+
+    with pytest.raises(ConfigurationError) as err:
+        resolve_structure(StructureSpec(name="half", source=str(partial_cif)))
+    assert str(err.value) == f"structure 'half': {REFUSAL}"
