@@ -57,7 +57,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="write the dump here instead of a temp dir")
     args = parser.parse_args()
 
-    from sei_lmp.analysis.transport import msd_fft, read_trajectory
+    from sei_lmp.analysis.transport import msd_fft
+    from sei_lmp.io import read_trajectory
 
     box = (args.atoms / 0.05) ** (1 / 3)                      # 0.05 atoms/A^3
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="msd_speed_"))

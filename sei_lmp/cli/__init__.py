@@ -206,9 +206,9 @@ def deck(
         if structure.name.endswith(DATA_SUFFIXES):
             source = structure
         else:
-            from ase.io import read
+            from sei_lmp.io.structure import read_structure
 
-            source = read(structure)
+            source = read_structure(structure)
         targets = [(output, proto)]
         if temperatures:
             if not hasattr(proto, "temperature_K"):

@@ -65,7 +65,8 @@ def _potential(potential: Optional[Path], species: Optional[str]):
 
 def _structure(source: str, order: bool = False, oxidation: Optional[str] = None):
     """A built-in phase name or a structure file."""
-    from sei_lmp.structures import PHASES, phase, read_structure
+    from sei_lmp.io.structure import read_structure
+    from sei_lmp.structures import PHASES, phase
 
     if source in PHASES:
         return phase(source)
@@ -97,6 +98,7 @@ def _write(atoms, output: Path, pot, species: Optional[str]) -> None:
     from rich.console import Console
 
     from sei_lmp.structures import write_lammps_data
+    from sei_lmp.units import density_g_cm3
 
     order = pot if pot is not None else _split(species)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +108,7 @@ def _write(atoms, output: Path, pot, species: Optional[str]) -> None:
     flat.info = {k: v for k, v in atoms.info.items() if isinstance(v, (str, int, float, bool))}
     write(output.with_suffix(".extxyz"), flat, format="extxyz")
     report = _jsonable({"natoms": len(atoms), "formula": atoms.get_chemical_formula(),
-                        "density_g_cm3": float(atoms.get_masses().sum() / atoms.get_volume() * 1.66053906660),
+                        "density_g_cm3": float(density_g_cm3(atoms.get_masses().sum(), atoms.get_volume())),
                         "cell": atoms.cell.cellpar().round(6).tolist(), **atoms.info})
     output.with_suffix(".json").write_text(json.dumps(report, indent=2, default=str) + "\n")
     console = Console()

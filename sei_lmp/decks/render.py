@@ -8,7 +8,6 @@ LAMMPS does not have (when its capabilities are given).
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from sei_lmp import __version__
 from sei_lmp.data import data_dir
 from sei_lmp.decks.protocols import Protocol
 from sei_lmp.errors import ConfigurationError, DeckError
+from sei_lmp.io.datafile import read_data_atoms, read_data_types
 from sei_lmp.lammps_info import LammpsCapabilities
 from sei_lmp.potentials.base import Backend, Potential
 from sei_lmp.run import layout
@@ -59,17 +59,6 @@ def _environment():
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("lammps_inputs"))),
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                               trim_blocks=False, lstrip_blocks=False)
-
-
-def read_data_types(path: Path) -> tuple[list[float], bool]:
-    """(mass of each atom type, triclinic?) from a LAMMPS data file."""
-    text = path.read_text()
-    ntypes = re.search(r"^\s*(\d+)\s+atom types", text, re.M)
-    masses = re.search(r"^\s*Masses\s*\n\s*\n((?:\s*\d+\s+\S+.*\n)+)", text, re.M)
-    if not ntypes or not masses:
-        raise ConfigurationError(f"{path} has no 'atom types' count or Masses section; write masses into it")
-    values = {int(ln.split()[0]): float(ln.split()[1]) for ln in masses.group(1).splitlines() if ln.strip()}
-    return [values[t] for t in range(1, int(ntypes.group(1)) + 1)], bool(re.search(r"xy xz yz", text))
 
 
 def elements_from_masses(masses: Sequence[float], candidates: Sequence[str]) -> list[str]:
@@ -154,13 +143,11 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
         if not structure_file.is_file():
             raise ConfigurationError(f"structure file {structure_file} does not exist")
         masses, triclinic = read_data_types(structure_file)
-        from ase.io import read
-
         elements = list(type_elements) if type_elements else elements_from_masses(masses, potential.species)
         if len(elements) != len(masses):
             raise ConfigurationError(f"{structure_file.name} has {len(masses)} atom types but {len(elements)} "
                                      f"elements were given: {list(elements)}")
-        data = read(structure_file, format="lammps-data", atom_style="atomic")
+        data = read_data_atoms(structure_file)
         check_min_distance(data, protocol.guards.min_distance_A, [elements[t - 1] for t in data.arrays["type"]])
     block = potential.pair_block(backend, elements, style=pair_style)   # refuses elements it lacks
     if potential.card.units and potential.card.units != block.units:

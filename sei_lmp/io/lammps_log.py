@@ -21,11 +21,14 @@ import re
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from sei_lmp.errors import ParseError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BlockEnd", "Header", "Row", "ThermoScanner", "read_log", "read_thermo"]
 
@@ -171,6 +174,8 @@ def _read_lines(path: Path) -> list[str]:
 
 
 def _frame(columns: tuple[str, ...], rows: list[tuple]) -> pd.DataFrame:
+    import pandas as pd   # here, so importing sei_lmp.io (and the runner's scanner) does not load pandas
+
     data = {}
     for j, name in enumerate(columns):
         values = [row[j] for row in rows]
@@ -271,6 +276,8 @@ def read_thermo(path: str | PathLike) -> pd.DataFrame:
         the blocks' keywords (NaN where a block lacks one). Empty if the file has no thermo rows.
         Without a ``Step`` column the blocks are only concatenated.
     """
+    import pandas as pd
+
     pieces: list[pd.DataFrame] = []
     previous_attempt = None
     for frame in read_log(path):

@@ -15,13 +15,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.units import AMU_PER_A3_TO_G_PER_CM3, density_g_cm3
 
 #: default minimum distance of a pair: this fraction of the sum of covalent radii, at least MIN_FLOOR
 COVALENT_FRACTION = 0.85
 MIN_FLOOR = 1.4
 #: spheres of diameter d_min(e, e) cannot fill more of space than close packing
 MAX_PACKING_FRACTION = 0.74
-AMU_PER_A3_TO_G_PER_CM3 = 1.66053906660
 
 
 def _composition(formula: str) -> dict[str, float]:
@@ -290,5 +290,5 @@ def verify(atoms, table: Mapping[tuple[str, str], float], mol=None) -> dict:
     counts: dict[str, int] = {}
     for s in sym:
         counts[str(s)] = counts.get(str(s), 0) + 1
-    return {"density": float(atoms.get_masses().sum() / atoms.get_volume() * AMU_PER_A3_TO_G_PER_CM3),
+    return {"density": float(density_g_cm3(atoms.get_masses().sum(), atoms.get_volume())),
             "composition": counts, "min_distance": mins, "required": required}

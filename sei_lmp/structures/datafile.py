@@ -4,12 +4,12 @@ The type order is the potential's species order (or a given list), never one der
 structure: pymatgen's writer sorts by electronegativity and ASE's by first appearance, and a data file
 whose type 2 is not the potential's species 2 runs silently with the wrong physics. The element of each
 type is also written as a header comment (``# elements: Li P S``) and after each mass, so it can be
-recovered without the potential (:func:`data_file_elements`).
+recovered without the potential (:func:`sei_lmp.io.data_file_elements`; the readers are in
+:mod:`sei_lmp.io.datafile`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
@@ -142,34 +142,3 @@ def write_lammps_data(atoms, path: str | PathLike, species=None, *, masses: dict
     path.write_text("\n".join(lines) + "\n")
     return path
 
-
-def data_file_elements(path: str | PathLike) -> list[str] | None:
-    """Element of each type from a data file's ``# elements:`` comment or Masses comments (None if absent)."""
-    text = Path(path).read_text()
-    found = re.search(r"^#\s*elements:\s*(.+)$", text, re.M)
-    if found:
-        return found.group(1).split()
-    masses = re.search(r"^\s*Masses\s*\n\s*\n((?:\s*\d+\s+\S+.*\n)+)", text, re.M)
-    if masses:
-        comments = [ln.partition("#")[2].strip() for ln in masses.group(1).splitlines() if ln.strip()]
-        if all(comments):
-            return comments
-    return None
-
-
-def read_lammps_data(path: str | PathLike, elements: Sequence[str] | None = None):
-    """Read an ``atom_style atomic`` data file as ``ase.Atoms``, types mapped to ``elements`` (or the file's comment)."""
-    from ase.io import read
-
-    elements = list(elements) if elements else data_file_elements(path)
-    if not elements:
-        raise ConfigurationError(f"{path} does not say which element each atom type is; give elements=[...] "
-                                 "(CLI: --elements Li,P,S)")
-    atoms = read(path, format="lammps-data", atom_style="atomic", units="metal")
-    types = atoms.arrays.get("type", atoms.get_atomic_numbers())
-    if types.max() > len(elements):
-        raise ConfigurationError(f"{path} has atom type {types.max()} but only {len(elements)} elements were given")
-    atoms.set_chemical_symbols([elements[t - 1] for t in types])
-    for key in [k for k in atoms.arrays if k not in ("numbers", "positions")]:
-        del atoms.arrays[key]
-    return atoms

@@ -67,7 +67,7 @@ def phase(name: str, *, primitive: bool = False, **cell) -> "ase.Atoms":  # noqa
 
     if name not in PHASES:
         raise ConfigurationError(f"unknown phase '{name}'; known phases: {', '.join(PHASES)} "
-                                 "(formula names, case-sensitive), or read a CIF with sei_lmp.structures.read_structure")
+                                 "(formula names, case-sensitive), or read a CIF with sei_lmp.io.read_structure")
     unknown = set(cell) - set(_CELL_KEYS)
     if unknown:
         raise ConfigurationError(f"unknown lattice parameter(s) {sorted(unknown)} for phase '{name}'; "

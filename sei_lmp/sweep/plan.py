@@ -48,12 +48,12 @@ def resolve_structure(spec: StructureSpec):
                                      "files, not to LAMMPS data files; replicate the data file instead")
         return Path(spec.source)
     else:
-        from ase.io import read
+        from sei_lmp.io.structure import read_structure
 
         try:
-            atoms = read(spec.source)
-        except Exception as err:   # ase raises many types for unreadable files
-            raise ConfigurationError(f"structure '{spec.name}': cannot read {spec.source}: {err}") from err
+            atoms = read_structure(spec.source)
+        except ConfigurationError as err:   # the same refusals as 'sei-lmp build' (partial occupancies, ...)
+            raise ConfigurationError(f"structure '{spec.name}': {err}") from err
     return atoms.repeat(spec.supercell) if spec.supercell != (1, 1, 1) else atoms
 
 
@@ -148,10 +148,10 @@ def plan_sweep(spec: SweepSpec, output: str | PathLike, *, progress: bool = True
 def _composition(structure, elements: list[str], directory: Path) -> tuple[int, str]:
     """Atom count and formula, also for a LAMMPS data file (read back from the deck's copy)."""
     if isinstance(structure, Path):
-        from ase.io import read
+        from sei_lmp.io.datafile import read_lammps_data
+        from sei_lmp.run.layout import DATA_FILE
 
-        structure = read(directory / "structure.data", format="lammps-data", atom_style="atomic")
-        structure.set_chemical_symbols([elements[t - 1] for t in structure.get_array("type")])
+        structure = read_lammps_data(directory / DATA_FILE, elements)
     return len(structure), structure.get_chemical_formula()
 
 

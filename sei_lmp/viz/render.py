@@ -130,7 +130,7 @@ def render_snapshot(source, path: str | PathLike, frame: int = -1, labels: Seque
         pipeline = labelled_pipeline(source, labels, frame, elements)
         shown, color_by = 0, "label"
     else:
-        from sei_lmp.analysis.structure.frames import frame_indices, num_frames
+        from sei_lmp.io.frames import frame_indices, num_frames
 
         pipeline = species_pipeline(source, elements)
         (shown,) = frame_indices(num_frames(pipeline), frame)

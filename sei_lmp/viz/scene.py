@@ -39,11 +39,17 @@ def alone_in_scene(pipeline):
             other.add_to_scene()
 
 
+def _pipeline(source, elements: Sequence[str] | None):
+    # a deck directory's files and elements are run-directory facts; the frames are read by sei_lmp.io
+    from sei_lmp.analysis.structure.frames import resolve_source
+    from sei_lmp.io.frames import load_pipeline
+
+    return load_pipeline(*resolve_source(source, elements))
+
+
 def species_pipeline(source, elements: Sequence[str] | None = None):
     """Pipeline with particle types named and coloured by element."""
-    from sei_lmp.analysis.structure.frames import make_pipeline
-
-    return make_pipeline(source, elements)
+    return _pipeline(source, elements)
 
 
 def labelled_pipeline(source, labels: Sequence[str], frame: int = -1, elements: Sequence[str] | None = None):
@@ -53,13 +59,9 @@ def labelled_pipeline(source, labels: Sequence[str], frame: int = -1, elements: 
     from ovito.data import ParticleType
     from ovito.pipeline import Pipeline, StaticSource
 
-    from sei_lmp.analysis.structure.frames import (
-        frame_indices,
-        make_pipeline,
-        num_frames,
-    )
+    from sei_lmp.io.frames import frame_indices, num_frames
 
-    pipeline = make_pipeline(source, elements)
+    pipeline = _pipeline(source, elements)
     (index,) = frame_indices(num_frames(pipeline), frame)
     data = pipeline.compute(index)
     labels = np.asarray(labels, dtype=str)

@@ -40,7 +40,7 @@ def save_session(source, path: str | PathLike, labels: Sequence[str] | None = No
     else:
         pipeline = species_pipeline(source, elements)
         if hasattr(pipeline, "frame_pipeline"):  # a list of Atoms: keep the chosen frame
-            from sei_lmp.analysis.structure.frames import frame_indices
+            from sei_lmp.io.frames import frame_indices
 
             (k,) = frame_indices(pipeline.num_frames, frame)
             pipeline = pipeline.frame_pipeline(k)

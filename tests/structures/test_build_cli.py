@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sei_lmp.cli import app
-from sei_lmp.structures import data_file_elements, read_lammps_data
+from sei_lmp.io import data_file_elements, read_lammps_data
 
 LI_MTP = Path(__file__).resolve().parents[2] / "potentials" / "Li_mtp_L10_mlearn.mtp"    # cutoff 5.0 A, species Li
 

@@ -8,7 +8,8 @@ from ase import Atoms
 from ase.data import atomic_masses, atomic_numbers
 
 from sei_lmp.errors import ConfigurationError
-from sei_lmp.structures import data_file_elements, phase, read_lammps_data, supercell, write_lammps_data
+from sei_lmp.io import data_file_elements, read_lammps_data
+from sei_lmp.structures import phase, supercell, write_lammps_data
 from sei_lmp.structures.datafile import lammps_cell
 
 

@@ -9,7 +9,7 @@ from pymatgen.core import Structure
 from pymatgen.transformations.standard_transformations import OrderDisorderedStructureTransformation
 
 from sei_lmp.errors import ConfigurationError
-from sei_lmp.structures import read_structure
+from sei_lmp.io import read_structure
 from sei_lmp.structures.ordering import order_structure
 
 BETA = "beta-Li3PS4_OBELiX-nhq_ICSD180319_noised_partialLi.cif"
@@ -74,7 +74,7 @@ def test_argyrodite_ordering_is_bounded_and_neutral(structures):
     atoms = read_structure(structures / ARGYRODITE, order=True, oxidation_states={"Li": 1, "P": 5, "S": -2, "Cl": -1})
     counts = {e: atoms.get_chemical_symbols().count(e) for e in ("Li", "P", "S", "Cl")}
     assert counts == {"Li": 24, "P": 4, "S": 20, "Cl": 4}
-    from sei_lmp.structures.io import to_structure
+    from sei_lmp.io.structure import to_structure
 
     ordered = to_structure(atoms)
     ordered.add_oxidation_state_by_element({"Li": 1, "P": 5, "S": -2, "Cl": -1})

@@ -12,18 +12,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sei_lmp.analysis.structure.frames import (
-    Source,
-    iter_frames,
-    make_pipeline,
-    num_frames,
-    timestep,
-)
+from sei_lmp.analysis.structure.frames import make_pipeline
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.io.frames import Source, iter_data_collections, num_frames, timestep
+from sei_lmp.units import density_g_cm3
 
 __all__ = ["composition_profiles", "profile_elements"]
 
-_AMU_PER_A3_TO_G_PER_CM3 = 1.66053906660
 _AXES = "xyz"
 
 
@@ -84,7 +79,7 @@ def composition_profiles(source: Source, bins: int = 50, axis: str = "z", frames
                                                          reduction_operation=SpatialBinningModifier.Operation.Sum))
         pipeline.modifiers.append(_stash(e))
     pieces = []
-    for frame, data in iter_frames(pipeline, frames, progress, "profiles"):
+    for frame, data in iter_data_collections(pipeline, frames, progress, "profiles"):
         k = _AXES.index(axis)
         cell = np.asarray(data.cell)
         slab_volume = abs(data.cell.volume) / bins
@@ -101,7 +96,7 @@ def composition_profiles(source: Source, bins: int = 50, axis: str = "z", frames
                 frame_df[f"x_{e}"] = np.where(total > 0, counts[e] / np.maximum(total, 1), np.nan)
         mass = sum(counts[e] * atomic_masses[atomic_numbers[e]] for e in present)
         frame_df["number_density"] = total / slab_volume
-        frame_df["density"] = mass / slab_volume * _AMU_PER_A3_TO_G_PER_CM3
+        frame_df["density"] = density_g_cm3(mass, slab_volume)
         frame_df["bin_width"] = float(np.linalg.norm(cell[:3, k])) / bins
         pieces.append(frame_df)
     out = pd.concat(pieces, ignore_index=True)

@@ -12,13 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sei_lmp.analysis.structure.frames import (
-    Source,
-    iter_frames,
-    make_pipeline,
-    timestep,
-)
+from sei_lmp.analysis.structure.frames import make_pipeline
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.io.frames import Source, iter_data_collections, timestep
 
 __all__ = ["METHODS", "crystalline_fraction", "structure_fractions"]
 
@@ -71,7 +67,7 @@ def structure_fractions(source: Source, method: str = "ptm", frames=None, elemen
         pipeline.modifiers.append(_keep_only(list(species)))
     pipeline.modifiers.append(modifier)
     rows = []
-    for frame, data in iter_frames(pipeline, frames, progress, method.upper()):
+    for frame, data in iter_data_collections(pipeline, frames, progress, method.upper()):
         n = data.particles.count
         row = {"frame": frame, "step": timestep(data, frame)}
         for name in types.__members__:

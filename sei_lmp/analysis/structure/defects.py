@@ -12,13 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sei_lmp.analysis.structure.frames import (
-    Source,
-    iter_frames,
-    make_pipeline,
-    timestep,
-)
+from sei_lmp.analysis.structure.frames import make_pipeline
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.io.frames import Source, iter_data_collections, timestep
 
 __all__ = ["wigner_seitz"]
 
@@ -72,7 +68,7 @@ def wigner_seitz(source: Source, reference=None, frames=None, elements: Sequence
     pipeline = make_pipeline(source, elements)
     pipeline.modifiers.append(modifier)
     rows = []
-    for frame, data in iter_frames(pipeline, frames, progress, "Wigner-Seitz"):
+    for frame, data in iter_data_collections(pipeline, frames, progress, "Wigner-Seitz"):
         vac = int(data.attributes["WignerSeitz.vacancy_count"])
         inter = int(data.attributes["WignerSeitz.interstitial_count"])
         row = {"frame": frame, "step": timestep(data, frame), "vacancies": vac, "interstitials": inter,

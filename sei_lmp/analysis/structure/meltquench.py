@@ -32,8 +32,6 @@ from sei_lmp.errors import ConfigurationError, ParseError
 __all__ = ["GlassTransition", "MeltQuenchQA", "QACriteria", "analyze_melt_quench", "check_melt_quench",
            "glass_transition", "plot_quench_curve", "quench_curve", "rdf_r_factor"]
 
-_AMU_PER_A3_TO_G_PER_CM3 = 1.66053906660
-
 
 @dataclass(frozen=True)
 class GlassTransition:

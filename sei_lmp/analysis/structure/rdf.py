@@ -13,18 +13,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from sei_lmp.analysis.structure.frames import (
-    Source,
-    iter_frames,
-    make_pipeline,
-    timestep,
-    type_names,
-)
+from sei_lmp.analysis.structure.frames import make_pipeline
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.io.frames import Source, iter_data_collections, timestep, type_names
+from sei_lmp.units import density_g_cm3
 
 __all__ = ["bond_angle_distribution", "coordination_numbers", "density", "first_peak", "partial_rdf"]
-
-_AMU_PER_A3_TO_G_PER_CM3 = 1.66053906660
 
 
 def _symbols(data) -> np.ndarray:
@@ -55,7 +49,7 @@ def partial_rdf(source: Source, cutoff: float = 6.0, bins: int = 200, frames=Non
     pipeline = make_pipeline(source, elements)
     pipeline.modifiers.append(CoordinationAnalysisModifier(cutoff=cutoff, number_of_bins=bins, partial=True))
     total, used, rho = None, [], {}
-    for frame, data in iter_frames(pipeline, frames, progress, "RDF"):
+    for frame, data in iter_data_collections(pipeline, frames, progress, "RDF"):
         table = data.tables["coordination-rdf"]
         xy = np.asarray(table.xy(), dtype=float)
         total = xy.copy() if total is None else total + xy
@@ -166,7 +160,7 @@ def bond_angle_distribution(source: Source, center: str, neighbors: str | Sequen
     hist = np.zeros(bins)
     n_centers = 0
     pipeline = make_pipeline(source, elements)
-    for _, data in iter_frames(pipeline, frames, progress, "bond angles"):
+    for _, data in iter_data_collections(pipeline, frames, progress, "bond angles"):
         symbols = _symbols(data)
         finder = CutoffNeighborFinder(cutoff, data)
         centers = np.nonzero(symbols == center)[0]
@@ -194,7 +188,7 @@ def density(source: Source, frames=None, elements: Sequence[str] | None = None,
     from ase.data import atomic_masses, atomic_numbers
 
     rows = []
-    for frame, data in iter_frames(make_pipeline(source, elements), frames, progress, "density"):
+    for frame, data in iter_data_collections(make_pipeline(source, elements), frames, progress, "density"):
         counts = _counts(_symbols(data))
         unknown = [e for e in counts if e not in atomic_numbers]
         if unknown:
@@ -203,6 +197,6 @@ def density(source: Source, frames=None, elements: Sequence[str] | None = None,
         mass = sum(n * atomic_masses[atomic_numbers[e]] for e, n in counts.items())
         volume = abs(data.cell.volume)
         rows.append({"frame": frame, "step": timestep(data, frame), "volume": volume,
-                     "density": mass / volume * _AMU_PER_A3_TO_G_PER_CM3,
+                     "density": density_g_cm3(mass, volume),
                      "number_density": sum(counts.values()) / volume})
     return pd.DataFrame(rows)

@@ -22,14 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sei_lmp.analysis.structure.frames import (
-    Source,
-    iter_frames,
-    make_pipeline,
-    timestep,
-    type_names,
-)
+from sei_lmp.analysis.structure.frames import make_pipeline
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.io.frames import Source, iter_data_collections, timestep, type_names
 
 __all__ = ["Fingerprinter", "label_phases", "phase_fractions", "phase_profile"]
 
@@ -143,7 +138,7 @@ def label_phases(source: Source, references: Mapping, frame: int = -1, cutoff: f
     """
     fingerprinter, sites = _setup(references, cutoff, sigma)
     pipeline = make_pipeline(source, elements)
-    (_, data), = iter_frames(pipeline, frame)
+    (_, data), = iter_data_collections(pipeline, frame)
     symbols, fp = fingerprinter(data)
     labels, best = _label(symbols, fp, sites, tolerance, unknown_label)
     pos = np.asarray(data.particles.positions)
@@ -153,7 +148,7 @@ def label_phases(source: Source, references: Mapping, frame: int = -1, cutoff: f
 
 def _labelled_frames(source, references, frames, cutoff, sigma, tolerance, unknown_label, elements, progress):
     fingerprinter, sites = _setup(references, cutoff, sigma)
-    for frame, data in iter_frames(make_pipeline(source, elements), frames, progress, "speciation"):
+    for frame, data in iter_data_collections(make_pipeline(source, elements), frames, progress, "speciation"):
         symbols, fp = fingerprinter(data)
         labels, _ = _label(symbols, fp, sites, tolerance, unknown_label)
         yield frame, data, symbols, labels

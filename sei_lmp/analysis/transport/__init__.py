@@ -5,6 +5,8 @@
     fits = arrhenius(table)                                                 # Ea_eV, Ea_err_eV, D0, D at 300 K with CI
 
 Units are in the column names: D in cm^2/s, sigma in mS/cm, energies in eV, lengths in A, times in ps.
+Trajectories are read by :func:`sei_lmp.io.read_trajectory` (a :class:`sei_lmp.io.Trajectory` is what
+:func:`analyze_trajectory` takes); constants and conversions come from :mod:`sei_lmp.units`.
 """
 
 from sei_lmp.analysis.transport.arrhenius import ArrheniusFit, arrhenius, fit_arrhenius
@@ -13,9 +15,8 @@ from sei_lmp.analysis.transport.fit import DiffusionFit, auto_window, fit_diffus
 from sei_lmp.analysis.transport.msd import cross_msd_fft, msd_fft, msd_fft_weighted
 from sei_lmp.analysis.transport.notes import TransportWarning
 from sei_lmp.analysis.transport.run import TransportResult, analyze_run, analyze_trajectory, transport_run
-from sei_lmp.analysis.transport.trajectory import Trajectory, iter_frames, read_trajectory
 
-__all__ = ["ArrheniusFit", "DiffusionFit", "Trajectory", "TransportResult", "TransportWarning", "analyze_run",
+__all__ = ["ArrheniusFit", "DiffusionFit", "TransportResult", "TransportWarning", "analyze_run",
            "analyze_trajectory", "arrhenius", "auto_window", "collective_conductivity", "cross_msd_fft",
-           "fit_arrhenius", "fit_diffusion", "iter_frames", "msd_fft", "msd_fft_weighted", "nernst_einstein_mS_cm",
-           "onsager", "random_walk_covariance", "read_trajectory", "transport_run"]
+           "fit_arrhenius", "fit_diffusion", "msd_fft", "msd_fft_weighted", "nernst_einstein_mS_cm",
+           "onsager", "random_walk_covariance", "transport_run"]

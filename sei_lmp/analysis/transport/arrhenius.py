@@ -17,10 +17,10 @@ from scipy import stats
 
 from sei_lmp.analysis.transport.notes import TransportWarning
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.units import BOLTZMANN_EV_PER_K
 
 __all__ = ["PHASE_CHANGES_K", "ArrheniusFit", "arrhenius", "fit_arrhenius"]
 
-KB_EV = 8.617333262e-5
 #: known phase changes that break a single Arrhenius line: (system composition, species) -> (T in K, what)
 PHASE_CHANGES_K = {"Li": (453.65, "Li metal melts")}
 
@@ -44,7 +44,7 @@ class ArrheniusFit:
         """D at ``temperature_K`` (scalar or array) with the lower and upper bound of the interval."""
         t = np.atleast_1d(np.asarray(temperature_K, dtype=float))
         design = np.column_stack([np.ones_like(t), 1.0 / t])
-        ln_d = np.log(self.D0_cm2_s) - self.Ea_eV / (KB_EV * t)
+        ln_d = np.log(self.D0_cm2_s) - self.Ea_eV / (BOLTZMANN_EV_PER_K * t)
         sd = np.sqrt(np.einsum("ij,jk,ik->i", design, self.covariance, design))
         q = (stats.t.ppf(0.5 + confidence / 2, self.dof) if self.scaled and self.dof > 0
              else stats.norm.ppf(0.5 + confidence / 2))
@@ -79,7 +79,7 @@ def fit_arrhenius(temperature_K, D, D_err) -> ArrheniusFit:
         if dof > 0 and stats.chi2.sf(chi2_red * dof, dof) < 0.01:
             notes.append(f"poor Arrhenius fit: reduced chi2 {chi2_red:.1f} over {len(t)} temperatures (not a "
                          "single activated process, or errors underestimated); errors scaled up")
-    return ArrheniusFit(Ea_eV=-beta[1] * KB_EV, Ea_err_eV=float(np.sqrt(cov[1, 1]) * KB_EV),
+    return ArrheniusFit(Ea_eV=-beta[1] * BOLTZMANN_EV_PER_K, Ea_err_eV=float(np.sqrt(cov[1, 1]) * BOLTZMANN_EV_PER_K),
                         D0_cm2_s=float(np.exp(beta[0])), ln_D0_err=float(np.sqrt(cov[0, 0])), covariance=cov,
                         chi2_red=chi2_red, dof=dof, temperatures_K=t, scaled=scaled, notes=notes)
 

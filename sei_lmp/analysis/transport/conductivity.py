@@ -16,33 +16,29 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.constants import elementary_charge as E
-from scipy.constants import k as KB
 
 from sei_lmp.analysis.transport.fit import DiffusionFit, fit_diffusion
 from sei_lmp.analysis.transport.msd import cross_msd_fft
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.units import A2_PER_PS_TO_CM2_PER_S, CM2_PER_S_TO_A2_PER_PS, NERNST_EINSTEIN_MS_CM
 
 __all__ = ["DEFAULT_CHARGES", "collective_conductivity", "nernst_einstein_mS_cm", "onsager", "slope_to_mS_cm"]
 
 #: formal charges used when none are given (the carrier ions of the systems this package targets)
 DEFAULT_CHARGES = {"Li": 1.0, "Na": 1.0, "K": 1.0}
-#: S/m -> mS/cm
-S_PER_M_TO_MS_PER_CM = 10.0
 
 
 def nernst_einstein_mS_cm(D_cm2_s, n_carriers: int, volume_A3: float, temperature_K: float, charge: float = 1.0):
     """sigma = n q^2 D / (kB T) in mS/cm (works elementwise on arrays of D)."""
     if temperature_K <= 0 or volume_A3 <= 0:
         raise ConfigurationError(f"temperature ({temperature_K} K) and volume ({volume_A3} A^3) must be positive")
-    density = n_carriers / (volume_A3 * 1e-30)                       # 1/m^3
-    sigma = density * (charge * E) ** 2 * np.asarray(D_cm2_s) * 1e-4 / (KB * temperature_K)
-    return sigma * S_PER_M_TO_MS_PER_CM
+    return NERNST_EINSTEIN_MS_CM * n_carriers / volume_A3 * charge ** 2 * np.asarray(D_cm2_s) / temperature_K
 
 
 def slope_to_mS_cm(slope_A2_ps: float, volume_A3: float, temperature_K: float, ndim: int = 3) -> float:
     """e^2 / (2 d V kB T) times a collective-MSD slope (e^2 A^2/ps) -> mS/cm."""
-    return slope_A2_ps * 1e-8 * E ** 2 / (2 * ndim * volume_A3 * 1e-30 * KB * temperature_K) * S_PER_M_TO_MS_PER_CM
+    # one carrier of unit charge whose "D" is the slope / 2d
+    return nernst_einstein_mS_cm(slope_A2_ps * A2_PER_PS_TO_CM2_PER_S / (2 * ndim), 1, volume_A3, temperature_K)
 
 
 def _fit_collective(time_ps, curve, window) -> DiffusionFit:
@@ -57,7 +53,7 @@ def collective_conductivity(time_ps: np.ndarray, charge_positions: np.ndarray, v
     curve = cross_msd_fft(charge_positions, charge_positions).sum(axis=1)
     fit = _fit_collective(time_ps, curve, window)
     factor = slope_to_mS_cm(1.0, volume_A3, temperature_K)
-    return {"sigma_mS_cm": fit.slope_A2_ps * factor, "sigma_err_mS_cm": 2 * 3 * fit.D_err_cm2_s * 1e4 * factor,
+    return {"sigma_mS_cm": fit.slope_A2_ps * factor, "sigma_err_mS_cm": 2 * 3 * fit.D_err_cm2_s * CM2_PER_S_TO_A2_PER_PS * factor,
             "fit": fit, "msd": curve}
 
 
@@ -77,7 +73,7 @@ def onsager(time_ps: np.ndarray, species_displacements: Mapping[str, np.ndarray]
             if a == b:
                 fit = _fit_collective(time_ps, curve, window)
                 diag[a] = fit
-                slope, err = fit.slope_A2_ps, 6 * fit.D_err_cm2_s * 1e4
+                slope, err = fit.slope_A2_ps, 6 * fit.D_err_cm2_s * CM2_PER_S_TO_A2_PER_PS
             else:
                 fa, fb = diag[a], None
                 # fit the cross curve in the same window; error from the diagonal scales
@@ -89,7 +85,7 @@ def onsager(time_ps: np.ndarray, species_displacements: Mapping[str, np.ndarray]
                 rows_b = cross_msd_fft(species_displacements[b], species_displacements[b]).sum(axis=1)
                 fb = fit_diffusion(time_ps, rows_b, n_atoms=1, ndim=3, window=window_ab)
                 diag.setdefault(b, fb)
-                err = np.sqrt((6 * fa.D_err_cm2_s * 1e4) * (6 * fb.D_err_cm2_s * 1e4))
+                err = np.sqrt((6 * fa.D_err_cm2_s * CM2_PER_S_TO_A2_PER_PS) * (6 * fb.D_err_cm2_s * CM2_PER_S_TO_A2_PER_PS))
             rows.append({"species_i": a, "species_j": b, "L_e2_mS_cm": slope * factor,
                          "L_err_e2_mS_cm": err * factor, "fit_start_ps": fit.fit_start_ps,
                          "fit_end_ps": fit.fit_end_ps})

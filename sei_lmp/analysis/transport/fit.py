@@ -21,11 +21,9 @@ import numpy as np
 import scipy.linalg
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.units import A2_PER_PS_TO_CM2_PER_S
 
 __all__ = ["DiffusionFit", "auto_window", "fit_diffusion", "parse_window", "random_walk_covariance"]
-
-#: (A^2/ps) -> cm^2/s
-A2_PER_PS_TO_CM2_PER_S = 1e-4
 
 
 @dataclass

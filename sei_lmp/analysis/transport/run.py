@@ -24,8 +24,9 @@ from sei_lmp.analysis.transport.conductivity import (
 from sei_lmp.analysis.transport.fit import DiffusionFit, fit_diffusion, parse_window
 from sei_lmp.analysis.transport.msd import COMPONENTS, msd_fft, msd_fft_weighted, region_weights
 from sei_lmp.analysis.transport.notes import warn_all
-from sei_lmp.analysis.transport.trajectory import Trajectory, read_trajectory
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.io.trajectory import Trajectory, read_trajectory
+from sei_lmp.units import A2_PER_PS_TO_CM2_PER_S, A3_TO_CM3
 
 __all__ = ["DUMP_NAMES", "TransportResult", "analyze_run", "analyze_trajectory", "transport_run"]
 
@@ -100,7 +101,8 @@ def _block_fits(time: np.ndarray, positions: np.ndarray, drift, window, n_blocks
         notes = list(reference.notes) if name == "xyz" else []
         if mean <= 0:
             notes.append("non-positive MSD slope: no measurable diffusion in this run")
-        fits[name] = DiffusionFit(D_cm2_s=mean, D_err_cm2_s=err, slope_A2_ps=mean * 2 * ndim / 1e-4,
+        fits[name] = DiffusionFit(D_cm2_s=mean, D_err_cm2_s=err,
+                                  slope_A2_ps=mean * 2 * ndim / A2_PER_PS_TO_CM2_PER_S,
                                   intercept_A2=reference.intercept_A2, fit_start_ps=reference.fit_start_ps,
                                   fit_end_ps=reference.fit_end_ps, n_points=reference.n_points, chi2_red=np.nan,
                                   method=f"blocks{n_blocks}", ndim=ndim, notes=notes)
@@ -165,7 +167,7 @@ def analyze_trajectory(traj: Trajectory, temperature_K: float, *, species: Seque
             sigma, sigma_err = nernst_einstein_mS_cm(np.array([fit.D_cm2_s, fit.D_err_cm2_s]), n_atoms, volume,
                                                      temperature_K, charge)
         row.update(msd_max_A2=msd_end, rms_displacement_A=float(np.sqrt(max(msd_end, 0.0))), effective_hops=hops,
-                   charge_e=np.nan if charge is None else charge, carrier_density_cm3=n_atoms / (volume * 1e-24),
+                   charge_e=np.nan if charge is None else charge, carrier_density_cm3=n_atoms / (volume * A3_TO_CM3),
                    sigma_NE_mS_cm=sigma, sigma_NE_err_mS_cm=sigma_err, framework=",".join(fw),
                    volume_A3=volume, duration_ps=float(time[-1]), n_frames=traj.n_frames, composition=pure,
                    method=method, notes="; ".join(notes))

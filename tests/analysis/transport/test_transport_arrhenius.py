@@ -12,15 +12,15 @@ from scipy.optimize import curve_fit
 from transport_synth import brownian
 
 from sei_lmp.analysis.transport import (
-    Trajectory,
     TransportWarning,
     analyze_trajectory,
     arrhenius,
     fit_arrhenius,
     nernst_einstein_mS_cm,
 )
-from sei_lmp.analysis.transport.arrhenius import KB_EV
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.io import Trajectory
+from sei_lmp.units import BOLTZMANN_EV_PER_K as KB_EV
 
 
 def test_arrhenius_recovers_ea_and_extrapolation_within_intervals():

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from transport_synth import brownian
 
-from sei_lmp.analysis.transport import Trajectory, TransportWarning, analyze_trajectory, fit_diffusion, msd_fft
+from sei_lmp.analysis.transport import TransportWarning, analyze_trajectory, fit_diffusion, msd_fft
+from sei_lmp.io import Trajectory
 from sei_lmp.errors import ConfigurationError
 
 DT = 0.1            # ps between frames

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from transport_synth import brownian
 
-from sei_lmp.analysis.transport import Trajectory, analyze_trajectory, msd_fft, read_trajectory
+from sei_lmp.analysis.transport import analyze_trajectory, msd_fft
+from sei_lmp.io import Trajectory, read_trajectory
 
 sc = pytest.importorskip("scipp")
 kinisi_analyze = pytest.importorskip("kinisi.analyze")

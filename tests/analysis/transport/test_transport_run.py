@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sei_lmp.analysis.transport import TransportWarning, analyze_run, read_trajectory
+from sei_lmp.analysis.transport import TransportWarning, analyze_run
+from sei_lmp.io import read_trajectory
 from sei_lmp.errors import ConfigurationError
 
 REPO = Path(__file__).resolve().parents[3]

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from transport_synth import write_dump
 
-from sei_lmp.analysis.transport import read_trajectory
 from sei_lmp.errors import ConfigurationError, ParseError
+from sei_lmp.io import read_trajectory
 
 
 def npt_case(n_frames=40, n_atoms=30):

@@ -29,8 +29,9 @@ from pathlib import Path
 import numpy as np
 
 from sei_lmp.errors import ConfigurationError, ParseError
+from sei_lmp.units import fs_to_ps
 
-__all__ = ["Frame", "Trajectory", "dump_columns", "iter_frames", "read_trajectory"]
+__all__ = ["Frame", "Trajectory", "dump_columns", "iter_position_frames", "read_trajectory"]
 
 LAMMPS_SUFFIXES = (".dump", ".lammpstrj", ".lammpsdump")
 
@@ -172,10 +173,11 @@ def _iter_ase(path: Path, fmt: str | None, type_elements: Sequence[str] | None) 
                     unwrapped=False)
 
 
-def iter_frames(path: str | Path, *, type_elements: Sequence[str] | None = None,
-                format: str | None = None) -> Iterator[Frame]:
-    """Frames of a LAMMPS text dump (plain/gzip, via OVITO) or any ASE-readable trajectory
-    (``format="vasp-xdatcar"``, ``"extxyz"``; guessed from the name otherwise)."""
+def iter_position_frames(path: str | Path, *, type_elements: Sequence[str] | None = None,
+                         format: str | None = None) -> Iterator[Frame]:
+    """:class:`Frame` snapshots (positions, ids, elements, cell; atoms sorted by id) of a LAMMPS text dump
+    (plain/gzip, via OVITO) or any ASE-readable trajectory (``format="vasp-xdatcar"``, ``"extxyz"``; guessed
+    from the name otherwise). For analysed OVITO pipelines see :func:`sei_lmp.io.frames.iter_data_collections`."""
     frames = _open_frames(path, type_elements, format)
     next(frames)
     return frames
@@ -293,7 +295,7 @@ def read_trajectory(path: str | Path, *, species: Sequence[str] | None = None,
     if frame_interval_ps is not None:
         time_ps = np.arange(n) * float(frame_interval_ps)
     else:
-        time_ps = (steps - steps[0]) * float(timestep_fs) / 1000.0
+        time_ps = fs_to_ps((steps - steps[0]) * float(timestep_fs))
     return Trajectory(timesteps=steps, time_ps=time_ps, cells=np.asarray(cells), ids=sel_ids,
                       elements=sel_elements, positions=positions[:n], element_names=names,
                       element_counts=counts, element_sums=sums[:n], source=str(path))

@@ -1,4 +1,8 @@
-"""Read CIF / POSCAR / extxyz into ``ase.Atoms``; refuse partial occupancies unless asked to order them."""
+"""Read CIF / POSCAR / extxyz into ``ase.Atoms``; refuse partial occupancies unless asked to order them.
+
+:func:`read_structure` is the one way a structure file enters sei_lmp: ``sei-lmp build``, ``sei-lmp deck -s``
+and sweeps all read through it, so a file one of them refuses, the others refuse with the same message.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from pathlib import Path
 
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.structures.ordering import OCCUPANCY_TOLERANCE, order_structure, partial_sites
+
+__all__ = ["read_structure", "to_atoms", "to_structure"]
 
 #: formats read through pymatgen, which keeps partial occupancies (ASE's CIF reader drops them silently)
 _PYMATGEN_SUFFIXES = (".cif", ".mcif")
