@@ -324,7 +324,8 @@ class NEB(Protocol):
         import tempfile
         from pathlib import Path
 
-        from sei_lmp.structures.datafile import read_lammps_data, write_lammps_data
+        from sei_lmp.io.datafile import read_lammps_data
+        from sei_lmp.structures.datafile import write_lammps_data
         from sei_lmp.structures.migration import final_state
 
         if structure is None or not hasattr(structure, "arrays"):

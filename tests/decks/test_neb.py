@@ -114,8 +114,13 @@ def test_neb_needs_a_hop(li_mtp, tmp_path):
     from sei_lmp.decks import NEB, render_deck
 
     atoms = bulk("Li", "bcc", a=3.4426, cubic=True).repeat(3)
-    with pytest.raises(ConfigurationError, match="the neb protocol needs a hop"):
+    with pytest.raises(ConfigurationError, match="this structure is not a hop: it has no 'neb_final' array"):
         render_deck(NEB(), atoms, li_mtp, workdir=tmp_path)
+    from sei_lmp.structures.datafile import write_lammps_data
+
+    write_lammps_data(atoms, tmp_path / "li.data", ["Li"])
+    with pytest.raises(ConfigurationError, match="the neb protocol needs a hop"):
+        render_deck(NEB(), tmp_path / "li.data", li_mtp)
     with pytest.raises(ConfigurationError, match="at least 3"):
         NEB(images=2).validate()
 

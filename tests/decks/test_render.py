@@ -26,8 +26,15 @@ def normalised(text: str, potential_dir: Path) -> str:
 @pytest.mark.parametrize("protocol", sorted(PROTOCOLS))
 def test_every_protocol_and_backend_renders(protocol, backend, cuagau, tmp_path):
     pot, data = cuagau
-    deck = render_deck(PROTOCOLS[protocol](), data, pot, backend)
-    assert deck.manifest["total_steps"] > 0 and deck.manifest["elements"] == ["Au", "Ag", "Cu"]
+    structure = data
+    if PROTOCOLS[protocol]().partitions() > 1:      # a band of replicas starts from a hop, not a data file
+        from sei_lmp.io.datafile import read_lammps_data
+        from sei_lmp.structures.migration import vacancy_hop
+
+        structure = vacancy_hop(read_lammps_data(data, ["Au", "Ag", "Cu"]), "Cu")
+    deck = render_deck(PROTOCOLS[protocol](), structure, pot, backend, workdir=tmp_path / "build")
+    assert deck.manifest["total_steps"] == PROTOCOLS[protocol]().stage_steps()["total"]
+    assert deck.manifest["elements"] == ["Au", "Ag", "Cu"]
     assert "{{" not in deck.input_text and "{%" not in deck.input_text
     expected_style = {"plugin": "sei/mtp", "lammps": "mtp", "kokkos": "mtp/kk"}[backend]
     assert f"pair_style {expected_style}\n" in deck.input_text

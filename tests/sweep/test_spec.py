@@ -47,7 +47,7 @@ def test_explicit_points_cross_unnamed_selectors():
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"protocol": "anneal"}, "'protocol' must be one of diffusion_nvt, interface_npt, melt_quench, got 'anneal'"),
+    ({"protocol": "anneal"}, "'protocol' must be one of diffusion_nvt, interface_npt, melt_quench, neb, got 'anneal'"),
     ({"backend": "gpu"}, "'backend' must be one of plugin, lammps, kokkos, got 'gpu'"),
     ({"grids": {}}, "unknown key(s) 'grids' in the sweep file"),
     ({"grid": {"temprature": [600]}}, "grid.temprature: unknown setting 'temprature' for diffusion_nvt"),
