@@ -24,10 +24,8 @@ trained on PBE/PBE+U data), not DFT.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import logging
-import os
 import shutil
 import sys
 import time
@@ -38,25 +36,19 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from sei_lmp.training import sampling  # noqa: E402
+from sei_lmp.training import recipe, sampling  # noqa: E402
 from sei_lmp.training.provenance import card_json, file_sha256, script_record, software_versions  # noqa: E402
 
 log = logging.getLogger("make_lif")
 SPECIES = ["Li", "F"]
+#: the dataset ships only below this size (the repository is not a data store)
+MAX_DATASET_BYTES = 5 * 1024 * 1024
 
 
 def teacher_lattice_constant(calc) -> float:
     """Rocksalt a0 of the teacher from a Birch-Murnaghan fit of the 8-atom cell, a = 3.95 ... 4.20 A."""
-    from ase.eos import EquationOfState
-
-    volumes, energies = [], []
-    for a in np.linspace(3.95, 4.20, 9):
-        atoms = sampling.lif_rocksalt(a)
-        atoms.calc = calc
-        volumes.append(atoms.get_volume())
-        energies.append(atoms.get_potential_energy())
-    v0, _, _ = EquationOfState(volumes, energies, eos="birchmurnaghan").fit()
-    return float(v0 ** (1 / 3))
+    eos = recipe.cubic_eos(sampling.lif_rocksalt, np.linspace(3.95, 4.20, 9), lambda atoms: calc)
+    return eos["lattice_constant_A"]
 
 
 def static_configurations(a0: float, seed: int, scale: float = 1.0) -> list:
@@ -134,30 +126,8 @@ MD_RUNS = [  # (name, temperature K, equilibration steps, production steps, snap
 
 def md_configurations(a0: float, calc, workdir: Path, seed: int) -> list:
     """Teacher MD snapshots of 64(+-1)-atom cells; each run is cached in ``workdir/md``."""
-    from ase.io import read, write
-    from tqdm.auto import tqdm
-
-    small = sampling.lif_rocksalt(a0, 2)
-    cells = {"Li_interstitial": sampling.interstitial(small)}
-    (workdir / "md").mkdir(parents=True, exist_ok=True)
-    total = sum(eq + st for _, _, eq, st, _ in MD_RUNS)
-    out = []
-    with tqdm(total=total, desc="teacher MD", unit="step") as bar:
-        for k, (name, temperature, eq, steps, interval) in enumerate(MD_RUNS):
-            path = workdir / "md" / f"{name}_{temperature:.0f}K.extxyz"
-            if path.is_file():
-                frames = read(path, index=":")
-                for f in frames:
-                    f.info["labelled_by"] = "teacher_md"
-                bar.update(eq + steps)
-            else:
-                rng = np.random.default_rng([seed, k, int(temperature)])
-                frames = sampling.teacher_md(cells[name], calc, [temperature], steps=steps, interval=interval,
-                                             equilibrate=eq, rng=rng, progress=bar.update)
-                write(path.with_suffix(".tmp"), frames, format="extxyz")
-                os.replace(path.with_suffix(".tmp"), path)
-            out += frames
-    return out
+    cells = {"Li_interstitial": sampling.interstitial(sampling.lif_rocksalt(a0, 2))}
+    return recipe.cached_teacher_md(cells, MD_RUNS, calc, workdir, seed, log)
 
 
 def stage_label(args) -> Path:
@@ -188,31 +158,18 @@ def stage_label(args) -> Path:
 
 def mtp_lattice_constant(mtp) -> dict:
     """Rocksalt a0 and bulk modulus of the fitted MTP (Birch-Murnaghan, 8-atom cell, a = 3.95 ... 4.25 A)."""
-    from ase.eos import EquationOfState
-    from ase.units import GPa
-
     from sei_lmp.training.fit_mtp import mtp_calculator
 
-    volumes, energies = [], []
-    for a in np.linspace(3.95, 4.25, 13):
-        atoms = sampling.lif_rocksalt(a)
-        atoms.calc = mtp_calculator(mtp)
-        volumes.append(atoms.get_volume())
-        energies.append(atoms.get_potential_energy())
-    v0, e0, b = EquationOfState(volumes, energies, eos="birchmurnaghan").fit()
-    return {"lattice_constant_A": float(v0 ** (1 / 3)), "bulk_modulus_GPa": float(b / GPa),
-            "energy_at_minimum_eV_per_atom": float(e0 / 8)}
+    return recipe.cubic_eos(sampling.lif_rocksalt, np.linspace(3.95, 4.25, 13), lambda atoms: mtp_calculator(mtp))
 
 
 def stage_fit(args, labels: Path, argv) -> Path:
-    from collections import Counter
-
-    from sei_lmp.training import fit_mtp, metrics, parity, split, teacher
+    from sei_lmp.training import fit_mtp, metrics, split, teacher
 
     frames = teacher.read_labels(labels)
     # optional: leave out configurations with very close pairs (a few large rattles come within 0.73 A);
     # by default they stay, because without them the fit was not repulsive enough at short range
-    contact = [float(np.min(a.get_all_distances(mic=True)[np.triu_indices(len(a), 1)])) for a in frames]
+    contact = [recipe.shortest_distance(a) for a in frames]
     dropped = [a.info.get("config_type", "") for a, d in zip(frames, contact) if d < args.min_contact]
     frames = [a for a, d in zip(frames, contact) if d >= args.min_contact]
     if dropped:
@@ -221,7 +178,7 @@ def stage_fit(args, labels: Path, argv) -> Path:
     meta_path = args.workdir / "label_meta.json"
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
     train, test = split.train_test_split(frames, args.test_fraction, args.seed)
-    shortest = min(float(np.min(a.get_all_distances(mic=True)[np.triu_indices(len(a), 1)])) for a in frames)
+    shortest = min(recipe.shortest_distance(a) for a in frames)
     log.info("%d configurations (%d train / %d held out); shortest distance %.3f A", len(frames), len(train),
              len(test), shortest)
     # the radial basis should cover every distance in the data: below min_dist its polynomials extrapolate
@@ -244,15 +201,12 @@ def stage_fit(args, labels: Path, argv) -> Path:
     pred_train = fit_mtp.predict(result.mtp, train)
     pred_test = fit_mtp.predict(result.mtp, test)
     validation = metrics.validation_block(train, test, pred_train, pred_test, SPECIES)
-    for key in ("held_out", "held_out_baseline", "train"):
-        log.info("%s: %s", key, {k: round(v, 4) for k, v in validation[key].items() if isinstance(v, float)})
+    recipe.log_errors(log, validation)
     eos = mtp_lattice_constant(result.mtp)
     eos["teacher_lattice_constant_A"] = meta.get("a0_teacher_A")
     validation["rocksalt"] = eos
     log.info("rocksalt: %s", eos)
-    png = parity.parity_plot(test, pred_test, args.out / f"{name}_parity.png",
-                             title=f"{name}: held-out {len(test)} configurations vs CHGNet (teacher)",
-                             summary=validation["held_out"], baseline=validation["held_out_baseline"])
+    png = recipe.parity_png(name, test, pred_test, validation, args.out)
 
     card = {
         "species": SPECIES, "family": "mtp", "units": "metal", "cutoff": args.max_dist, "min_dist": args.min_dist,
@@ -270,7 +224,7 @@ def stage_fit(args, labels: Path, argv) -> Path:
             "dataset": {
                 "n_configurations": len(frames), "n_train": len(train), "n_test": len(test),
                 "n_atoms_total": int(sum(len(a) for a in frames)),
-                "by_config_type": dict(sorted(Counter(a.info.get("config_type", "") for a in frames).items())),
+                "by_config_type": recipe.config_type_counts(frames),
                 "cell_sizes_atoms": sorted({len(a) for a in frames}),
                 "shortest_distance_A": round(shortest, 3),
                 "split": f"seeded random, stratified by config_type, test fraction {args.test_fraction}",
@@ -296,43 +250,24 @@ def stage_fit(args, labels: Path, argv) -> Path:
     card_path = args.out / f"{name}.mtp.json"
     card_path.write_text(card_json(card))
 
-    ship_dataset(labels, args.out)
+    recipe.ship_dataset(labels, args.out / "LiF_chgnet_dataset.extxyz.gz", MAX_DATASET_BYTES, log)
     log.info("wrote %s, %s, %s", mtp_path, card_path, png)
     return mtp_path
-
-
-def ship_dataset(labels: Path, out: Path) -> None:
-    """Copy the labels next to the potential (gzip) when < 5 MB, so the fit can be redone without the teacher."""
-    gz = out / "LiF_chgnet_dataset.extxyz.gz"
-    with open(labels, "rb") as src, gzip.open(gz, "wb", compresslevel=9) as dst:
-        shutil.copyfileobj(src, dst)
-    if gz.stat().st_size > 5 * 1024 * 1024:
-        log.info("dataset %.1f MB > 5 MB: not shipped (kept in %s)", gz.stat().st_size / 2**20, labels)
-        gz.unlink()
 
 
 def stage_check(args, labels: Path) -> None:
     """sei/mtp in LAMMPS: same numbers as motep on held-out orthorhombic cells, then NVT + NVE at 1000 K of a
     216+1-atom cell with a Li interstitial; the results go into the card's ``validation.lammps``."""
-    from sei_lmp.training import fit_mtp, split, teacher
+    from sei_lmp.training import fit_mtp
     from sei_lmp.training.lammps_check import lammps_md_check, lammps_single_points
 
     mtp_path = args.out / f"LiF_mtp_L{args.level}_chgnet.mtp"
     card_path = mtp_path.with_name(mtp_path.name + ".json")
     card = json.loads(card_path.read_text())
-    _, test = split.train_test_split(teacher.read_labels(labels), args.test_fraction, args.seed)
-    ortho = [a for a in test if np.allclose(a.cell.array, np.diag(np.diag(a.cell.array)))][:3]
-    if not ortho:  # strained cells are triclinic: take orthorhombic copies
-        ortho = []
-        for a in test[:3]:
-            b = a.copy()
-            b.set_cell(np.diag(a.cell.lengths()), scale_atoms=True)
-            ortho.append(b)
-    lmp = lammps_single_points(mtp_path, SPECIES, ortho, by_name=True)
-    ref = fit_mtp.predict(fit_mtp.read_mtp(mtp_path, SPECIES), ortho)
-    agree = {"n_cells": len(ortho),
-             "max_energy_diff_eV": float(max(abs(x["energy"] - y["energy"]) for x, y in zip(lmp, ref))),
-             "max_force_diff_eV_per_A": float(max(np.abs(x["forces"] - y["forces"]).max() for x, y in zip(lmp, ref)))}
+    _, _, test = recipe.read_split(labels, args.test_fraction, args.seed)
+    ortho = recipe.orthorhombic_cells(test, 3)  # strained cells are triclinic: then orthorhombic copies
+    agree = recipe.agreement(lammps_single_points(mtp_path, SPECIES, ortho, by_name=True),
+                             fit_mtp.predict(fit_mtp.read_mtp(mtp_path, SPECIES), ortho))
     log.info("sei/mtp vs motep: %s", agree)
     a0 = card["validation"]["rocksalt"]["lattice_constant_A"]
     a_md = a0 if a0 is not None else card["provenance"]["teacher"].get("lattice_constant_A") or 4.09
@@ -381,9 +316,7 @@ def main(argv=None) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     labels = args.workdir / "labels.extxyz"
     if args.from_dataset is not None:
-        opener = gzip.open if args.from_dataset.suffix == ".gz" else open
-        with opener(args.from_dataset, "rt") as src, open(labels, "w") as dst:
-            shutil.copyfileobj(src, dst)
+        recipe.unpack_dataset(args.from_dataset, labels)
     elif args.stage in ("all", "label"):
         labels = stage_label(args)
     if args.stage in ("all", "fit"):

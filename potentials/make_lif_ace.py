@@ -32,14 +32,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
+from sei_lmp.training import recipe  # noqa: E402
 from sei_lmp.training.provenance import card_json, file_sha256, script_record, software_versions  # noqa: E402
-
-from make_lif_mace import (
-    agreement,
-    in_range_errors,
-    load_split,
-    orthorhombic_cells,
-)
 
 log = logging.getLogger("make_lif_ace")
 SPECIES = ["Li", "F"]
@@ -48,28 +42,16 @@ NAME = "LiF_ace_chgnet"
 
 def rocksalt_eos(path: Path) -> dict:
     """Rocksalt a0 and bulk modulus (Birch-Murnaghan, 8-atom cell, a = 3.95 ... 4.25 A) from pyace."""
-    from ase.eos import EquationOfState
-    from ase.units import GPa
-
     from sei_lmp.training import fit_ace, sampling
 
-    volumes, energies = [], []
-    for a in np.linspace(3.95, 4.25, 13):
-        atoms = sampling.lif_rocksalt(a)
-        atoms.calc = fit_ace.ace_calculator(path)
-        volumes.append(atoms.get_volume())
-        energies.append(atoms.get_potential_energy())
-    v0, e0, b = EquationOfState(volumes, energies, eos="birchmurnaghan").fit()
-    return {"lattice_constant_A": float(v0 ** (1 / 3)), "bulk_modulus_GPa": float(b / GPa),
-            "energy_at_minimum_eV_per_atom": float(e0 / 8)}
+    return recipe.cubic_eos(sampling.lif_rocksalt, np.linspace(3.95, 4.25, 13),
+                            lambda atoms: fit_ace.ace_calculator(path))
 
 
 def stage_fit(args, argv) -> Path:
-    from collections import Counter
+    from sei_lmp.training import fit_ace, metrics
 
-    from sei_lmp.training import fit_ace, metrics, parity
-
-    frames, train, test = load_split(args)
+    frames, train, test = recipe.read_split(args.dataset, args.test_fraction, args.split_seed)
     log.info("%d configurations (%d train / %d held out)", len(frames), len(train), len(test))
     settings = fit_ace.ACEFitSettings(
         species=tuple(SPECIES), cutoff=args.cutoff, functions_per_element=args.functions,
@@ -89,13 +71,10 @@ def stage_fit(args, argv) -> Path:
     mtp_card = args.out / "LiF_mtp_L8_chgnet.mtp.json"
     if mtp_card.is_file():
         validation["held_out_mtp_card"] = json.loads(mtp_card.read_text())["validation"]["held_out"]
-    for key in ("held_out", "held_out_baseline", "train"):
-        log.info("%s: %s", key, {k: round(v, 4) for k, v in validation[key].items() if isinstance(v, float)})
+    recipe.log_errors(log, validation)
     validation["rocksalt"] = rocksalt_eos(result.path)
     log.info("rocksalt: %s", validation["rocksalt"])
-    png = parity.parity_plot(test, pred_test, args.out / f"{NAME}_parity.png",
-                             title=f"{NAME}: held-out {len(test)} configurations vs CHGNet (teacher)",
-                             summary=validation["held_out"], baseline=validation["held_out_baseline"])
+    png = recipe.parity_png(NAME, test, pred_test, validation, args.out)
     card = {
         # in the file's element order (pyace sorts them): the plugin reads this list as the file's species
         "species": list(result.e0), "family": "ace", "units": "metal", "cutoff": args.cutoff,
@@ -112,7 +91,7 @@ def stage_fit(args, argv) -> Path:
             "dataset": {
                 "file": Path(args.dataset).name, "n_configurations": len(frames), "n_train": len(train),
                 "n_test": len(test),
-                "by_config_type": dict(sorted(Counter(a.info.get("config_type", "") for a in frames).items())),
+                "by_config_type": recipe.config_type_counts(frames),
                 "split": f"seeded random (seed {args.split_seed}), stratified by config_type, test fraction "
                          f"{args.test_fraction} (the split of make_lif.py)",
             },
@@ -145,16 +124,17 @@ def stage_check(args) -> None:
     yace = args.out / f"{NAME}.yace"
     card_path = yace.with_name(yace.name + ".json")
     card = json.loads(card_path.read_text())
-    _, train, test = load_split(args)
+    _, train, test = recipe.read_split(args.dataset, args.test_fraction, args.split_seed)
     from sei_lmp.training import metrics
 
-    card["validation"]["held_out_in_training_range"] = in_range_errors(train, test, fit_ace.predict(yace, test))
-    card["validation"]["held_out_baseline_in_training_range"] = in_range_errors(
+    card["validation"]["held_out_in_training_range"] = recipe.in_range_errors(train, test,
+                                                                              fit_ace.predict(yace, test))
+    card["validation"]["held_out_baseline_in_training_range"] = recipe.in_range_errors(
         train, test, metrics.SpeciesEnergyBaseline(SPECIES).fit(train).predict(test))
     card_path.write_text(card_json(card))
-    ortho = orthorhombic_cells(test, 3)
-    agree = agreement(lammps_single_points(yace, SPECIES, ortho, by_name=True, pair_style="sei/ace"),
-                      fit_ace.predict(yace, ortho))
+    ortho = recipe.orthorhombic_cells(test, 3)
+    agree = recipe.agreement(lammps_single_points(yace, SPECIES, ortho, by_name=True, pair_style="sei/ace"),
+                             fit_ace.predict(yace, ortho), stress=True)
     log.info("sei/ace vs pyace: %s", agree)
     a0 = card["validation"].get("rocksalt", {}).get("lattice_constant_A") or 4.09
     cell = sampling.interstitial(sampling.lif_rocksalt(round(a0, 4), 3))

@@ -30,10 +30,8 @@ data), not DFT.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import logging
-import os
 import shutil
 import sys
 import time
@@ -44,7 +42,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from sei_lmp.training import sampling_lips
+from sei_lmp.training import recipe, sampling_lips  # noqa: E402
 from sei_lmp.training.provenance import card_json, file_sha256, script_record, software_versions  # noqa: E402
 
 log = logging.getLogger("make_lips")
@@ -56,37 +54,13 @@ MAX_DATASET_BYTES = 2 * 1024 * 1024
 
 def md_configurations(lattice: dict, calc, workdir: Path, seed: int) -> list:
     """Teacher MD snapshots (:data:`sampling_lips.MD_RUNS`); each run is cached in ``workdir/md``."""
-    from ase.io import read, write
-    from tqdm.auto import tqdm
-
-    from sei_lmp.training.sampling import teacher_md
-
-    cells = sampling_lips.md_start_cells(lattice, seed)
-    (workdir / "md").mkdir(parents=True, exist_ok=True)
-    total = sum(eq + st for _, _, eq, st, _ in sampling_lips.MD_RUNS)
-    out = []
-    with tqdm(total=total, desc="teacher MD", unit="step") as bar:
-        for k, (name, temperature, eq, steps, interval) in enumerate(sampling_lips.MD_RUNS):
-            path = workdir / "md" / f"{name}_{temperature:.0f}K.extxyz"
-            if path.is_file():
-                frames = read(path, index=":")
-                for f in frames:
-                    f.info["labelled_by"] = "teacher_md"
-                bar.update(eq + steps)
-            else:
-                t = time.perf_counter()
-                rng = np.random.default_rng([seed, k, int(temperature)])
-                frames = teacher_md(cells[name], calc, [temperature], steps=steps, interval=interval,
-                                    equilibrate=eq, rng=rng, progress=bar.update)
-                write(path.with_suffix(".tmp"), frames, format="extxyz")
-                os.replace(path.with_suffix(".tmp"), path)
-                log.info("teacher MD %s at %.0f K: %d steps in %.0f s", name, temperature, eq + steps,
-                         time.perf_counter() - t)
-            out += frames
-    return out
+    return recipe.cached_teacher_md(sampling_lips.md_start_cells(lattice, seed), sampling_lips.MD_RUNS, calc,
+                                    workdir, seed, log)
 
 
 def stage_label(args) -> Path:
+    import os
+
     from ase.io import write
     from tqdm.auto import tqdm
 
@@ -121,10 +95,6 @@ def stage_label(args) -> Path:
     return args.workdir / "dataset.extxyz"
 
 
-def _shortest(atoms) -> float:
-    return float(np.min(atoms.get_all_distances(mic=True)[np.triu_indices(len(atoms), 1)]))
-
-
 def crystal_cells(calculator_for, lattice: dict) -> dict:
     """Equilibrium cells a model gives (Birch-Murnaghan, one conventional cell): bcc Li a, Li2S a [A] and the
     Li3P scale; ``calculator_for(atoms)`` returns a fresh calculator."""
@@ -136,12 +106,7 @@ def crystal_cells(calculator_for, lattice: dict) -> dict:
               "Li2S_a_A": (lambda a: sampling_lips.li2s(a, 1), lattice["Li2S"]),
               "Li3P_scale": (lambda s: sampling_lips.li3p(s, 1), lattice["Li3P"])}
     for key, (make, x0) in makers.items():
-        volumes, energies = [], []
-        for x in x0 * np.linspace(0.95, 1.05, 11):
-            atoms = make(x)
-            atoms.calc = calculator_for(atoms)
-            volumes.append(atoms.get_volume())
-            energies.append(atoms.get_potential_energy())
+        volumes, energies = recipe.energy_volume(make, x0 * np.linspace(0.95, 1.05, 11), calculator_for)
         unit = make(1.0).get_volume() if key == "Li3P_scale" else 1.0
         modulus = key.split("_")[0] + "_bulk_modulus_GPa"
         try:
@@ -161,14 +126,12 @@ def crystal_cells(calculator_for, lattice: dict) -> dict:
 
 
 def dataset_block(args, frames, train, test, meta) -> dict:
-    from collections import Counter
-
     return {
         "n_configurations": len(frames), "n_train": len(train), "n_test": len(test),
         "n_atoms_total": int(sum(len(a) for a in frames)),
-        "by_config_type": dict(sorted(Counter(a.info.get("config_type", "") for a in frames).items())),
+        "by_config_type": recipe.config_type_counts(frames),
         "cell_sizes_atoms": [min(len(a) for a in frames), max(len(a) for a in frames)],
-        "shortest_distance_A": round(min(_shortest(a) for a in frames), 3),
+        "shortest_distance_A": round(min(recipe.shortest_distance(a) for a in frames), 3),
         "split": f"seeded random, stratified by config_type, test fraction {args.test_fraction}",
         "md": [dict(zip(("cell", "temperature_K", "equilibration_steps", "steps", "interval"), r))
                for r in sampling_lips.MD_RUNS] + [{"timestep_fs": 2.0, "thermostat": "ase Langevin, friction 0.01/fs"}],
@@ -184,14 +147,9 @@ STATEMENT = ("Teacher-distilled DEMO potential: fitted to CHGNet (a universal ML
 
 
 def stage_fit(args, labels: Path, argv) -> None:
-    from sei_lmp.training import split, teacher
-
-    frames = teacher.read_labels(labels)
-    if not frames:
-        raise SystemExit(f"no labels in {labels}: run --stage label first, or pass --from-dataset")
+    frames, train, test = recipe.read_split(labels, args.test_fraction, args.seed)
     meta_path = args.workdir / "label_meta.json"
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    train, test = split.train_test_split(frames, args.test_fraction, args.seed)
     log.info("%d configurations (%d train / %d held out)", len(frames), len(train), len(test))
     args.out.mkdir(parents=True, exist_ok=True)
     common = {"args": args, "argv": argv, "frames": frames, "train": train, "test": test, "meta": meta}
@@ -199,13 +157,13 @@ def stage_fit(args, labels: Path, argv) -> None:
         fit_mtp_family(**common)
     if args.family in ("ace", "all"):
         fit_ace_family(**common)
-    ship_dataset(labels, args.out)
+    recipe.ship_dataset(labels, args.out / DATASET, MAX_DATASET_BYTES, log)
 
 
 def fit_mtp_family(args, argv, frames, train, test, meta) -> Path:
-    from sei_lmp.training import fit_mtp, metrics, parity
+    from sei_lmp.training import fit_mtp, metrics
 
-    shortest = min(_shortest(a) for a in frames)
+    shortest = min(recipe.shortest_distance(a) for a in frames)
     # the radial basis should cover every distance in the data: below min_dist its polynomials extrapolate
     min_dist = float(min(args.min_dist, np.floor(shortest / 0.05) * 0.05))
     if min_dist < args.min_dist:
@@ -222,17 +180,14 @@ def fit_mtp_family(args, argv, frames, train, test, meta) -> Path:
     shutil.copyfile(result.path, mtp_path)
     pred_test = fit_mtp.predict(result.mtp, test)
     validation = metrics.validation_block(train, test, fit_mtp.predict(result.mtp, train), pred_test, SPECIES)
-    for key in ("held_out", "held_out_baseline", "train"):
-        log.info("MTP %s: %s", key, {k: round(v, 4) for k, v in validation[key].items() if isinstance(v, float)})
+    recipe.log_errors(log, validation, prefix="MTP ")
     lattice = meta.get("teacher_lattice")
     if lattice:
         validation["crystals"] = {"mtp": crystal_cells(lambda a: fit_mtp.mtp_calculator(result.mtp), lattice),
                                   "teacher": {"Li_bcc_a_A": lattice["Li"], "Li2S_a_A": lattice["Li2S"],
                                               "Li3P_scale": lattice["Li3P"]}}
         log.info("crystals: %s", validation["crystals"])
-    png = parity.parity_plot(test, pred_test, args.out / f"{name}_parity.png",
-                             title=f"{name}: held-out {len(test)} configurations vs CHGNet (teacher)",
-                             summary=validation["held_out"], baseline=validation["held_out_baseline"])
+    png = recipe.parity_png(name, test, pred_test, validation, args.out)
     card = {
         "species": SPECIES, "family": "mtp", "units": "metal", "cutoff": args.max_dist, "min_dist": min_dist,
         "level": args.level, "radial_basis_size": args.radial_basis_size,
@@ -274,7 +229,7 @@ def fit_ace_family(args, argv, frames, train, test, meta) -> Path | None:
     if importlib.util.find_spec("sei_lmp.training.fit_ace") is None:
         log.warning("ACE NOT FITTED: sei_lmp.training.fit_ace does not exist in this checkout")
         return None
-    from sei_lmp.training import fit_ace, metrics, parity
+    from sei_lmp.training import fit_ace, metrics
 
     settings = fit_ace.ACEFitSettings(
         species=tuple(SPECIES), cutoff=args.max_dist, functions_per_element=args.ace_functions,
@@ -286,17 +241,14 @@ def fit_ace_family(args, argv, frames, train, test, meta) -> Path | None:
              result.seconds_solve, result.n_functions, result.alpha, result.e0)
     pred_test = fit_ace.predict(result.path, test)
     validation = metrics.validation_block(train, test, fit_ace.predict(result.path, train), pred_test, SPECIES)
-    for key in ("held_out", "held_out_baseline", "train"):
-        log.info("ACE %s: %s", key, {k: round(v, 4) for k, v in validation[key].items() if isinstance(v, float)})
+    recipe.log_errors(log, validation, prefix="ACE ")
     lattice = meta.get("teacher_lattice")
     if lattice:
         validation["crystals"] = {"ace": crystal_cells(lambda a: fit_ace.ace_calculator(result.path), lattice),
                                   "teacher": {"Li_bcc_a_A": lattice["Li"], "Li2S_a_A": lattice["Li2S"],
                                               "Li3P_scale": lattice["Li3P"]}}
         log.info("crystals: %s", validation["crystals"])
-    png = parity.parity_plot(test, pred_test, args.out / f"{ACE_NAME}_parity.png",
-                             title=f"{ACE_NAME}: held-out {len(test)} configurations vs CHGNet (teacher)",
-                             summary=validation["held_out"], baseline=validation["held_out_baseline"])
+    png = recipe.parity_png(ACE_NAME, test, pred_test, validation, args.out)
     card = {
         "species": SPECIES, "family": "ace", "units": "metal", "cutoff": args.max_dist,
         "n_functions": result.n_functions, "functions_per_element": args.ace_functions, "r_in": args.ace_r_in,
@@ -326,91 +278,12 @@ def fit_ace_family(args, argv, frames, train, test, meta) -> Path | None:
     return result.path
 
 
-def ship_dataset(labels: Path, out: Path) -> None:
-    """Copy the labels next to the potentials (gzip) when under 2 MB, so the fits can be redone without the teacher."""
-    gz = out / DATASET
-    with open(labels, "rb") as src, gzip.open(gz, "wb", compresslevel=9) as dst:
-        shutil.copyfileobj(src, dst)
-    size = gz.stat().st_size
-    if size > MAX_DATASET_BYTES:
-        log.info("dataset %.1f MB > %.0f MB: not shipped (kept in %s)", size / 2**20, MAX_DATASET_BYTES / 2**20,
-                 labels)
-        gz.unlink()
-    else:
-        log.info("dataset shipped: %s (%.2f MB)", gz, size / 2**20)
-
-
-def md_probe(path: Path, atoms, *, temperature: float, nvt_ps: float, nve_ps: float, seed: int,
-             timestep_fs: float = 1.0, pair_style: str = "sei/mtp") -> dict:
-    """Minimisation, then :func:`sei_lmp.training.lammps_check.lammps_md_check`'s run (Nose-Hoover NVT, then
-    NVE), plus what the end state looks like: the shortest distance per element pair and how many P keep four S
-    within 2.6 A (a potential with a spurious short-range well collapses without losing atoms; that shows here)."""
-    import tempfile
-
-    from ase import Atoms
-
-    from sei_lmp.errors import RunFailed
-    from sei_lmp.run.plugin import start_lammps
-    from sei_lmp.training.lammps_check import _by_id, _md, _setup, _write_data
-
-    n_nvt, n_nve = round(nvt_ps * 1000 / timestep_fs), round(nve_ps * 1000 / timestep_fs)
-    start = time.perf_counter()
-    temps, etot = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "cell.data"
-        _write_data(atoms, data, SPECIES)
-        lmp = start_lammps(styles=(pair_style,))
-        try:
-            _setup(lmp, data, Path(path), SPECIES, True, pair_style)
-            # as the decks do (lammps_inputs/_partials/start.lmp.j2): relax the packing before the velocities
-            lmp.command("run 0")
-            e_start = lmp.get_thermo("pe")
-            lmp.command("minimize 1e-6 1e-8 1000 10000")
-            e_min = lmp.get_thermo("pe")  # before reset_timestep: after it no energy is tallied yet
-            lmp.command("reset_timestep 0")
-            _md(lmp, temperature, timestep_fs, seed, n_nvt, n_nve, temps, etot)
-            types = _by_id(lmp, lmp.numpy.extract_atom("type"))
-            pos = _by_id(lmp, lmp.numpy.extract_atom("x"))
-        except Exception as err:
-            raise RunFailed(f"{Path(path).name} failed in LAMMPS at {temperature} K ({err}); add configurations "
-                            "of that kind to the training data and refit") from err
-        finally:
-            lmp.close()
-    final = Atoms([SPECIES[t - 1] for t in types], positions=pos, cell=atoms.cell, pbc=True)
-    d = final.get_all_distances(mic=True)
-    sym = np.array(final.get_chemical_symbols())
-    shortest = {}
-    for i, a in enumerate(SPECIES):
-        for b in SPECIES[i:]:
-            block = d[np.ix_(sym == a, sym == b)]
-            if a == b:
-                block = block[np.triu_indices(len(block), 1)]
-            if block.size:
-                shortest[f"{a}-{b}"] = round(float(block.min()), 3)
-    p_idx, s_idx = np.flatnonzero(sym == "P"), np.flatnonzero(sym == "S")
-    ps4 = int(np.sum((d[np.ix_(p_idx, s_idx)] < 2.6).sum(axis=1) == 4)) if len(p_idx) else None
-    etot = np.array(etot)
-    t_ps = np.arange(1, len(etot) + 1) * max(1, n_nve // 200) * timestep_fs / 1000
-    slope, intercept = np.polyfit(t_ps, etot, 1)
-    return {"natoms": len(atoms), "formula": atoms.get_chemical_formula(), "temperature_K": temperature,
-            "timestep_fs": timestep_fs, "nvt_ps": nvt_ps, "nve_ps": nve_ps,
-            "minimize_energy_drop_eV_per_atom": float((e_start - e_min) / len(atoms)),
-            "nvt_mean_temperature_K": float(np.mean(temps[len(temps) // 2:])),
-            "nvt_max_temperature_K": float(np.max(temps)),
-            "nve_drift_meV_per_atom_per_ps": float(1000 * slope / len(atoms)),
-            "nve_fluctuation_meV_per_atom": float(1000 * np.std(etot - (slope * t_ps + intercept)) / len(atoms)),
-            "final_shortest_distance_A": shortest,
-            "P_with_four_S_within_2.6A": None if ps4 is None else f"{ps4}/{len(p_idx)}",
-            "wall_s": round(time.perf_counter() - start, 1)}
-
-
 def stage_check(args, labels: Path, family: str) -> None:
     """The potential in LAMMPS (sei/mtp or sei/ace): the reference calculator's numbers (motep / pyace) on
     held-out cells, then a Li3PS4 glass at 1000 K and the Li|Li2S interface at 600 K; the results go into the
     card's ``validation.lammps``."""
     from sei_lmp.errors import RunFailed
-    from sei_lmp.training import split
-    from sei_lmp.training.lammps_check import lammps_single_points
+    from sei_lmp.training.lammps_check import lammps_md_probe, lammps_single_points
 
     if family == "mtp":
         from sei_lmp.training import fit_mtp
@@ -432,21 +305,14 @@ def stage_check(args, labels: Path, family: str) -> None:
     pair_style = f"sei/{family}"
     card_path = path.with_name(path.name + ".json")
     card = json.loads(card_path.read_text())
-    from sei_lmp.training import teacher
-
-    _, test = split.train_test_split(teacher.read_labels(labels), args.test_fraction, args.seed)
+    _, _, test = recipe.read_split(labels, args.test_fraction, args.seed)
     picks = []
     for kind in ("Li3PS4_packing", "Li_Li2S_interface", "md_Li3PS4_glass", "Li2S_Li_vacancy"):
         a = next((x for x in test if x.info.get("config_type") == kind), None)
         if a is not None:
-            b = a.copy()
-            b.set_cell(np.diag(a.cell.lengths()), scale_atoms=True)  # LAMMPS check cells are orthorhombic
-            picks.append(b)
-    lmp = lammps_single_points(path, SPECIES, picks, by_name=True, pair_style=pair_style)
-    ref = reference(picks)
-    agree = {"n_cells": len(picks),
-             "max_energy_diff_eV": float(max(abs(x["energy"] - y["energy"]) for x, y in zip(lmp, ref))),
-             "max_force_diff_eV_per_A": float(max(np.abs(x["forces"] - y["forces"]).max() for x, y in zip(lmp, ref)))}
+            picks.append(recipe.orthorhombic_copy(a))  # LAMMPS check cells are orthorhombic
+    agree = recipe.agreement(lammps_single_points(path, SPECIES, picks, by_name=True, pair_style=pair_style),
+                             reference(picks))
     log.info("%s vs %s: %s", pair_style, "motep" if family == "mtp" else "pyace", agree)
     runs = {
         "md_1000K_Li3PS4_glass": (sampling_lips.glass_packing("Li3PS4", 1.9, 16, seed=args.seed % 100000), 1000.0),
@@ -455,8 +321,8 @@ def stage_check(args, labels: Path, family: str) -> None:
     card["validation"]["lammps"] = {f"{pair_style.replace('/', '_')}_vs_reference": agree}
     for key, (cell, temperature) in runs.items():
         try:
-            result = md_probe(path, cell, temperature=temperature, nvt_ps=args.md_ps, nve_ps=args.nve_ps,
-                              seed=args.seed % 900000 + 1, pair_style=pair_style)
+            result = lammps_md_probe(path, SPECIES, cell, temperature=temperature, nvt_ps=args.md_ps,
+                                     nve_ps=args.nve_ps, seed=args.seed % 900000 + 1, pair_style=pair_style)
         except RunFailed as err:  # record the failure in the card: a potential that fails must say so
             result = {"failed": str(err)}
         log.info("LAMMPS %s %s: %s", family, key, result)
@@ -534,9 +400,7 @@ def main(argv=None) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     labels = args.workdir / "dataset.extxyz"  # the labelled sample (labels.extxyz is the teacher's cache)
     if args.from_dataset is not None:
-        opener = gzip.open if args.from_dataset.suffix == ".gz" else open
-        with opener(args.from_dataset, "rt") as src, open(labels, "w") as dst:
-            shutil.copyfileobj(src, dst)
+        recipe.unpack_dataset(args.from_dataset, labels)
     elif args.stage in ("all", "label"):
         labels = stage_label(args)
     if args.stage in ("all", "fit"):

@@ -1,0 +1,196 @@
+"""The steps every potential recipe (``potentials/make_*.py``) shares, so that a recipe is only its choices.
+
+    read_split         -> labelled dataset, seeded stratified train / held-out split
+    unpack_dataset     -> a shipped ``.extxyz.gz`` (or plain file) copied into a work directory
+    ship_dataset       -> the labels gzipped next to the potentials when small enough
+    cached_teacher_md  -> teacher MD snapshots, one cached extxyz per run (a killed run resumes)
+    cubic_eos          -> lattice constant and bulk modulus of a cubic cell from an E(V) fit
+    log_errors         -> the held-out / baseline / train errors of a validation block, one log line each
+    parity_png         -> the held-out parity plot of a card
+    config_type_counts -> configurations per ``config_type`` (the card's dataset block)
+    shortest_distance, in_range_errors, orthorhombic_cells, orthorhombic_copy, agreement
+                       -> the checks of a fitted potential against its reference calculator and in LAMMPS
+
+Heavy dependencies (ase.io, tqdm, matplotlib) are imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+from ase import Atoms
+
+from sei_lmp.errors import ConfigurationError
+from sei_lmp.training.metrics import GPA_PER_EV_A3
+
+
+def read_split(dataset: Path, test_fraction: float, seed: int) -> tuple[list[Atoms], list[Atoms], list[Atoms]]:
+    """``(frames, train, test)`` of a labelled extxyz(.gz) file, split by :func:`sei_lmp.training.split.train_test_split`
+    (seeded, stratified by ``config_type``)."""
+    from sei_lmp.training import split, teacher
+
+    frames = teacher.read_labels(dataset)
+    if not frames:
+        raise ConfigurationError(f"no labelled configurations in {dataset}: label them first, or pass a dataset")
+    train, test = split.train_test_split(frames, test_fraction, seed)
+    return frames, train, test
+
+
+def unpack_dataset(source: Path, target: Path) -> Path:
+    """Copy a labelled dataset (``.gz`` or plain text) to ``target``; returns ``target``."""
+    opener = gzip.open if Path(source).suffix == ".gz" else open
+    with opener(source, "rt") as src, open(target, "w") as dst:
+        shutil.copyfileobj(src, dst)
+    return Path(target)
+
+
+def ship_dataset(labels: Path, target: Path, max_bytes: int, log: logging.Logger | None = None) -> bool:
+    """Gzip ``labels`` to ``target`` when the result is at most ``max_bytes`` (the repository is not a data
+    store), so a fit can be redone without the teacher; returns whether it was kept."""
+    log = log or logging.getLogger(__name__)
+    with open(labels, "rb") as src, gzip.open(target, "wb", compresslevel=9) as dst:
+        shutil.copyfileobj(src, dst)
+    size = Path(target).stat().st_size
+    if size > max_bytes:
+        log.info("dataset %.1f MB > %.0f MB: not shipped (kept in %s)", size / 2**20, max_bytes / 2**20, labels)
+        Path(target).unlink()
+        return False
+    log.info("dataset shipped: %s (%.2f MB)", target, size / 2**20)
+    return True
+
+
+def cached_teacher_md(cells: Mapping[str, Atoms], runs: Sequence[tuple], calc, workdir: Path, seed: int,
+                      log: logging.Logger | None = None) -> list[Atoms]:
+    """Teacher MD snapshots (:func:`sei_lmp.training.sampling.teacher_md`) for each run
+    ``(cell name, temperature K, equilibration steps, production steps, snapshot interval)``; run ``k`` draws from
+    ``default_rng([seed, k, int(temperature)])`` and is cached in ``workdir/md/<name>_<T>K.extxyz``."""
+    from ase.io import read, write
+    from tqdm.auto import tqdm
+
+    from sei_lmp.training.sampling import teacher_md
+
+    log = log or logging.getLogger(__name__)
+    (Path(workdir) / "md").mkdir(parents=True, exist_ok=True)
+    total = sum(eq + st for _, _, eq, st, _ in runs)
+    out = []
+    with tqdm(total=total, desc="teacher MD", unit="step") as bar:
+        for k, (name, temperature, eq, steps, interval) in enumerate(runs):
+            path = Path(workdir) / "md" / f"{name}_{temperature:.0f}K.extxyz"
+            if path.is_file():
+                frames = read(path, index=":")
+                for f in frames:
+                    f.info["labelled_by"] = "teacher_md"
+                bar.update(eq + steps)
+            else:
+                t = time.perf_counter()
+                rng = np.random.default_rng([seed, k, int(temperature)])
+                frames = teacher_md(cells[name], calc, [temperature], steps=steps, interval=interval,
+                                    equilibrate=eq, rng=rng, progress=bar.update)
+                write(path.with_suffix(".tmp"), frames, format="extxyz")
+                os.replace(path.with_suffix(".tmp"), path)
+                log.info("teacher MD %s at %.0f K: %d steps in %.0f s", name, temperature, eq + steps,
+                         time.perf_counter() - t)
+            out += frames
+    return out
+
+
+def energy_volume(make: Callable[[float], Atoms], parameters: Sequence[float],
+                  calculator_for: Callable[[Atoms], object]) -> tuple[list[float], list[float]]:
+    """Volumes [A^3] and energies [eV] of ``make(x)`` for each ``x``; ``calculator_for(atoms)`` returns a
+    calculator (a fresh one, or the same one each time)."""
+    volumes, energies = [], []
+    for x in parameters:
+        atoms = make(x)
+        atoms.calc = calculator_for(atoms)
+        volumes.append(atoms.get_volume())
+        energies.append(atoms.get_potential_energy())
+    return volumes, energies
+
+
+def cubic_eos(make: Callable[[float], Atoms], lattice_constants: Sequence[float],
+              calculator_for: Callable[[Atoms], object]) -> dict:
+    """Lattice constant [A], bulk modulus [GPa] and energy at the minimum [eV/atom] of the cubic cell
+    ``make(a)`` from a Birch-Murnaghan fit of E(V) over ``lattice_constants``."""
+    from ase.eos import EquationOfState
+    from ase.units import GPa
+
+    volumes, energies = energy_volume(make, lattice_constants, calculator_for)
+    v0, e0, b = EquationOfState(volumes, energies, eos="birchmurnaghan").fit()
+    return {"lattice_constant_A": float(v0 ** (1 / 3)), "bulk_modulus_GPa": float(b / GPa),
+            "energy_at_minimum_eV_per_atom": float(e0 / len(make(lattice_constants[0])))}
+
+
+def log_errors(log: logging.Logger, validation: Mapping[str, Mapping], prefix: str = "") -> None:
+    """One log line per block of a card's validation (held_out, held_out_baseline, train), floats rounded."""
+    for key in ("held_out", "held_out_baseline", "train"):
+        log.info("%s%s: %s", prefix, key,
+                 {k: round(v, 4) for k, v in validation[key].items() if isinstance(v, float)})
+
+
+def parity_png(name: str, test: Sequence[Atoms], pred_test: Sequence[dict], validation: Mapping, out: Path) -> Path:
+    """``out/<name>_parity.png``: held-out predictions against the teacher, with the held-out and baseline
+    RMSEs of ``validation`` in the panels."""
+    from sei_lmp.training.parity import parity_plot
+
+    return parity_plot(test, pred_test, Path(out) / f"{name}_parity.png",
+                       title=f"{name}: held-out {len(test)} configurations vs CHGNet (teacher)",
+                       summary=validation["held_out"], baseline=validation["held_out_baseline"])
+
+
+def config_type_counts(frames: Sequence[Atoms]) -> dict[str, int]:
+    """Configurations per ``info["config_type"]``, sorted by name."""
+    return dict(sorted(Counter(a.info.get("config_type", "") for a in frames).items()))
+
+
+def shortest_distance(atoms: Atoms) -> float:
+    """Shortest minimum-image distance between two atoms [A]."""
+    d = atoms.get_all_distances(mic=True)
+    return float(np.min(d[np.triu_indices(len(atoms), 1)]))
+
+
+def in_range_errors(train: Sequence[Atoms], test: Sequence[Atoms], pred_test: Sequence[dict]) -> dict:
+    """Held-out errors over the cells whose closest pair is no closer than the closest pair in the training
+    set (outside it every model extrapolates, and one such cell can dominate the RMSEs), with the cells
+    left out."""
+    from sei_lmp.training import metrics
+
+    floor = min(shortest_distance(a) for a in train)
+    keep = [k for k, a in enumerate(test) if shortest_distance(a) >= floor]
+    out = metrics.errors([test[k] for k in keep], [pred_test[k] for k in keep])
+    return {**out, "shortest_distance_in_train_A": round(floor, 3),
+            "left_out": [f"{test[k].info.get('config_type', '')} ({shortest_distance(test[k]):.2f} A)"
+                         for k in range(len(test)) if k not in keep]}
+
+
+def orthorhombic_copy(atoms: Atoms) -> Atoms:
+    """``atoms`` in the orthorhombic box of its cell lengths, atoms scaled with it (LAMMPS would rotate a
+    general cell, and the checks compare forces component by component)."""
+    out = atoms.copy()
+    out.set_cell(np.diag(atoms.cell.lengths()), scale_atoms=True)
+    return out
+
+
+def orthorhombic_cells(images: Sequence[Atoms], n: int) -> list[Atoms]:
+    """The first ``n`` orthorhombic cells of ``images``, else orthorhombic copies of the first ``n``."""
+    ortho = [a for a in images if np.allclose(a.cell.array, np.diag(np.diag(a.cell.array)))][:n]
+    return ortho or [orthorhombic_copy(a) for a in images[:n]]
+
+
+def agreement(lmp: Sequence[Mapping], ref: Sequence[Mapping], *, stress: bool = False) -> dict:
+    """Largest energy [eV] and force-component [eV/A] differences (and stress [GPa] with ``stress``) between two
+    lists of predictions, e.g. LAMMPS single points and the fitting code's own calculator."""
+    out = {"n_cells": len(ref),
+           "max_energy_diff_eV": float(max(abs(x["energy"] - y["energy"]) for x, y in zip(lmp, ref))),
+           "max_force_diff_eV_per_A": float(max(np.abs(x["forces"] - y["forces"]).max() for x, y in zip(lmp, ref)))}
+    if stress:
+        out["max_stress_diff_GPa"] = float(max(np.abs(x["stress"] - y["stress"]).max() for x, y in zip(lmp, ref))
+                                           * GPA_PER_EV_A3)
+    return out
