@@ -23,7 +23,6 @@ trained on PBE/PBE+U data), not DFT.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import shutil
@@ -280,8 +279,7 @@ def stage_check(args, labels: Path) -> None:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = recipe.recipe_parser(__doc__)
     p.add_argument("--workdir", type=Path, default=Path("/tmp/lif_mtp_work"), help="labels, MD and motep files")
     p.add_argument("--out", type=Path, default=REPO / "potentials", help="where the potential and card go")
     p.add_argument("--stage", choices=["all", "label", "fit", "check"], default="all",
@@ -290,21 +288,12 @@ def parse_args(argv=None):
                    help="fit from this labelled extxyz(.gz) instead of labelling (no teacher needed)")
     p.add_argument("--seed", type=int, default=20251122, help="sampling, split, initial coefficients, motep")
     p.add_argument("--scale", type=float, default=1.0, help="multiplies every configuration count")
-    p.add_argument("--level", type=int, default=8)
-    p.add_argument("--min-dist", type=float, default=1.4,
-                   help="A; start of the radial basis (lowered to the data's shortest distance if needed)")
+    recipe.add_mtp_arguments(p, level=8, min_dist=1.4, maxiter=60, nonlinear_subset=40)
     p.add_argument("--min-contact", type=float, default=0.0,
                    help="A; configurations with a closer pair are left out of the fit. Default: keep all; with "
                         "1.1 (4 rattled cells dropped, min_dist 1.1) the fit had lower errors but lost atoms in "
                         "LAMMPS at 1000 K: the closest contacts are what keeps the potential repulsive")
-    p.add_argument("--max-dist", type=float, default=5.0, help="A; the cutoff")
-    p.add_argument("--radial-basis-size", type=int, default=8)
-    p.add_argument("--maxiter", type=int, default=60, help="L-BFGS-B iterations")
-    p.add_argument("--nonlinear-subset", type=int, default=40,
-                   help="configurations the L-BFGS-B step fits (then LLS on all); 0 = all")
     p.add_argument("--test-fraction", type=float, default=0.15)
-    p.add_argument("--stress-weight", type=float, default=0.01)
-    p.add_argument("--forces-weight", type=float, default=0.01)
     p.add_argument("--nvt-ps", type=float, default=20.0, help="LAMMPS check: NVT length at 1000 K")
     p.add_argument("--nve-ps", type=float, default=2.0, help="LAMMPS check: NVE length after it")
     return p.parse_args(argv)

@@ -29,7 +29,6 @@ data), not DFT.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import shutil
@@ -359,8 +358,7 @@ def warnings(card: dict) -> list[str]:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = recipe.recipe_parser(__doc__)
     p.add_argument("--workdir", type=Path, default=Path("/tmp/lips_work"), help="labels, MD and fit files")
     p.add_argument("--out", type=Path, default=REPO / "potentials", help="where the potentials and cards go")
     p.add_argument("--stage", choices=["all", "label", "fit", "check"], default="all",
@@ -371,17 +369,10 @@ def parse_args(argv=None):
                    help="fit from this labelled extxyz(.gz) instead of labelling (no teacher needed)")
     p.add_argument("--seed", type=int, default=20251122, help="sampling, split, initial coefficients, motep")
     p.add_argument("--scale", type=float, default=1.0, help="multiplies every static configuration count")
-    p.add_argument("--level", type=int, default=10, help="MTP level (8 underfitted more: 24 meV/atom held out)")
-    p.add_argument("--min-dist", type=float, default=1.4,
-                   help="A; start of the MTP radial basis (lowered to the data's shortest distance if needed)")
-    p.add_argument("--max-dist", type=float, default=5.0, help="A; the cutoff")
-    p.add_argument("--radial-basis-size", type=int, default=8)
-    p.add_argument("--maxiter", type=int, default=120, help="MTP L-BFGS-B iterations")
-    p.add_argument("--nonlinear-subset", type=int, default=50,
-                   help="configurations the MTP L-BFGS-B step fits (then LLS on all); 0 = all")
+    # --max-dist is the ACE cutoff too; --forces-weight weighs the ACE fit's forces too
+    recipe.add_mtp_arguments(p, level=10, min_dist=1.4, maxiter=120, nonlinear_subset=50,
+                             helps={"level": "MTP level (8 underfitted more: 24 meV/atom held out)"})
     p.add_argument("--test-fraction", type=float, default=0.15)
-    p.add_argument("--stress-weight", type=float, default=0.01)
-    p.add_argument("--forces-weight", type=float, default=0.01)
     p.add_argument("--ace-functions", type=int, default=150, help="ACE basis functions per element")
     p.add_argument("--ace-nradmax", type=int, nargs="+", default=[12, 6, 4, 3], help="ACE radial indices per order")
     p.add_argument("--ace-lmax", type=int, nargs="+", default=[0, 3, 2, 1], help="ACE angular indices per order")

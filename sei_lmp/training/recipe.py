@@ -16,6 +16,7 @@ Heavy dependencies (ase.io, tqdm, matplotlib) are imported inside the functions.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import logging
 import os
@@ -194,3 +195,30 @@ def agreement(lmp: Sequence[Mapping], ref: Sequence[Mapping], *, stress: bool = 
         out["max_stress_diff_GPa"] = float(max(np.abs(x["stress"] - y["stress"]).max() for x, y in zip(lmp, ref))
                                            * GPA_PER_EV_A3)
     return out
+
+
+def recipe_parser(doc: str) -> argparse.ArgumentParser:
+    """The command-line parser of a recipe: its docstring's first paragraph as description, defaults in --help."""
+    return argparse.ArgumentParser(description=doc.split("\n\n")[0],
+                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+
+
+def add_mtp_arguments(parser: argparse.ArgumentParser, *, level: int, min_dist: float, maxiter: int,
+                      nonlinear_subset: int | None = None, forces_weight: float | None = 0.01,
+                      stress_weight: float = 0.01, helps: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
+    """The MTP fit options of every MTP recipe: --level, --min-dist, --max-dist (5 A), --radial-basis-size (8),
+    --maxiter, --stress-weight, and --nonlinear-subset / --forces-weight where given; ``helps`` replaces the
+    help text of an option (key: the flag without dashes, e.g. ``"min-dist"``)."""
+    text = {"level": "MTP level", "min-dist": "A; start of the radial basis (lowered to the data's shortest "
+                                              "distance if needed)",
+            "max-dist": "A; the cutoff", "radial-basis-size": "radial basis functions",
+            "maxiter": "L-BFGS-B iterations",
+            "nonlinear-subset": "configurations the L-BFGS-B step fits (then LLS on all); 0 = all",
+            "stress-weight": "loss weight of stress*volume per atom", "forces-weight": "loss weight of the forces",
+            **(helps or {})}
+    options = {"level": level, "min-dist": min_dist, "max-dist": 5.0, "radial-basis-size": 8, "maxiter": maxiter,
+               "nonlinear-subset": nonlinear_subset, "stress-weight": stress_weight, "forces-weight": forces_weight}
+    for name, default in options.items():
+        if default is not None:  # the recipe does not have this option
+            parser.add_argument(f"--{name}", type=type(default), default=default, help=text[name])
+    return parser
