@@ -23,7 +23,6 @@ trained on PBE/PBE+U data), not DFT.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import sys
@@ -36,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from sei_lmp.training import recipe, sampling  # noqa: E402
-from sei_lmp.training.provenance import card_json, file_sha256, script_record, software_versions  # noqa: E402
+from sei_lmp.training.provenance import file_sha256, script_record, software_versions  # noqa: E402
 
 log = logging.getLogger("make_lif")
 SPECIES = ["Li", "F"]
@@ -133,14 +132,13 @@ def stage_label(args) -> Path:
     from sei_lmp.training import teacher
 
     calc = teacher.chgnet_calculator(threads=1)
-    meta_path = args.workdir / "label_meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    meta = recipe.read_label_meta(args.workdir)
     if "a0_teacher_A" not in meta:
         t = time.perf_counter()
         meta["a0_teacher_A"] = teacher_lattice_constant(calc)
         log.info("teacher rocksalt a0 = %.4f A (%.0f s)", meta["a0_teacher_A"], time.perf_counter() - t)
         meta["teacher"] = teacher.teacher_info(calc)
-        meta_path.write_text(json.dumps(meta, indent=2))
+        recipe.write_label_meta(args.workdir, meta)
     a0 = meta["a0_teacher_A"]
     start = time.perf_counter()
     images = static_configurations(a0, args.seed, args.scale)
@@ -150,7 +148,7 @@ def stage_label(args) -> Path:
     frames = teacher.label(images, calc, labels, description="storing MD frames")
     meta["label_wall_s"] = meta.get("label_wall_s", 0.0) + time.perf_counter() - start
     meta["n_configurations"] = len(frames)
-    meta_path.write_text(json.dumps(meta, indent=2))
+    recipe.write_label_meta(args.workdir, meta)
     log.info("%d labelled configurations in %s", len(frames), labels)
     return labels
 
@@ -174,17 +172,12 @@ def stage_fit(args, labels: Path, argv) -> Path:
     if dropped:
         log.info("dropped %d configurations with a pair closer than %.2f A (%s)", len(dropped), args.min_contact,
                  dropped)
-    meta_path = args.workdir / "label_meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    meta = recipe.read_label_meta(args.workdir)
     train, test = split.train_test_split(frames, args.test_fraction, args.seed)
     shortest = min(recipe.shortest_distance(a) for a in frames)
     log.info("%d configurations (%d train / %d held out); shortest distance %.3f A", len(frames), len(train),
              len(test), shortest)
-    # the radial basis should cover every distance in the data: below min_dist its polynomials extrapolate
-    min_dist = min(args.min_dist, np.floor(shortest / 0.05) * 0.05)
-    if min_dist < args.min_dist:
-        log.info("min_dist lowered from %.2f to %.2f A to cover the data", args.min_dist, min_dist)
-    args.min_dist = float(min_dist)
+    args.min_dist = recipe.covering_min_dist(args.min_dist, frames, log)
     settings = fit_mtp.MTPFitSettings(species=tuple(SPECIES), level=args.level, min_dist=args.min_dist,
                                       max_dist=args.max_dist, radial_basis_size=args.radial_basis_size,
                                       seed=args.seed, maxiter=args.maxiter, forces_weight=args.forces_weight,
@@ -214,9 +207,7 @@ def stage_fit(args, labels: Path, argv) -> Path:
         "alpha_scalar_moments": int(result.mtp.alpha_scalar_moments),
         "file": mtp_path.name,
         "pair_style": f"pair_style sei/mtp; pair_coeff * * {mtp_path.name} Li F",
-        "statement": "Teacher-distilled DEMO potential: fitted to CHGNet (a universal ML potential trained on "
-                     "PBE/PBE+U Materials Project data) on LiF bulk and Li-defect cells only. It reproduces "
-                     "CHGNet, NOT DFT, and is not validated outside LiF with Li interstitials/vacancies.",
+        "statement": sampling.LIF_STATEMENT,
         "provenance": {
             "teacher": {**meta.get("teacher", {"calculator": "CHGNet (labels read from the dataset)"}),
                         "lattice_constant_A": meta.get("a0_teacher_A")},
@@ -246,11 +237,9 @@ def stage_fit(args, labels: Path, argv) -> Path:
         "validation": validation,
         "parity_plot": png.name,
     }
-    card_path = args.out / f"{name}.mtp.json"
-    card_path.write_text(card_json(card))
-
+    recipe.write_card(card, mtp_path, log)
     recipe.ship_dataset(labels, args.out / "LiF_chgnet_dataset.extxyz.gz", MAX_DATASET_BYTES, log)
-    log.info("wrote %s, %s, %s", mtp_path, card_path, png)
+    log.info("wrote %s and %s", mtp_path, png)
     return mtp_path
 
 
@@ -261,8 +250,7 @@ def stage_check(args, labels: Path) -> None:
     from sei_lmp.training.lammps_check import lammps_md_check, lammps_single_points
 
     mtp_path = args.out / f"LiF_mtp_L{args.level}_chgnet.mtp"
-    card_path = mtp_path.with_name(mtp_path.name + ".json")
-    card = json.loads(card_path.read_text())
+    card = recipe.read_card(mtp_path)
     _, _, test = recipe.read_split(labels, args.test_fraction, args.seed)
     ortho = recipe.orthorhombic_cells(test, 3)  # strained cells are triclinic: then orthorhombic copies
     agree = recipe.agreement(lammps_single_points(mtp_path, SPECIES, ortho, by_name=True),
@@ -275,44 +263,24 @@ def stage_check(args, labels: Path) -> None:
                          timestep_fs=1.0, seed=args.seed % 900000 + 1)
     log.info("LAMMPS 216+1 atoms: %s", md)
     card["validation"]["lammps"] = {"sei_mtp_vs_motep": agree, "md_1000K_interstitial": md}
-    card_path.write_text(card_json(card))
+    recipe.write_card(card, mtp_path, log)
 
 
 def parse_args(argv=None):
     p = recipe.recipe_parser(__doc__)
-    p.add_argument("--workdir", type=Path, default=Path("/tmp/lif_mtp_work"), help="labels, MD and motep files")
-    p.add_argument("--out", type=Path, default=REPO / "potentials", help="where the potential and card go")
-    p.add_argument("--stage", choices=["all", "label", "fit", "check"], default="all",
-                   help="check: only the LAMMPS checks of an already written potential")
-    p.add_argument("--from-dataset", type=Path, default=None,
-                   help="fit from this labelled extxyz(.gz) instead of labelling (no teacher needed)")
-    p.add_argument("--seed", type=int, default=20251122, help="sampling, split, initial coefficients, motep")
-    p.add_argument("--scale", type=float, default=1.0, help="multiplies every configuration count")
+    recipe.add_teacher_arguments(p, workdir=Path("/tmp/lif_mtp_work"), out=REPO / "potentials")
     recipe.add_mtp_arguments(p, level=8, min_dist=1.4, maxiter=60, nonlinear_subset=40)
     p.add_argument("--min-contact", type=float, default=0.0,
                    help="A; configurations with a closer pair are left out of the fit. Default: keep all; with "
                         "1.1 (4 rattled cells dropped, min_dist 1.1) the fit had lower errors but lost atoms in "
                         "LAMMPS at 1000 K: the closest contacts are what keeps the potential repulsive")
-    p.add_argument("--test-fraction", type=float, default=0.15)
-    p.add_argument("--nvt-ps", type=float, default=20.0, help="LAMMPS check: NVT length at 1000 K")
-    p.add_argument("--nve-ps", type=float, default=2.0, help="LAMMPS check: NVE length after it")
+    recipe.add_md_check_arguments(p, nvt_ps=20.0, nve_ps=2.0, nvt_help="LAMMPS check: NVT length at 1000 K")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    labels = args.workdir / "labels.extxyz"
-    if args.from_dataset is not None:
-        recipe.unpack_dataset(args.from_dataset, labels)
-    elif args.stage in ("all", "label"):
-        labels = stage_label(args)
-    if args.stage in ("all", "fit"):
-        stage_fit(args, labels, argv)
-    if args.stage in ("all", "fit", "check"):
-        stage_check(args, labels)
-    return 0
+    return recipe.run_teacher_recipe(parse_args(argv), argv, labels_name="labels.extxyz", label=stage_label,
+                                     fit=stage_fit, check=stage_check)
 
 
 if __name__ == "__main__":

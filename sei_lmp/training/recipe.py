@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import logging
 import os
 import shutil
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -222,3 +224,115 @@ def add_mtp_arguments(parser: argparse.ArgumentParser, *, level: int, min_dist: 
         if default is not None:  # the recipe does not have this option
             parser.add_argument(f"--{name}", type=type(default), default=default, help=text[name])
     return parser
+
+
+def add_teacher_arguments(parser: argparse.ArgumentParser, *, workdir: Path, out: Path, seed: int = 20251122,
+                          what: str = "potential") -> argparse.ArgumentParser:
+    """The options of a recipe that labels with the teacher, fits and checks: --workdir, --out, --stage
+    (all, label, fit, check), --from-dataset (fit shipped labels, no teacher), --seed, --scale, --test-fraction."""
+    parser.add_argument("--workdir", type=Path, default=workdir, help="labels, teacher MD and fit files")
+    parser.add_argument("--out", type=Path, default=out, help=f"where the {what} and card go")
+    parser.add_argument("--stage", choices=["all", "label", "fit", "check"], default="all",
+                        help=f"check: only the LAMMPS checks of an already written {what}")
+    parser.add_argument("--from-dataset", type=Path, default=None,
+                        help="fit from this labelled extxyz(.gz) instead of labelling (no teacher needed)")
+    parser.add_argument("--seed", type=int, default=seed, help="sampling, split, initial coefficients, motep")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies every static configuration count")
+    parser.add_argument("--test-fraction", type=float, default=0.15, help="held-out share of each config_type")
+    return parser
+
+
+def start_logging() -> None:
+    """INFO log lines with a time stamp on stdout, as every recipe writes them."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
+
+
+def labelled_dataset(args: argparse.Namespace, labels: Path, label: Callable[[argparse.Namespace], Path]) -> Path:
+    """The labels the fit and check stages read: ``--from-dataset`` unpacked to ``labels``, else what the label
+    stage ``label(args)`` writes when ``--stage`` runs it, else ``labels`` as an earlier run left them."""
+    if args.from_dataset is not None:
+        return unpack_dataset(args.from_dataset, labels)
+    if args.stage in ("all", "label"):
+        return label(args)
+    return labels
+
+
+def add_md_check_arguments(parser: argparse.ArgumentParser, *, nvt_ps: float, nve_ps: float,
+                           temperature: float | None = None, nvt_flag: str = "--nvt-ps",
+                           nvt_help: str = "LAMMPS check: NVT length",
+                           nve_help: str = "LAMMPS check: NVE length after the NVT") -> argparse.ArgumentParser:
+    """The LAMMPS stability check's options: NVT length (``nvt_flag``), NVE length and, where the recipe lets the
+    user choose it, --md-temperature [K]."""
+    if temperature is not None:
+        parser.add_argument("--md-temperature", type=float, default=temperature, help="K; LAMMPS check temperature")
+    parser.add_argument(nvt_flag, type=float, default=nvt_ps, help=f"ps; {nvt_help}")
+    parser.add_argument("--nve-ps", type=float, default=nve_ps, help=f"ps; {nve_help}")
+    return parser
+
+
+def run_teacher_recipe(args: argparse.Namespace, argv, *, labels_name: str,
+                       label: Callable[[argparse.Namespace], Path],
+                       fit: Callable[[argparse.Namespace, Path, object], object],
+                       check: Callable[[argparse.Namespace, Path], object]) -> int:
+    """Run the stages ``--stage`` asks for: label (or ``--from-dataset``), then ``fit(args, labels, argv)``, then
+    ``check(args, labels)``; the labels live in ``args.workdir / labels_name``. Returns the exit status (0)."""
+    start_logging()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    labels = labelled_dataset(args, args.workdir / labels_name, label)
+    if args.stage in ("all", "fit"):
+        fit(args, labels, argv)
+    if args.stage in ("all", "fit", "check"):
+        check(args, labels)
+    return 0
+
+
+def dataset_record(dataset: Path, frames: Sequence[Atoms], train: Sequence[Atoms], test: Sequence[Atoms], *,
+                   split_seed: int, test_fraction: float, split_of: str) -> dict:
+    """The card's ``provenance.dataset`` block of a potential fitted to a shipped dataset: the file, the counts,
+    configurations per ``config_type`` and the split (``split_of``: the recipe whose split it is)."""
+    return {"file": Path(dataset).name, "n_configurations": len(frames), "n_train": len(train), "n_test": len(test),
+            "by_config_type": config_type_counts(frames),
+            "split": f"seeded random (seed {split_seed}), stratified by config_type, test fraction {test_fraction} "
+                     f"(the split of {split_of})"}
+
+
+#: what the label stage records next to the labels (teacher, its cells, wall times), read again by the fit stage
+LABEL_META = "label_meta.json"
+
+
+def read_label_meta(workdir: Path) -> dict:
+    """The label stage's record in ``workdir`` (empty when there is none, e.g. fitting ``--from-dataset``)."""
+    path = Path(workdir) / LABEL_META
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def write_label_meta(workdir: Path, meta: Mapping) -> None:
+    """Store the label stage's record (after each step, so a killed run keeps what it measured)."""
+    (Path(workdir) / LABEL_META).write_text(json.dumps(meta, indent=2))
+
+
+def covering_min_dist(requested: float, frames: Sequence[Atoms], log: logging.Logger | None = None,
+                      step: float = 0.05) -> float:
+    """``requested`` lowered (in ``step``s) to the shortest distance in ``frames``: the MTP radial basis should cover
+    every distance in the data, below ``min_dist`` its polynomials extrapolate."""
+    shortest = min(shortest_distance(a) for a in frames)
+    min_dist = float(min(requested, np.floor(shortest / step) * step))
+    if min_dist < requested:
+        (log or logging.getLogger(__name__)).info("min_dist lowered from %.2f to %.2f A to cover the data",
+                                                  requested, min_dist)
+    return min_dist
+
+
+def write_card(card: Mapping, potential: Path, log: logging.Logger | None = None) -> Path:
+    """``card`` as ``<potential>.json`` (strict JSON, :func:`sei_lmp.training.provenance.card_json`); returns its path."""
+    from sei_lmp.training.provenance import card_json
+
+    path = Path(potential).with_name(Path(potential).name + ".json")
+    path.write_text(card_json(card))
+    (log or logging.getLogger(__name__)).info("wrote %s", path)
+    return path
+
+
+def read_card(potential: Path) -> dict:
+    """The metadata card ``<potential>.json`` next to a potential file."""
+    return json.loads(Path(potential).with_name(Path(potential).name + ".json").read_text())

@@ -16,6 +16,12 @@ from sei_lmp.errors import ConfigurationError
 
 #: LiF rocksalt, a = 4.03 A (CHGNet/PBE-like cell; experiment 4.027 A at room temperature)
 LIF_A = 4.03
+#: what a potential fitted to the LiF sample (bulk and Li-defect cells, labelled by CHGNet) may be used for
+LIF_STATEMENT = ("Teacher-distilled DEMO potential: fitted to CHGNet (a universal ML potential trained on "
+                 "PBE/PBE+U Materials Project data) on LiF bulk and Li-defect cells only. It reproduces "
+                 "CHGNet, NOT DFT, and is not validated outside LiF with Li interstitials/vacancies.")
+#: the teacher of the shipped LiF labels, for cards of potentials fitted to them without the teacher
+LIF_SHIPPED_TEACHER = {"calculator": "CHGNet 0.3.0 (labels read from the shipped dataset)"}
 
 
 def lif_rocksalt(a: float = LIF_A, repeat: int | Sequence[int] = 1) -> Atoms:
