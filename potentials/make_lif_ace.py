@@ -21,7 +21,6 @@ The result is a teacher-distilled demo potential: it reproduces CHGNet, not DFT.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
@@ -94,11 +93,8 @@ def stage_fit(args, argv) -> Path:
             **script_record("potentials/make_lif_ace.py", argv, args.seed),
             "sha256": file_sha256(result.path),
         },
-        "validation": validation,
-        "parity_plot": png.name,
     }
-    recipe.write_card(card, result.path, log)
-    log.info("wrote %s and %s", result.path, png)
+    recipe.save_card(card, result.path, validation, png, log)
     return result.path
 
 
@@ -131,14 +127,9 @@ def stage_check(args) -> None:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--out", type=Path, default=REPO / "potentials", help="where the potential and card go")
-    p.add_argument("--dataset", type=Path, default=REPO / "potentials" / "LiF_chgnet_dataset.extxyz.gz")
-    p.add_argument("--stage", choices=["all", "fit", "check"], default="all")
-    p.add_argument("--seed", type=int, default=20251122, help="validation part of train for the ridge strength")
-    p.add_argument("--split-seed", type=int, default=20251122, help="train/held-out split (that of make_lif.py)")
-    p.add_argument("--test-fraction", type=float, default=0.15)
+    p = recipe.recipe_parser(__doc__)
+    recipe.add_dataset_arguments(p, out=REPO / "potentials", dataset=REPO / "potentials" / "LiF_chgnet_dataset.extxyz.gz",
+                                 seed_help="validation part of train for the ridge strength")
     p.add_argument("--cutoff", type=float, default=5.0)
     p.add_argument("--functions", type=int, default=150, help="basis functions per element")
     p.add_argument("--nradmax", type=int, nargs="+", default=[12, 6, 4, 3], help="radial indices per body order")

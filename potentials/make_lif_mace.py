@@ -20,7 +20,6 @@ The result is a teacher-distilled demo potential: it reproduces CHGNet, not DFT.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import shutil
@@ -99,11 +98,8 @@ def stage_fit(args, argv) -> Path:
             **script_record("potentials/make_lif_mace.py", argv, args.seed),
             "sha256": file_sha256(shipped),
         },
-        "validation": validation,
-        "parity_plot": png.name,
     }
-    recipe.write_card(card, shipped, log)
-    log.info("wrote %s and %s", shipped, png)
+    recipe.save_card(card, shipped, validation, png, log)
     return shipped
 
 
@@ -137,15 +133,10 @@ def stage_check(args, argv=None) -> None:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = recipe.recipe_parser(__doc__)
     p.add_argument("--workdir", type=Path, default=Path("/tmp/lif_mace_work"), help="mace logs, checkpoints, .model")
-    p.add_argument("--out", type=Path, default=REPO / "potentials", help="where the potential and card go")
-    p.add_argument("--dataset", type=Path, default=REPO / "potentials" / "LiF_chgnet_dataset.extxyz.gz")
-    p.add_argument("--stage", choices=["all", "fit", "check"], default="all")
-    p.add_argument("--seed", type=int, default=20251122, help="mace's seed (weights, batches, its validation split)")
-    p.add_argument("--split-seed", type=int, default=20251122, help="train/held-out split (that of make_lif.py)")
-    p.add_argument("--test-fraction", type=float, default=0.15)
+    recipe.add_dataset_arguments(p, out=REPO / "potentials", dataset=REPO / "potentials" / "LiF_chgnet_dataset.extxyz.gz",
+                                 seed_help="mace's seed (weights, batches, its validation split)")
     p.add_argument("--r-max", type=float, default=4.5, help="A; 4.5 instead of 5 halves the edges (CPU time)")
     p.add_argument("--channels", type=int, default=16)
     p.add_argument("--max-L", dest="max_L", type=int, default=0)

