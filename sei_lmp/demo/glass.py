@@ -48,6 +48,13 @@ class GlassResult:
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
+def lips_potential(potential: Path | None = None) -> Path:
+    """``potential``, or the shipped Li-P-S ACE (the potential of both extra demos)."""
+    from sei_lmp.data import shipped_potential
+
+    return Path(potential) if potential else shipped_potential(SHIPPED_LIPS)
+
+
 def build_glass(settings: GlassSettings):
     from sei_lmp.structures import amorphous, molecule
 
@@ -58,12 +65,9 @@ def build_glass(settings: GlassSettings):
 def run_glass_demo(output: Path, settings: GlassSettings | None = None, potential: Path | None = None, *,
                    progress: bool = True, log=print) -> GlassResult:
     from sei_lmp.analysis.structure import check_melt_quench, plot_quench_curve
-    from sei_lmp.data import shipped_potential
     from sei_lmp.demo.single_run import new_figure, run_single, save_figure, timed
 
-    settings = settings or GlassSettings()
-    potential = Path(potential) if potential else shipped_potential(SHIPPED_LIPS)
-    timings: dict[str, float] = {}
+    settings, potential, timings = settings or GlassSettings(), lips_potential(potential), {}
     with timed(timings, "glass: packing"):
         atoms = build_glass(settings)
 

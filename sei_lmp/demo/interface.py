@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sei_lmp.demo.glass import SHIPPED_LIPS
+from sei_lmp.demo.glass import lips_potential
 from sei_lmp.errors import ConfigurationError
 
 MARKER = "S"
@@ -61,12 +61,9 @@ def run_interface_demo(output: Path, settings: InterfaceSettings | None = None, 
                        progress: bool = True, log=print, render: bool = True) -> InterfaceResult:
     from sei_lmp.analysis.interphase import (analyze_interface_run, growth_table, plot_profiles, plot_thickness,
                                              thickness_vs_time)
-    from sei_lmp.data import shipped_potential
     from sei_lmp.demo.single_run import new_figure, run_single, save_figure, timed
 
-    settings = settings or InterfaceSettings()
-    potential = Path(potential) if potential else shipped_potential(SHIPPED_LIPS)
-    timings: dict[str, float] = {}
+    settings, potential, timings = settings or InterfaceSettings(), lips_potential(potential), {}
     with timed(timings, "interface: build"):
         atoms = build_li_li2s(settings)
 

@@ -138,7 +138,8 @@ def analyse_sweep(runs: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
     the Arrhenius fits of D and of sigma T over the temperatures with a measurable (positive) D."""
     from sei_lmp.analysis.transport import arrhenius
     from sei_lmp.sweep import load_sweep
-    from sei_lmp.sweep.collect import collect  # the module, not the package attribute: it shadows the function
+    # from the module: once sei_lmp.sweep.collect is imported, the package attribute 'collect' is that module
+    from sei_lmp.sweep.collect import collect
 
     diffusion, _ = collect(runs, options=TRANSPORT_OPTIONS, fit=False, plots=False, progress=False)
     directories = {row["run_id"]: str(runs / row["directory"]) for _, row in load_sweep(runs)[1].iterrows()}
