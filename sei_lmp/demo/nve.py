@@ -66,7 +66,7 @@ def run_nve(
             "pair_style sei/mtp",
             f"pair_coeff * * {potential} 0",
             f"velocity all create {2 * temperature} {seed} mom yes rot yes dist gaussian",
-            f"timestep {timestep_fs / 1000.0}",
+            f"timestep {timestep_fs / 1000.0}",  # TODO(units): fs -> ps
             "thermo_style custom step temp pe etotal",
             "fix integrate all nve",
             "run 0",

@@ -111,7 +111,7 @@ def lammps_md(potential: Path, species: Sequence[str], atoms: Atoms, *, temperat
     from sei_lmp.run.plugin import start_lammps
 
     n_nvt = int(round(nvt_ps * 1000 / timestep_fs))  # TODO(units): ps -> fs
-    n_nve = int(round(nve_ps * 1000 / timestep_fs))
+    n_nve = int(round(nve_ps * 1000 / timestep_fs))  # TODO(units): ps -> fs
     start = time.perf_counter()
     temps, etot = [], []
     drop = None
@@ -227,7 +227,7 @@ def shortest_by_pair(atoms: Atoms, species: Sequence[str]) -> dict[str, float]:
 
 def _nvt_then_nve(lmp, temperature, timestep_fs, seed, n_nvt, n_nve, temps: list, etot: list) -> None:
     """Velocities at ``temperature``, Nose-Hoover NVT (damping 100 steps), then NVE; samples into the lists."""
-    lmp.command(f"timestep {timestep_fs / 1000}")
+    lmp.command(f"timestep {timestep_fs / 1000}")  # TODO(units): fs -> ps
     lmp.command(f"velocity all create {temperature} {seed} dist gaussian mom yes rot yes")
     lmp.command("compute msd_all all displace/atom")
     lmp.command(f"fix nvt all nvt temp {temperature} {temperature} {100 * timestep_fs / 1000}")
