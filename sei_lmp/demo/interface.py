@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from sei_lmp.demo.glass import lips_potential
+from sei_lmp.run import layout
 from sei_lmp.errors import ConfigurationError
 
 MARKER = "S"
@@ -103,7 +104,7 @@ def run_interface_demo(output: Path, settings: InterfaceSettings | None = None, 
         ok, reason = can_render()
         if ok:
             figures["interface_snapshot"] = render_snapshot(
-                run_dir / "trajectory.dump", Path(output) / "interface_snapshot.png", view="slab",
+                run_dir / layout.TRAJECTORY, Path(output) / "interface_snapshot.png", view="slab",
                 title=f"Li | Li2S at {settings.temperature:.0f} K, last frame")
         else:
             log(f"  no OVITO image: {reason}")

@@ -17,6 +17,7 @@ import pandas as pd
 from sei_lmp.demo.report import write_report
 from sei_lmp.demo.results import DemoResult, DemoSettings
 from sei_lmp.demo.single_run import new_figure, save_figure, timed
+from sei_lmp.run import layout
 
 SHIPPED_LIF_MTP = "LiF_mtp_*_chgnet.mtp"
 
@@ -221,7 +222,7 @@ def _snapshot(output: Path, runs: Path, diffusion: pd.DataFrame) -> dict[str, Pa
         print(f"  no OVITO image: {reason}")
         return {}
     hottest = diffusion.iloc[-1]
-    dump = Path(hottest["run_dir"]) / "production.dump"
+    dump = Path(hottest["run_dir"]) / layout.PRODUCTION_DUMP
     path = output / "snapshot.png"
     render_snapshot(dump, path, view="perspective",
                     title=f"LiF + Li_i at {hottest['temperature_K']:.0f} K, last frame")
