@@ -128,7 +128,8 @@ def stage_check(args) -> None:
 
 def parse_args(argv=None):
     p = recipe.recipe_parser(__doc__)
-    recipe.add_dataset_arguments(p, out=REPO / "potentials", dataset=REPO / "potentials" / "LiF_chgnet_dataset.extxyz.gz",
+    recipe.add_dataset_arguments(p, out=REPO / "potentials",
+                                 dataset=REPO / "potentials" / "LiF_chgnet_dataset.extxyz.gz",
                                  seed_help="validation part of train for the ridge strength")
     p.add_argument("--cutoff", type=float, default=5.0)
     p.add_argument("--functions", type=int, default=150, help="basis functions per element")

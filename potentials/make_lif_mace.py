@@ -135,7 +135,8 @@ def stage_check(args, argv=None) -> None:
 def parse_args(argv=None):
     p = recipe.recipe_parser(__doc__)
     p.add_argument("--workdir", type=Path, default=Path("/tmp/lif_mace_work"), help="mace logs, checkpoints, .model")
-    recipe.add_dataset_arguments(p, out=REPO / "potentials", dataset=REPO / "potentials" / "LiF_chgnet_dataset.extxyz.gz",
+    recipe.add_dataset_arguments(p, out=REPO / "potentials",
+                                 dataset=REPO / "potentials" / "LiF_chgnet_dataset.extxyz.gz",
                                  seed_help="mace's seed (weights, batches, its validation split)")
     p.add_argument("--r-max", type=float, default=4.5, help="A; 4.5 instead of 5 halves the edges (CPU time)")
     p.add_argument("--channels", type=int, default=16)

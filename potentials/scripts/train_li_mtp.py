@@ -6,8 +6,8 @@ What it does
        pymatgen JSON, BSD-3) from ``../shared/validation/datasets/Li_metal_DFT`` (or ``--data``,
        or ``$SEI_LMP_VALIDATION_DIR/datasets/Li_metal_DFT``) and converts it to MLIP ``.cfg``;
     2. writes an untrained level-N MTP whose basis :mod:`sei_lmp.training.mtp_basis` generates from
-       the definition (:func:`sei_lmp.training.fit_mtp.untrained_mtp`), then trains it with motep (``motep train`` settings file, LLS +
-       L-BFGS-B) with a fixed seed;
+       the definition (:func:`sei_lmp.training.fit_mtp.untrained_mtp`), then trains it with motep
+       (``motep train`` settings file, LLS + L-BFGS-B) with a fixed seed;
     3. evaluates energy/force/stress RMSEs on the training and test sets, the bcc lattice
        constant from an E(V) scan, and the energy drift of a short ASE velocity-Verlet NVE run,
        all with motep's ASE calculator;

@@ -120,7 +120,8 @@ def run_demo(output: str | Path = "demo_out", settings: DemoSettings | None = No
         with timed(timings, "image", log):
             figures.update(_snapshot(output, runs, diffusion))
 
-    result = DemoResult(output, settings, potential_path, structure_report, diffusion, fit_d, fit_sigma, timings, figures)
+    result = DemoResult(output, settings, potential_path, structure_report, diffusion, fit_d, fit_sigma, timings,
+                        figures)
     if settings.extras:
         _run_extras(result, progress, log)
     result.report = write_report(result)

@@ -142,8 +142,8 @@ def test_label_meta_and_cards(tmp_path):
     recipe.write_label_meta(tmp_path, {"a0_teacher_A": 4.09})
     assert recipe.read_label_meta(tmp_path) == {"a0_teacher_A": 4.09}
     potential = tmp_path / "X.mtp"
-    path = recipe.save_card({"species": ["Li"], "provenance": {"seed": 1}}, potential, {"held_out": {"e": float("nan")}},
-                            tmp_path / "X_parity.png")
+    path = recipe.save_card({"species": ["Li"], "provenance": {"seed": 1}}, potential,
+                            {"held_out": {"e": float("nan")}}, tmp_path / "X_parity.png")
     assert path == tmp_path / "X.mtp.json"
     card = recipe.read_card(potential)
     assert list(card) == ["species", "provenance", "validation", "parity_plot"]
