@@ -23,11 +23,7 @@ trained on PBE/PBE+U data), not DFT.
 
 from __future__ import annotations
 
-import argparse
-import gzip
-import json
 import logging
-import os
 import shutil
 import sys
 import time
@@ -38,25 +34,19 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from sei_lmp.training import sampling  # noqa: E402
-from sei_lmp.training.provenance import card_json, file_sha256, script_record, software_versions  # noqa: E402
+from sei_lmp.training import recipe, sampling  # noqa: E402
+from sei_lmp.training.provenance import file_sha256, script_record, software_versions  # noqa: E402
 
 log = logging.getLogger("make_lif")
 SPECIES = ["Li", "F"]
+#: the dataset ships only below this size (the repository is not a data store)
+MAX_DATASET_BYTES = 5 * 1024 * 1024
 
 
 def teacher_lattice_constant(calc) -> float:
     """Rocksalt a0 of the teacher from a Birch-Murnaghan fit of the 8-atom cell, a = 3.95 ... 4.20 A."""
-    from ase.eos import EquationOfState
-
-    volumes, energies = [], []
-    for a in np.linspace(3.95, 4.20, 9):
-        atoms = sampling.lif_rocksalt(a)
-        atoms.calc = calc
-        volumes.append(atoms.get_volume())
-        energies.append(atoms.get_potential_energy())
-    v0, _, _ = EquationOfState(volumes, energies, eos="birchmurnaghan").fit()
-    return float(v0 ** (1 / 3))
+    eos = recipe.cubic_eos(sampling.lif_rocksalt, np.linspace(3.95, 4.20, 9), lambda atoms: calc)
+    return eos["lattice_constant_A"]
 
 
 def static_configurations(a0: float, seed: int, scale: float = 1.0) -> list:
@@ -134,44 +124,21 @@ MD_RUNS = [  # (name, temperature K, equilibration steps, production steps, snap
 
 def md_configurations(a0: float, calc, workdir: Path, seed: int) -> list:
     """Teacher MD snapshots of 64(+-1)-atom cells; each run is cached in ``workdir/md``."""
-    from ase.io import read, write
-    from tqdm.auto import tqdm
-
-    small = sampling.lif_rocksalt(a0, 2)
-    cells = {"Li_interstitial": sampling.interstitial(small)}
-    (workdir / "md").mkdir(parents=True, exist_ok=True)
-    total = sum(eq + st for _, _, eq, st, _ in MD_RUNS)
-    out = []
-    with tqdm(total=total, desc="teacher MD", unit="step") as bar:
-        for k, (name, temperature, eq, steps, interval) in enumerate(MD_RUNS):
-            path = workdir / "md" / f"{name}_{temperature:.0f}K.extxyz"
-            if path.is_file():
-                frames = read(path, index=":")
-                for f in frames:
-                    f.info["labelled_by"] = "teacher_md"
-                bar.update(eq + steps)
-            else:
-                rng = np.random.default_rng([seed, k, int(temperature)])
-                frames = sampling.teacher_md(cells[name], calc, [temperature], steps=steps, interval=interval,
-                                             equilibrate=eq, rng=rng, progress=bar.update)
-                write(path.with_suffix(".tmp"), frames, format="extxyz")
-                os.replace(path.with_suffix(".tmp"), path)
-            out += frames
-    return out
+    cells = {"Li_interstitial": sampling.interstitial(sampling.lif_rocksalt(a0, 2))}
+    return recipe.cached_teacher_md(cells, MD_RUNS, calc, workdir, seed, log)
 
 
 def stage_label(args) -> Path:
     from sei_lmp.training import teacher
 
     calc = teacher.chgnet_calculator(threads=1)
-    meta_path = args.workdir / "label_meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    meta = recipe.read_label_meta(args.workdir)
     if "a0_teacher_A" not in meta:
         t = time.perf_counter()
         meta["a0_teacher_A"] = teacher_lattice_constant(calc)
         log.info("teacher rocksalt a0 = %.4f A (%.0f s)", meta["a0_teacher_A"], time.perf_counter() - t)
         meta["teacher"] = teacher.teacher_info(calc)
-        meta_path.write_text(json.dumps(meta, indent=2))
+        recipe.write_label_meta(args.workdir, meta)
     a0 = meta["a0_teacher_A"]
     start = time.perf_counter()
     images = static_configurations(a0, args.seed, args.scale)
@@ -181,59 +148,37 @@ def stage_label(args) -> Path:
     frames = teacher.label(images, calc, labels, description="storing MD frames")
     meta["label_wall_s"] = meta.get("label_wall_s", 0.0) + time.perf_counter() - start
     meta["n_configurations"] = len(frames)
-    meta_path.write_text(json.dumps(meta, indent=2))
+    recipe.write_label_meta(args.workdir, meta)
     log.info("%d labelled configurations in %s", len(frames), labels)
     return labels
 
 
 def mtp_lattice_constant(mtp) -> dict:
     """Rocksalt a0 and bulk modulus of the fitted MTP (Birch-Murnaghan, 8-atom cell, a = 3.95 ... 4.25 A)."""
-    from ase.eos import EquationOfState
-    from ase.units import GPa
-
     from sei_lmp.training.fit_mtp import mtp_calculator
 
-    volumes, energies = [], []
-    for a in np.linspace(3.95, 4.25, 13):
-        atoms = sampling.lif_rocksalt(a)
-        atoms.calc = mtp_calculator(mtp)
-        volumes.append(atoms.get_volume())
-        energies.append(atoms.get_potential_energy())
-    v0, e0, b = EquationOfState(volumes, energies, eos="birchmurnaghan").fit()
-    return {"lattice_constant_A": float(v0 ** (1 / 3)), "bulk_modulus_GPa": float(b / GPa),
-            "energy_at_minimum_eV_per_atom": float(e0 / 8)}
+    return recipe.cubic_eos(sampling.lif_rocksalt, np.linspace(3.95, 4.25, 13), lambda atoms: mtp_calculator(mtp))
 
 
 def stage_fit(args, labels: Path, argv) -> Path:
-    from collections import Counter
-
-    from sei_lmp.training import fit_mtp, metrics, parity, split, teacher
+    from sei_lmp.training import fit_mtp, metrics, split, teacher
 
     frames = teacher.read_labels(labels)
     # optional: leave out configurations with very close pairs (a few large rattles come within 0.73 A);
     # by default they stay, because without them the fit was not repulsive enough at short range
-    contact = [float(np.min(a.get_all_distances(mic=True)[np.triu_indices(len(a), 1)])) for a in frames]
+    contact = [recipe.shortest_distance(a) for a in frames]
     dropped = [a.info.get("config_type", "") for a, d in zip(frames, contact) if d < args.min_contact]
     frames = [a for a, d in zip(frames, contact) if d >= args.min_contact]
     if dropped:
         log.info("dropped %d configurations with a pair closer than %.2f A (%s)", len(dropped), args.min_contact,
                  dropped)
-    meta_path = args.workdir / "label_meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    meta = recipe.read_label_meta(args.workdir)
     train, test = split.train_test_split(frames, args.test_fraction, args.seed)
-    shortest = min(float(np.min(a.get_all_distances(mic=True)[np.triu_indices(len(a), 1)])) for a in frames)
+    shortest = min(recipe.shortest_distance(a) for a in frames)
     log.info("%d configurations (%d train / %d held out); shortest distance %.3f A", len(frames), len(train),
              len(test), shortest)
-    # the radial basis should cover every distance in the data: below min_dist its polynomials extrapolate
-    min_dist = min(args.min_dist, np.floor(shortest / 0.05) * 0.05)
-    if min_dist < args.min_dist:
-        log.info("min_dist lowered from %.2f to %.2f A to cover the data", args.min_dist, min_dist)
-    args.min_dist = float(min_dist)
-    settings = fit_mtp.MTPFitSettings(species=tuple(SPECIES), level=args.level, min_dist=args.min_dist,
-                                      max_dist=args.max_dist, radial_basis_size=args.radial_basis_size,
-                                      seed=args.seed, maxiter=args.maxiter, forces_weight=args.forces_weight,
-                                      stress_weight=args.stress_weight,
-                                      nonlinear_subset=args.nonlinear_subset or None)
+    args.min_dist = recipe.covering_min_dist(args.min_dist, frames, log)
+    settings = recipe.mtp_fit_settings(args, SPECIES)
     name = f"LiF_mtp_L{args.level}_chgnet"
     result = fit_mtp.fit_mtp(train, settings, args.workdir / f"{name}.mtp", workdir=args.workdir)
     log.info("fit took %.0f s", result.seconds)
@@ -244,15 +189,12 @@ def stage_fit(args, labels: Path, argv) -> Path:
     pred_train = fit_mtp.predict(result.mtp, train)
     pred_test = fit_mtp.predict(result.mtp, test)
     validation = metrics.validation_block(train, test, pred_train, pred_test, SPECIES)
-    for key in ("held_out", "held_out_baseline", "train"):
-        log.info("%s: %s", key, {k: round(v, 4) for k, v in validation[key].items() if isinstance(v, float)})
+    recipe.log_errors(log, validation)
     eos = mtp_lattice_constant(result.mtp)
     eos["teacher_lattice_constant_A"] = meta.get("a0_teacher_A")
     validation["rocksalt"] = eos
     log.info("rocksalt: %s", eos)
-    png = parity.parity_plot(test, pred_test, args.out / f"{name}_parity.png",
-                             title=f"{name}: held-out {len(test)} configurations vs CHGNet (teacher)",
-                             summary=validation["held_out"], baseline=validation["held_out_baseline"])
+    png = recipe.parity_png(name, test, pred_test, validation, args.out)
 
     card = {
         "species": SPECIES, "family": "mtp", "units": "metal", "cutoff": args.max_dist, "min_dist": args.min_dist,
@@ -261,16 +203,14 @@ def stage_fit(args, labels: Path, argv) -> Path:
         "alpha_scalar_moments": int(result.mtp.alpha_scalar_moments),
         "file": mtp_path.name,
         "pair_style": f"pair_style sei/mtp; pair_coeff * * {mtp_path.name} Li F",
-        "statement": "Teacher-distilled DEMO potential: fitted to CHGNet (a universal ML potential trained on "
-                     "PBE/PBE+U Materials Project data) on LiF bulk and Li-defect cells only. It reproduces "
-                     "CHGNet, NOT DFT, and is not validated outside LiF with Li interstitials/vacancies.",
+        "statement": sampling.LIF_STATEMENT,
         "provenance": {
             "teacher": {**meta.get("teacher", {"calculator": "CHGNet (labels read from the dataset)"}),
                         "lattice_constant_A": meta.get("a0_teacher_A")},
             "dataset": {
                 "n_configurations": len(frames), "n_train": len(train), "n_test": len(test),
                 "n_atoms_total": int(sum(len(a) for a in frames)),
-                "by_config_type": dict(sorted(Counter(a.info.get("config_type", "") for a in frames).items())),
+                "by_config_type": recipe.config_type_counts(frames),
                 "cell_sizes_atoms": sorted({len(a) for a in frames}),
                 "shortest_distance_A": round(shortest, 3),
                 "split": f"seeded random, stratified by config_type, test fraction {args.test_fraction}",
@@ -281,58 +221,29 @@ def stage_fit(args, labels: Path, argv) -> Path:
                 "file": "LiF_chgnet_dataset.extxyz.gz (when shipped)",
                 "labelling_wall_s": round(meta.get("label_wall_s", 0.0), 1),
             },
-            "fit": {**settings.as_dict(), "trained_with": "motep (cext engine)",
-                    "optimizer": f"LLS + L-BFGS-B ({args.maxiter} iterations, ftol = gtol = 0) on "
-                                 f"{result.n_nonlinear} training configurations, then LLS on all {len(train)}",
-                    "basis": f"level {args.level}, generated by sei_lmp.training.mtp_basis",
-                    "training_time_s": round(result.seconds, 1)},
+            "fit": result.fit_record(len(train)),
             "software": software_versions("numpy", "scipy", "ase", "motep", "chgnet", "torch", "lammps"),
             **script_record("potentials/make_lif.py", argv, args.seed),
             "mtp_sha256": file_sha256(mtp_path),
         },
-        "validation": validation,
-        "parity_plot": png.name,
     }
-    card_path = args.out / f"{name}.mtp.json"
-    card_path.write_text(card_json(card))
-
-    ship_dataset(labels, args.out)
-    log.info("wrote %s, %s, %s", mtp_path, card_path, png)
+    recipe.save_card(card, mtp_path, validation, png, log)
+    recipe.ship_dataset(labels, args.out / "LiF_chgnet_dataset.extxyz.gz", MAX_DATASET_BYTES, log)
     return mtp_path
-
-
-def ship_dataset(labels: Path, out: Path) -> None:
-    """Copy the labels next to the potential (gzip) when < 5 MB, so the fit can be redone without the teacher."""
-    gz = out / "LiF_chgnet_dataset.extxyz.gz"
-    with open(labels, "rb") as src, gzip.open(gz, "wb", compresslevel=9) as dst:
-        shutil.copyfileobj(src, dst)
-    if gz.stat().st_size > 5 * 1024 * 1024:
-        log.info("dataset %.1f MB > 5 MB: not shipped (kept in %s)", gz.stat().st_size / 2**20, labels)
-        gz.unlink()
 
 
 def stage_check(args, labels: Path) -> None:
     """sei/mtp in LAMMPS: same numbers as motep on held-out orthorhombic cells, then NVT + NVE at 1000 K of a
     216+1-atom cell with a Li interstitial; the results go into the card's ``validation.lammps``."""
-    from sei_lmp.training import fit_mtp, split, teacher
+    from sei_lmp.training import fit_mtp
     from sei_lmp.training.lammps_check import lammps_md_check, lammps_single_points
 
     mtp_path = args.out / f"LiF_mtp_L{args.level}_chgnet.mtp"
-    card_path = mtp_path.with_name(mtp_path.name + ".json")
-    card = json.loads(card_path.read_text())
-    _, test = split.train_test_split(teacher.read_labels(labels), args.test_fraction, args.seed)
-    ortho = [a for a in test if np.allclose(a.cell.array, np.diag(np.diag(a.cell.array)))][:3]
-    if not ortho:  # strained cells are triclinic: take orthorhombic copies
-        ortho = []
-        for a in test[:3]:
-            b = a.copy()
-            b.set_cell(np.diag(a.cell.lengths()), scale_atoms=True)
-            ortho.append(b)
-    lmp = lammps_single_points(mtp_path, SPECIES, ortho, by_name=True)
-    ref = fit_mtp.predict(fit_mtp.read_mtp(mtp_path, SPECIES), ortho)
-    agree = {"n_cells": len(ortho),
-             "max_energy_diff_eV": float(max(abs(x["energy"] - y["energy"]) for x, y in zip(lmp, ref))),
-             "max_force_diff_eV_per_A": float(max(np.abs(x["forces"] - y["forces"]).max() for x, y in zip(lmp, ref)))}
+    card = recipe.read_card(mtp_path)
+    _, _, test = recipe.read_split(labels, args.test_fraction, args.seed)
+    ortho = recipe.orthorhombic_cells(test, 3)  # strained cells are triclinic: then orthorhombic copies
+    agree = recipe.agreement(lammps_single_points(mtp_path, SPECIES, ortho, by_name=True),
+                             fit_mtp.predict(fit_mtp.read_mtp(mtp_path, SPECIES), ortho))
     log.info("sei/mtp vs motep: %s", agree)
     a0 = card["validation"]["rocksalt"]["lattice_constant_A"]
     a_md = a0 if a0 is not None else card["provenance"]["teacher"].get("lattice_constant_A") or 4.09
@@ -341,56 +252,24 @@ def stage_check(args, labels: Path) -> None:
                          timestep_fs=1.0, seed=args.seed % 900000 + 1)
     log.info("LAMMPS 216+1 atoms: %s", md)
     card["validation"]["lammps"] = {"sei_mtp_vs_motep": agree, "md_1000K_interstitial": md}
-    card_path.write_text(card_json(card))
+    recipe.write_card(card, mtp_path, log)
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--workdir", type=Path, default=Path("/tmp/lif_mtp_work"), help="labels, MD and motep files")
-    p.add_argument("--out", type=Path, default=REPO / "potentials", help="where the potential and card go")
-    p.add_argument("--stage", choices=["all", "label", "fit", "check"], default="all",
-                   help="check: only the LAMMPS checks of an already written potential")
-    p.add_argument("--from-dataset", type=Path, default=None,
-                   help="fit from this labelled extxyz(.gz) instead of labelling (no teacher needed)")
-    p.add_argument("--seed", type=int, default=20251122, help="sampling, split, initial coefficients, motep")
-    p.add_argument("--scale", type=float, default=1.0, help="multiplies every configuration count")
-    p.add_argument("--level", type=int, default=8)
-    p.add_argument("--min-dist", type=float, default=1.4,
-                   help="A; start of the radial basis (lowered to the data's shortest distance if needed)")
+    p = recipe.recipe_parser(__doc__)
+    recipe.add_teacher_arguments(p, workdir=Path("/tmp/lif_mtp_work"), out=REPO / "potentials")
+    recipe.add_mtp_arguments(p, level=8, min_dist=1.4, maxiter=60, nonlinear_subset=40)
     p.add_argument("--min-contact", type=float, default=0.0,
                    help="A; configurations with a closer pair are left out of the fit. Default: keep all; with "
                         "1.1 (4 rattled cells dropped, min_dist 1.1) the fit had lower errors but lost atoms in "
                         "LAMMPS at 1000 K: the closest contacts are what keeps the potential repulsive")
-    p.add_argument("--max-dist", type=float, default=5.0, help="A; the cutoff")
-    p.add_argument("--radial-basis-size", type=int, default=8)
-    p.add_argument("--maxiter", type=int, default=60, help="L-BFGS-B iterations")
-    p.add_argument("--nonlinear-subset", type=int, default=40,
-                   help="configurations the L-BFGS-B step fits (then LLS on all); 0 = all")
-    p.add_argument("--test-fraction", type=float, default=0.15)
-    p.add_argument("--stress-weight", type=float, default=0.01)
-    p.add_argument("--forces-weight", type=float, default=0.01)
-    p.add_argument("--nvt-ps", type=float, default=20.0, help="LAMMPS check: NVT length at 1000 K")
-    p.add_argument("--nve-ps", type=float, default=2.0, help="LAMMPS check: NVE length after it")
+    recipe.add_md_check_arguments(p, nvt_ps=20.0, nve_ps=2.0, nvt_help="LAMMPS check: NVT length at 1000 K")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    labels = args.workdir / "labels.extxyz"
-    if args.from_dataset is not None:
-        opener = gzip.open if args.from_dataset.suffix == ".gz" else open
-        with opener(args.from_dataset, "rt") as src, open(labels, "w") as dst:
-            shutil.copyfileobj(src, dst)
-    elif args.stage in ("all", "label"):
-        labels = stage_label(args)
-    if args.stage in ("all", "fit"):
-        stage_fit(args, labels, argv)
-    if args.stage in ("all", "fit", "check"):
-        stage_check(args, labels)
-    return 0
+    return recipe.run_teacher_recipe(parse_args(argv), argv, labels_name="labels.extxyz", label=stage_label,
+                                     fit=stage_fit, check=stage_check)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ The result is a teacher-distilled demo potential: it reproduces CHGNet, not DFT.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
@@ -32,14 +31,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from sei_lmp.training.provenance import card_json, file_sha256, script_record, software_versions  # noqa: E402
-
-from make_lif_mace import (
-    agreement,
-    in_range_errors,
-    load_split,
-    orthorhombic_cells,
-)
+from sei_lmp.training import recipe, sampling  # noqa: E402
+from sei_lmp.training.provenance import file_sha256, script_record, software_versions  # noqa: E402
 
 log = logging.getLogger("make_lif_ace")
 SPECIES = ["Li", "F"]
@@ -48,28 +41,16 @@ NAME = "LiF_ace_chgnet"
 
 def rocksalt_eos(path: Path) -> dict:
     """Rocksalt a0 and bulk modulus (Birch-Murnaghan, 8-atom cell, a = 3.95 ... 4.25 A) from pyace."""
-    from ase.eos import EquationOfState
-    from ase.units import GPa
+    from sei_lmp.training import fit_ace
 
-    from sei_lmp.training import fit_ace, sampling
-
-    volumes, energies = [], []
-    for a in np.linspace(3.95, 4.25, 13):
-        atoms = sampling.lif_rocksalt(a)
-        atoms.calc = fit_ace.ace_calculator(path)
-        volumes.append(atoms.get_volume())
-        energies.append(atoms.get_potential_energy())
-    v0, e0, b = EquationOfState(volumes, energies, eos="birchmurnaghan").fit()
-    return {"lattice_constant_A": float(v0 ** (1 / 3)), "bulk_modulus_GPa": float(b / GPa),
-            "energy_at_minimum_eV_per_atom": float(e0 / 8)}
+    return recipe.cubic_eos(sampling.lif_rocksalt, np.linspace(3.95, 4.25, 13),
+                            lambda atoms: fit_ace.ace_calculator(path))
 
 
 def stage_fit(args, argv) -> Path:
-    from collections import Counter
+    from sei_lmp.training import fit_ace, metrics
 
-    from sei_lmp.training import fit_ace, metrics, parity
-
-    frames, train, test = load_split(args)
+    frames, train, test = recipe.read_split(args.dataset, args.test_fraction, args.split_seed)
     log.info("%d configurations (%d train / %d held out)", len(frames), len(train), len(test))
     settings = fit_ace.ACEFitSettings(
         species=tuple(SPECIES), cutoff=args.cutoff, functions_per_element=args.functions,
@@ -89,13 +70,10 @@ def stage_fit(args, argv) -> Path:
     mtp_card = args.out / "LiF_mtp_L8_chgnet.mtp.json"
     if mtp_card.is_file():
         validation["held_out_mtp_card"] = json.loads(mtp_card.read_text())["validation"]["held_out"]
-    for key in ("held_out", "held_out_baseline", "train"):
-        log.info("%s: %s", key, {k: round(v, 4) for k, v in validation[key].items() if isinstance(v, float)})
+    recipe.log_errors(log, validation)
     validation["rocksalt"] = rocksalt_eos(result.path)
     log.info("rocksalt: %s", validation["rocksalt"])
-    png = parity.parity_plot(test, pred_test, args.out / f"{NAME}_parity.png",
-                             title=f"{NAME}: held-out {len(test)} configurations vs CHGNet (teacher)",
-                             summary=validation["held_out"], baseline=validation["held_out_baseline"])
+    png = recipe.parity_png(NAME, test, pred_test, validation, args.out)
     card = {
         # in the file's element order (pyace sorts them): the plugin reads this list as the file's species
         "species": list(result.e0), "family": "ace", "units": "metal", "cutoff": args.cutoff,
@@ -104,57 +82,40 @@ def stage_fit(args, argv) -> Path:
         "core_repulsion": {"prehc_eV_A": result.core_prefactor, "lambdahc_per_A2": result.core_lambda,
                            "fitted": result.core_fitted},
         "pair_style": f"pair_style sei/ace; pair_coeff * * {result.path.name} Li F",
-        "statement": "Teacher-distilled DEMO potential: fitted to CHGNet (a universal ML potential trained on "
-                     "PBE/PBE+U Materials Project data) on LiF bulk and Li-defect cells only. It reproduces "
-                     "CHGNet, NOT DFT, and is not validated outside LiF with Li interstitials/vacancies.",
+        "statement": sampling.LIF_STATEMENT,
         "provenance": {
-            "teacher": {"calculator": "CHGNet 0.3.0 (labels read from the shipped dataset)"},
-            "dataset": {
-                "file": Path(args.dataset).name, "n_configurations": len(frames), "n_train": len(train),
-                "n_test": len(test),
-                "by_config_type": dict(sorted(Counter(a.info.get("config_type", "") for a in frames).items())),
-                "split": f"seeded random (seed {args.split_seed}), stratified by config_type, test fraction "
-                         f"{args.test_fraction} (the split of make_lif.py)",
-            },
-            "fit": {**settings.as_dict(), "trained_with": "python-ace basis projections + weighted ridge "
-                                                          "(sei_lmp.training.fit_ace), no TensorFlow",
-                    "basis": "linear B-basis: one density, F(rho) = rho, SBessel radial functions, "
-                             "'distance' inner cutoff with core repulsion",
-                    "ridge_alpha": result.alpha,
-                    "validation_loss_by_alpha": {f"{k:g}": v for k, v in result.validation_loss.items()},
-                    "projections_time_s": round(result.seconds_projections, 1),
-                    "solve_time_s": round(result.seconds_solve, 2)},
+            "teacher": dict(sampling.LIF_SHIPPED_TEACHER),
+            "dataset": recipe.dataset_record(args.dataset, frames, train, test, split_seed=args.split_seed,
+                                             test_fraction=args.test_fraction, split_of="make_lif.py"),
+            "fit": result.fit_record(basis="linear B-basis: one density, F(rho) = rho, SBessel radial functions, "
+                                           "'distance' inner cutoff with core repulsion"),
             "software": software_versions("numpy", "ase", "python-ace", "lammps"),
             **script_record("potentials/make_lif_ace.py", argv, args.seed),
             "sha256": file_sha256(result.path),
         },
-        "validation": validation,
-        "parity_plot": png.name,
     }
-    card_path = result.path.with_name(result.path.name + ".json")
-    card_path.write_text(card_json(card))
-    log.info("wrote %s, %s, %s", result.path, card_path, png)
+    recipe.save_card(card, result.path, validation, png, log)
     return result.path
 
 
 def stage_check(args) -> None:
     """sei/ace vs pyace on held-out orthorhombic cells, then NVT + NVE of 216+1 atoms."""
-    from sei_lmp.training import fit_ace, sampling
+    from sei_lmp.training import fit_ace
     from sei_lmp.training.lammps_check import lammps_md_check, lammps_single_points
 
     yace = args.out / f"{NAME}.yace"
-    card_path = yace.with_name(yace.name + ".json")
-    card = json.loads(card_path.read_text())
-    _, train, test = load_split(args)
+    card = recipe.read_card(yace)
+    _, train, test = recipe.read_split(args.dataset, args.test_fraction, args.split_seed)
     from sei_lmp.training import metrics
 
-    card["validation"]["held_out_in_training_range"] = in_range_errors(train, test, fit_ace.predict(yace, test))
-    card["validation"]["held_out_baseline_in_training_range"] = in_range_errors(
+    card["validation"]["held_out_in_training_range"] = recipe.in_range_errors(train, test,
+                                                                              fit_ace.predict(yace, test))
+    card["validation"]["held_out_baseline_in_training_range"] = recipe.in_range_errors(
         train, test, metrics.SpeciesEnergyBaseline(SPECIES).fit(train).predict(test))
-    card_path.write_text(card_json(card))
-    ortho = orthorhombic_cells(test, 3)
-    agree = agreement(lammps_single_points(yace, SPECIES, ortho, by_name=True, pair_style="sei/ace"),
-                      fit_ace.predict(yace, ortho))
+    recipe.write_card(card, yace, log)
+    ortho = recipe.orthorhombic_cells(test, 3)
+    agree = recipe.agreement(lammps_single_points(yace, SPECIES, ortho, by_name=True, pair_style="sei/ace"),
+                             fit_ace.predict(yace, ortho), stress=True)
     log.info("sei/ace vs pyace: %s", agree)
     a0 = card["validation"].get("rocksalt", {}).get("lattice_constant_A") or 4.09
     cell = sampling.interstitial(sampling.lif_rocksalt(round(a0, 4), 3))
@@ -162,18 +123,14 @@ def stage_check(args) -> None:
                          nve_ps=args.nve_ps, timestep_fs=1.0, seed=args.seed % 900000 + 1, pair_style="sei/ace")
     log.info("LAMMPS 216+1 atoms: %s", md)
     card["validation"]["lammps"] = {"sei_ace_vs_pyace": agree, f"md_{args.md_temperature:.0f}K_interstitial": md}
-    card_path.write_text(card_json(card))
+    recipe.write_card(card, yace, log)
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--out", type=Path, default=REPO / "potentials", help="where the potential and card go")
-    p.add_argument("--dataset", type=Path, default=REPO / "potentials" / "LiF_chgnet_dataset.extxyz.gz")
-    p.add_argument("--stage", choices=["all", "fit", "check"], default="all")
-    p.add_argument("--seed", type=int, default=20251122, help="validation part of train for the ridge strength")
-    p.add_argument("--split-seed", type=int, default=20251122, help="train/held-out split (that of make_lif.py)")
-    p.add_argument("--test-fraction", type=float, default=0.15)
+    p = recipe.recipe_parser(__doc__)
+    recipe.add_dataset_arguments(p, out=REPO / "potentials",
+                                 dataset=REPO / "potentials" / "LiF_chgnet_dataset.extxyz.gz",
+                                 seed_help="validation part of train for the ridge strength")
     p.add_argument("--cutoff", type=float, default=5.0)
     p.add_argument("--functions", type=int, default=150, help="basis functions per element")
     p.add_argument("--nradmax", type=int, nargs="+", default=[12, 6, 4, 3], help="radial indices per body order")
@@ -191,9 +148,7 @@ def parse_args(argv=None):
     p.add_argument("--energy-weight", type=float, default=1.0)
     p.add_argument("--forces-weight", type=float, default=0.01)
     p.add_argument("--force-scale", type=float, default=10.0, help="eV/A; larger teacher forces are down-weighted")
-    p.add_argument("--md-temperature", type=float, default=800.0)
-    p.add_argument("--nvt-ps", type=float, default=5.0)
-    p.add_argument("--nve-ps", type=float, default=2.0)
+    recipe.add_md_check_arguments(p, nvt_ps=5.0, nve_ps=2.0, temperature=800.0)
     return p.parse_args(argv)
 
 

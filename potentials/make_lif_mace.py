@@ -20,7 +20,6 @@ The result is a teacher-distilled demo potential: it reproduces CHGNet, not DFT.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import shutil
@@ -28,40 +27,26 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
+from sei_lmp.training import recipe, sampling  # noqa: E402
 from sei_lmp.training.provenance import (  # noqa: E402
-    card_json,
     command_line,
     file_sha256,
     script_record,
     software_versions,
-)  # noqa: E402
+)
 
 log = logging.getLogger("make_lif_mace")
 SPECIES = ["Li", "F"]
 NAME = "LiF_mace_chgnet"
 
 
-def load_split(args):
-    from sei_lmp.training import split, teacher
-
-    frames = teacher.read_labels(args.dataset)
-    if not frames:
-        raise SystemExit(f"no labelled configurations in {args.dataset}")
-    train, test = split.train_test_split(frames, args.test_fraction, args.split_seed)
-    return frames, train, test
-
-
 def stage_fit(args, argv) -> Path:
-    from collections import Counter
+    from sei_lmp.training import fit_mace, metrics
 
-    from sei_lmp.training import fit_mace, metrics, parity
-
-    frames, train, test = load_split(args)
+    frames, train, test = recipe.read_split(args.dataset, args.test_fraction, args.split_seed)
     log.info("%d configurations (%d train / %d held out)", len(frames), len(train), len(test))
     baseline = metrics.SpeciesEnergyBaseline(SPECIES).fit(train)
     settings = fit_mace.MACEFitSettings(
@@ -85,11 +70,8 @@ def stage_fit(args, argv) -> Path:
     mtp_card = args.out / "LiF_mtp_L8_chgnet.mtp.json"
     if mtp_card.is_file():
         validation["held_out_mtp_card"] = json.loads(mtp_card.read_text())["validation"]["held_out"]
-    for key in ("held_out", "held_out_baseline", "train"):
-        log.info("%s: %s", key, {k: round(v, 4) for k, v in validation[key].items() if isinstance(v, float)})
-    png = parity.parity_plot(test, pred_test, args.out / f"{NAME}_parity.png",
-                             title=f"{NAME}: held-out {len(test)} configurations vs CHGNet (teacher)",
-                             summary=validation["held_out"], baseline=validation["held_out_baseline"])
+    recipe.log_errors(log, validation)
+    png = recipe.parity_png(NAME, test, pred_test, validation, args.out)
     size = fit_mace.model_size(result.model)
     card = {
         "species": SPECIES, "family": "mace", "units": "metal", "cutoff": args.r_max,
@@ -97,17 +79,12 @@ def stage_fit(args, argv) -> Path:
         "max_ell": args.max_ell, "correlation": args.correlation, "n_parameters": size["n_parameters"],
         "dtype": "float64", "file": shipped.name,
         "pair_style": f"pair_style sei/mace; pair_coeff * * {shipped.name} Li F",
-        "statement": "Teacher-distilled DEMO potential: fitted to CHGNet (a universal ML potential trained on "
-                     "PBE/PBE+U Materials Project data) on LiF bulk and Li-defect cells only. It reproduces "
-                     "CHGNet, NOT DFT, and is not validated outside LiF with Li interstitials/vacancies.",
+        "statement": sampling.LIF_STATEMENT,
         "provenance": {
-            "teacher": {"calculator": "CHGNet 0.3.0 (labels read from the shipped dataset)"},
+            "teacher": dict(sampling.LIF_SHIPPED_TEACHER),
             "dataset": {
-                "file": Path(args.dataset).name, "n_configurations": len(frames), "n_train": len(train),
-                "n_test": len(test),
-                "by_config_type": dict(sorted(Counter(a.info.get("config_type", "") for a in frames).items())),
-                "split": f"seeded random (seed {args.split_seed}), stratified by config_type, test fraction "
-                         f"{args.test_fraction} (the split of make_lif.py)",
+                **recipe.dataset_record(args.dataset, frames, train, test, split_seed=args.split_seed,
+                                        test_fraction=args.test_fraction, split_of="make_lif.py"),
                 "validation_during_training": f"mace's own random {settings.valid_fraction:.0%} of train",
             },
             "fit": {**settings.as_dict(), "trained_with": "mace-torch run_train (CPU, float64, 1 thread)",
@@ -121,34 +98,29 @@ def stage_fit(args, argv) -> Path:
             **script_record("potentials/make_lif_mace.py", argv, args.seed),
             "sha256": file_sha256(shipped),
         },
-        "validation": validation,
-        "parity_plot": png.name,
     }
-    card_path = shipped.with_name(shipped.name + ".json")
-    card_path.write_text(card_json(card))
-    log.info("wrote %s, %s, %s", shipped, card_path, png)
+    recipe.save_card(card, shipped, validation, png, log)
     return shipped
 
 
 def stage_check(args, argv=None) -> None:
     """sei/mace vs MACECalculator on held-out orthorhombic cells, then NVT + NVE of LiF with a Li interstitial."""
-    from sei_lmp.training import fit_mace, sampling
+    from sei_lmp.training import fit_mace
     from sei_lmp.training.lammps_check import lammps_md_check, lammps_single_points
 
     shipped = args.out / f"{NAME}.model-lammps.pt"
-    card_path = shipped.with_name(shipped.name + ".json")
-    card = json.loads(card_path.read_text())
-    _, train, test = load_split(args)
+    card = recipe.read_card(shipped)
+    _, train, test = recipe.read_split(args.dataset, args.test_fraction, args.split_seed)
     from sei_lmp.training import metrics
 
     model = args.workdir / f"{NAME}.model"
-    card["validation"]["held_out_in_training_range"] = in_range_errors(train, test, fit_mace.predict(model, test))
-    card["validation"]["held_out_baseline_in_training_range"] = in_range_errors(
+    card["validation"]["held_out_in_training_range"] = recipe.in_range_errors(train, test,
+                                                                              fit_mace.predict(model, test))
+    card["validation"]["held_out_baseline_in_training_range"] = recipe.in_range_errors(
         train, test, metrics.SpeciesEnergyBaseline(SPECIES).fit(train).predict(test))
-    ortho = orthorhombic_cells(test, 3)
+    ortho = recipe.orthorhombic_cells(test, 3)
     lmp = lammps_single_points(shipped, SPECIES, ortho, by_name=True, pair_style="sei/mace")
-    ref = fit_mace.predict(args.workdir / f"{NAME}.model", ortho)
-    agree = agreement(lmp, ref)
+    agree = recipe.agreement(lmp, fit_mace.predict(model, ortho), stress=True)
     log.info("sei/mace vs MACECalculator: %s", agree)
     cell = sampling.interstitial(sampling.lif_rocksalt(args.md_lattice, args.md_cells))
     md = lammps_md_check(shipped, SPECIES, cell, temperature=args.md_temperature, nvt_ps=args.nvt_ps,
@@ -157,59 +129,15 @@ def stage_check(args, argv=None) -> None:
     card["validation"]["lammps"] = {"sei_mace_vs_MACECalculator": agree,
                                     f"md_{args.md_temperature:.0f}K_interstitial": md,
                                     "command": command_line("potentials/make_lif_mace.py", argv)}
-    card_path.write_text(card_json(card))
-
-
-def shortest_distance(atoms) -> float:
-    d = atoms.get_all_distances(mic=True)
-    return float(np.min(d[np.triu_indices(len(atoms), 1)]))
-
-
-def in_range_errors(train, test, pred_test) -> dict:
-    """Held-out errors over the cells whose closest pair is no closer than the closest pair in the training
-    set: the RMSEs of the whole held-out set are dominated by one cell with a 0.73 A contact, outside the
-    training data (>= 0.97 A), where every model extrapolates."""
-    from sei_lmp.training import metrics
-
-    floor = min(shortest_distance(a) for a in train)
-    keep = [k for k, a in enumerate(test) if shortest_distance(a) >= floor]
-    out = metrics.errors([test[k] for k in keep], [pred_test[k] for k in keep])
-    return {**out, "shortest_distance_in_train_A": round(floor, 3),
-            "left_out": [f"{test[k].info.get('config_type', '')} ({shortest_distance(test[k]):.2f} A)"
-                         for k in range(len(test)) if k not in keep]}
-
-
-def orthorhombic_cells(images, n: int) -> list:
-    """The first ``n`` orthorhombic cells of ``images``, else orthorhombic copies (LAMMPS would rotate others)."""
-    ortho = [a for a in images if np.allclose(a.cell.array, np.diag(np.diag(a.cell.array)))][:n]
-    if ortho:
-        return ortho
-    out = []
-    for a in images[:n]:
-        b = a.copy()
-        b.set_cell(np.diag(a.cell.lengths()), scale_atoms=True)
-        out.append(b)
-    return out
-
-
-def agreement(lmp: list, ref: list) -> dict:
-    return {"n_cells": len(ref),
-            "max_energy_diff_eV": float(max(abs(x["energy"] - y["energy"]) for x, y in zip(lmp, ref))),
-            "max_force_diff_eV_per_A": float(max(np.abs(x["forces"] - y["forces"]).max() for x, y in zip(lmp, ref))),
-            "max_stress_diff_GPa": float(max(np.abs(x["stress"] - y["stress"]).max() for x, y in zip(lmp, ref))
-                                         * 160.21766208)}
+    recipe.write_card(card, shipped, log)
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = recipe.recipe_parser(__doc__)
     p.add_argument("--workdir", type=Path, default=Path("/tmp/lif_mace_work"), help="mace logs, checkpoints, .model")
-    p.add_argument("--out", type=Path, default=REPO / "potentials", help="where the potential and card go")
-    p.add_argument("--dataset", type=Path, default=REPO / "potentials" / "LiF_chgnet_dataset.extxyz.gz")
-    p.add_argument("--stage", choices=["all", "fit", "check"], default="all")
-    p.add_argument("--seed", type=int, default=20251122, help="mace's seed (weights, batches, its validation split)")
-    p.add_argument("--split-seed", type=int, default=20251122, help="train/held-out split (that of make_lif.py)")
-    p.add_argument("--test-fraction", type=float, default=0.15)
+    recipe.add_dataset_arguments(p, out=REPO / "potentials",
+                                 dataset=REPO / "potentials" / "LiF_chgnet_dataset.extxyz.gz",
+                                 seed_help="mace's seed (weights, batches, its validation split)")
     p.add_argument("--r-max", type=float, default=4.5, help="A; 4.5 instead of 5 halves the edges (CPU time)")
     p.add_argument("--channels", type=int, default=16)
     p.add_argument("--max-L", dest="max_L", type=int, default=0)
@@ -229,8 +157,7 @@ def parse_args(argv=None):
     p.add_argument("--md-cells", type=int, default=2,
                    help="conventional cells per edge of the LAMMPS check (2: 64+1 atoms; MACE on one core runs "
                         "about 1 step/s at 217 atoms)")
-    p.add_argument("--nvt-ps", type=float, default=2.0)
-    p.add_argument("--nve-ps", type=float, default=0.5)
+    recipe.add_md_check_arguments(p, nvt_ps=2.0, nve_ps=0.5)
     return p.parse_args(argv)
 
 

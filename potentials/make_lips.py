@@ -29,11 +29,7 @@ data), not DFT.
 
 from __future__ import annotations
 
-import argparse
-import gzip
-import json
 import logging
-import os
 import shutil
 import sys
 import time
@@ -44,8 +40,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
-from sei_lmp.training import sampling_lips
-from sei_lmp.training.provenance import card_json, file_sha256, script_record, software_versions  # noqa: E402
+from sei_lmp.training import recipe, sampling_lips  # noqa: E402
+from sei_lmp.training.provenance import file_sha256, script_record, software_versions  # noqa: E402
 
 log = logging.getLogger("make_lips")
 SPECIES = list(sampling_lips.SPECIES)
@@ -56,59 +52,34 @@ MAX_DATASET_BYTES = 2 * 1024 * 1024
 
 def md_configurations(lattice: dict, calc, workdir: Path, seed: int) -> list:
     """Teacher MD snapshots (:data:`sampling_lips.MD_RUNS`); each run is cached in ``workdir/md``."""
-    from ase.io import read, write
-    from tqdm.auto import tqdm
-
-    from sei_lmp.training.sampling import teacher_md
-
-    cells = sampling_lips.md_start_cells(lattice, seed)
-    (workdir / "md").mkdir(parents=True, exist_ok=True)
-    total = sum(eq + st for _, _, eq, st, _ in sampling_lips.MD_RUNS)
-    out = []
-    with tqdm(total=total, desc="teacher MD", unit="step") as bar:
-        for k, (name, temperature, eq, steps, interval) in enumerate(sampling_lips.MD_RUNS):
-            path = workdir / "md" / f"{name}_{temperature:.0f}K.extxyz"
-            if path.is_file():
-                frames = read(path, index=":")
-                for f in frames:
-                    f.info["labelled_by"] = "teacher_md"
-                bar.update(eq + steps)
-            else:
-                t = time.perf_counter()
-                rng = np.random.default_rng([seed, k, int(temperature)])
-                frames = teacher_md(cells[name], calc, [temperature], steps=steps, interval=interval,
-                                    equilibrate=eq, rng=rng, progress=bar.update)
-                write(path.with_suffix(".tmp"), frames, format="extxyz")
-                os.replace(path.with_suffix(".tmp"), path)
-                log.info("teacher MD %s at %.0f K: %d steps in %.0f s", name, temperature, eq + steps,
-                         time.perf_counter() - t)
-            out += frames
-    return out
+    return recipe.cached_teacher_md(sampling_lips.md_start_cells(lattice, seed), sampling_lips.MD_RUNS, calc,
+                                    workdir, seed, log)
 
 
 def stage_label(args) -> Path:
+    import os
+
     from ase.io import write
     from tqdm.auto import tqdm
 
     from sei_lmp.training import teacher
 
     calc = teacher.chgnet_calculator(threads=1)
-    meta_path = args.workdir / "label_meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    meta = recipe.read_label_meta(args.workdir)
     if "teacher_lattice" not in meta:
         t = time.perf_counter()
         with tqdm(total=27, desc="teacher E(V)", unit="cell") as bar:
             meta["teacher_lattice"] = sampling_lips.teacher_lattice(calc, progress=bar.update)
         log.info("teacher cells %s (%.0f s)", meta["teacher_lattice"], time.perf_counter() - t)
         meta["teacher"] = teacher.teacher_info(calc)
-        meta_path.write_text(json.dumps(meta, indent=2))
+        recipe.write_label_meta(args.workdir, meta)
     lattice = meta["teacher_lattice"]
     start = time.perf_counter()
     images = sampling_lips.static_configurations(lattice, args.seed, args.scale)
     labels = args.workdir / "labels.extxyz"
     teacher.label(images, calc, labels, description="CHGNet labels")  # static cells first: most of the data
     meta["static_label_wall_s"] = meta.get("static_label_wall_s", 0.0) + time.perf_counter() - start
-    meta_path.write_text(json.dumps(meta, indent=2))
+    recipe.write_label_meta(args.workdir, meta)
     images += md_configurations(lattice, calc, args.workdir, args.seed)
     frames = teacher.label(images, calc, labels, description="storing MD frames")
     # the cache may hold frames of an earlier sample; the fit reads exactly this one
@@ -116,13 +87,9 @@ def stage_label(args) -> Path:
     os.replace(args.workdir / "dataset.extxyz.tmp", args.workdir / "dataset.extxyz")
     meta["label_wall_s"] = meta.get("label_wall_s", 0.0) + time.perf_counter() - start
     meta["n_configurations"] = len(frames)
-    meta_path.write_text(json.dumps(meta, indent=2))
+    recipe.write_label_meta(args.workdir, meta)
     log.info("%d labelled configurations in %s", len(frames), args.workdir / "dataset.extxyz")
     return args.workdir / "dataset.extxyz"
-
-
-def _shortest(atoms) -> float:
-    return float(np.min(atoms.get_all_distances(mic=True)[np.triu_indices(len(atoms), 1)]))
 
 
 def crystal_cells(calculator_for, lattice: dict) -> dict:
@@ -136,12 +103,7 @@ def crystal_cells(calculator_for, lattice: dict) -> dict:
               "Li2S_a_A": (lambda a: sampling_lips.li2s(a, 1), lattice["Li2S"]),
               "Li3P_scale": (lambda s: sampling_lips.li3p(s, 1), lattice["Li3P"])}
     for key, (make, x0) in makers.items():
-        volumes, energies = [], []
-        for x in x0 * np.linspace(0.95, 1.05, 11):
-            atoms = make(x)
-            atoms.calc = calculator_for(atoms)
-            volumes.append(atoms.get_volume())
-            energies.append(atoms.get_potential_energy())
+        volumes, energies = recipe.energy_volume(make, x0 * np.linspace(0.95, 1.05, 11), calculator_for)
         unit = make(1.0).get_volume() if key == "Li3P_scale" else 1.0
         modulus = key.split("_")[0] + "_bulk_modulus_GPa"
         try:
@@ -161,20 +123,30 @@ def crystal_cells(calculator_for, lattice: dict) -> dict:
 
 
 def dataset_block(args, frames, train, test, meta) -> dict:
-    from collections import Counter
-
     return {
         "n_configurations": len(frames), "n_train": len(train), "n_test": len(test),
         "n_atoms_total": int(sum(len(a) for a in frames)),
-        "by_config_type": dict(sorted(Counter(a.info.get("config_type", "") for a in frames).items())),
+        "by_config_type": recipe.config_type_counts(frames),
         "cell_sizes_atoms": [min(len(a) for a in frames), max(len(a) for a in frames)],
-        "shortest_distance_A": round(min(_shortest(a) for a in frames), 3),
+        "shortest_distance_A": round(min(recipe.shortest_distance(a) for a in frames), 3),
         "split": f"seeded random, stratified by config_type, test fraction {args.test_fraction}",
         "md": [dict(zip(("cell", "temperature_K", "equilibration_steps", "steps", "interval"), r))
                for r in sampling_lips.MD_RUNS] + [{"timestep_fs": 2.0, "thermostat": "ase Langevin, friction 0.01/fs"}],
         "file": f"{DATASET} (when shipped)",
         "labelling_wall_s": round(meta.get("label_wall_s", 0.0), 1),
     }
+
+
+def provenance(args, argv, frames, train, test, meta, fit: dict, **checksum) -> dict:
+    """A card's provenance: the teacher and its cells, the dataset, the ``fit`` record, software, command and
+    seed, and the potential file's ``checksum`` (one keyword: its card key and value)."""
+    return {"teacher": {**meta.get("teacher", {"calculator": "CHGNet (labels read from the dataset)"}),
+                        "cells": meta.get("teacher_lattice")},
+            "dataset": dataset_block(args, frames, train, test, meta),
+            "fit": fit,
+            "software": software_versions("numpy", "scipy", "ase", "motep", "python-ace", "chgnet", "torch", "lammps"),
+            **script_record("potentials/make_lips.py", argv, args.seed),
+            **checksum}
 
 
 STATEMENT = ("Teacher-distilled DEMO potential: fitted to CHGNet (a universal ML potential trained on PBE/PBE+U "
@@ -184,14 +156,8 @@ STATEMENT = ("Teacher-distilled DEMO potential: fitted to CHGNet (a universal ML
 
 
 def stage_fit(args, labels: Path, argv) -> None:
-    from sei_lmp.training import split, teacher
-
-    frames = teacher.read_labels(labels)
-    if not frames:
-        raise SystemExit(f"no labels in {labels}: run --stage label first, or pass --from-dataset")
-    meta_path = args.workdir / "label_meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    train, test = split.train_test_split(frames, args.test_fraction, args.seed)
+    frames, train, test = recipe.read_split(labels, args.test_fraction, args.seed)
+    meta = recipe.read_label_meta(args.workdir)
     log.info("%d configurations (%d train / %d held out)", len(frames), len(train), len(test))
     args.out.mkdir(parents=True, exist_ok=True)
     common = {"args": args, "argv": argv, "frames": frames, "train": train, "test": test, "meta": meta}
@@ -199,40 +165,38 @@ def stage_fit(args, labels: Path, argv) -> None:
         fit_mtp_family(**common)
     if args.family in ("ace", "all"):
         fit_ace_family(**common)
-    ship_dataset(labels, args.out)
+    recipe.ship_dataset(labels, args.out / DATASET, MAX_DATASET_BYTES, log)
+
+
+def validate(family: str, name: str, predict, calculator_for, train, test, meta, out: Path):
+    """Held-out and training errors against the per-species baseline, the crystals' E(V) against the teacher's
+    cells (when the label stage recorded them) and the parity plot; returns (validation block, plot path)."""
+    from sei_lmp.training import metrics
+
+    pred_test = predict(test)
+    validation = metrics.validation_block(train, test, predict(train), pred_test, SPECIES)
+    recipe.log_errors(log, validation, prefix=f"{family.upper()} ")
+    lattice = meta.get("teacher_lattice")
+    if lattice:
+        validation["crystals"] = {family: crystal_cells(calculator_for, lattice),
+                                  "teacher": {"Li_bcc_a_A": lattice["Li"], "Li2S_a_A": lattice["Li2S"],
+                                              "Li3P_scale": lattice["Li3P"]}}
+        log.info("crystals: %s", validation["crystals"])
+    return validation, recipe.parity_png(name, test, pred_test, validation, out)
 
 
 def fit_mtp_family(args, argv, frames, train, test, meta) -> Path:
-    from sei_lmp.training import fit_mtp, metrics, parity
+    from sei_lmp.training import fit_mtp
 
-    shortest = min(_shortest(a) for a in frames)
-    # the radial basis should cover every distance in the data: below min_dist its polynomials extrapolate
-    min_dist = float(min(args.min_dist, np.floor(shortest / 0.05) * 0.05))
-    if min_dist < args.min_dist:
-        log.info("min_dist lowered from %.2f to %.2f A to cover the data", args.min_dist, min_dist)
-    settings = fit_mtp.MTPFitSettings(species=tuple(SPECIES), level=args.level, min_dist=min_dist,
-                                      max_dist=args.max_dist, radial_basis_size=args.radial_basis_size,
-                                      seed=args.seed, maxiter=args.maxiter, forces_weight=args.forces_weight,
-                                      stress_weight=args.stress_weight,
-                                      nonlinear_subset=args.nonlinear_subset or None)
+    min_dist = recipe.covering_min_dist(args.min_dist, frames, log)
+    settings = recipe.mtp_fit_settings(args, SPECIES, min_dist)
     name = f"LiPS_mtp_L{args.level}_chgnet"
     result = fit_mtp.fit_mtp(train, settings, args.workdir / f"{name}.mtp", workdir=args.workdir)
     log.info("MTP fit took %.0f s", result.seconds)
     mtp_path = args.out / f"{name}.mtp"
     shutil.copyfile(result.path, mtp_path)
-    pred_test = fit_mtp.predict(result.mtp, test)
-    validation = metrics.validation_block(train, test, fit_mtp.predict(result.mtp, train), pred_test, SPECIES)
-    for key in ("held_out", "held_out_baseline", "train"):
-        log.info("MTP %s: %s", key, {k: round(v, 4) for k, v in validation[key].items() if isinstance(v, float)})
-    lattice = meta.get("teacher_lattice")
-    if lattice:
-        validation["crystals"] = {"mtp": crystal_cells(lambda a: fit_mtp.mtp_calculator(result.mtp), lattice),
-                                  "teacher": {"Li_bcc_a_A": lattice["Li"], "Li2S_a_A": lattice["Li2S"],
-                                              "Li3P_scale": lattice["Li3P"]}}
-        log.info("crystals: %s", validation["crystals"])
-    png = parity.parity_plot(test, pred_test, args.out / f"{name}_parity.png",
-                             title=f"{name}: held-out {len(test)} configurations vs CHGNet (teacher)",
-                             summary=validation["held_out"], baseline=validation["held_out_baseline"])
+    validation, png = validate("mtp", name, lambda cells: fit_mtp.predict(result.mtp, cells),
+                               lambda a: fit_mtp.mtp_calculator(result.mtp), train, test, meta, args.out)
     card = {
         "species": SPECIES, "family": "mtp", "units": "metal", "cutoff": args.max_dist, "min_dist": min_dist,
         "level": args.level, "radial_basis_size": args.radial_basis_size,
@@ -241,25 +205,10 @@ def fit_mtp_family(args, argv, frames, train, test, meta) -> Path:
         "file": mtp_path.name,
         "pair_style": f"pair_style sei/mtp; pair_coeff * * {mtp_path.name} Li P S",
         "statement": STATEMENT,
-        "provenance": {
-            "teacher": {**meta.get("teacher", {"calculator": "CHGNet (labels read from the dataset)"}),
-                        "cells": meta.get("teacher_lattice")},
-            "dataset": dataset_block(args, frames, train, test, meta),
-            "fit": {**settings.as_dict(), "trained_with": "motep (cext engine)",
-                    "optimizer": f"LLS + L-BFGS-B ({args.maxiter} iterations, ftol = gtol = 0) on "
-                                 f"{result.n_nonlinear} training configurations, then LLS on all {len(train)}",
-                    "basis": f"level {args.level}, generated by sei_lmp.training.mtp_basis",
-                    "training_time_s": round(result.seconds, 1)},
-            "software": software_versions("numpy", "scipy", "ase", "motep", "python-ace", "chgnet", "torch", "lammps"),
-            **script_record("potentials/make_lips.py", argv, args.seed),
-            "mtp_sha256": file_sha256(mtp_path),
-        },
-        "validation": validation,
-        "parity_plot": png.name,
+        "provenance": provenance(args, argv, frames, train, test, meta, result.fit_record(len(train)),
+                                 mtp_sha256=file_sha256(mtp_path)),
     }
-    card_path = args.out / f"{name}.mtp.json"
-    card_path.write_text(card_json(card))
-    log.info("wrote %s, %s, %s", mtp_path, card_path, png)
+    recipe.save_card(card, mtp_path, validation, png, log)
     return mtp_path
 
 
@@ -274,7 +223,7 @@ def fit_ace_family(args, argv, frames, train, test, meta) -> Path | None:
     if importlib.util.find_spec("sei_lmp.training.fit_ace") is None:
         log.warning("ACE NOT FITTED: sei_lmp.training.fit_ace does not exist in this checkout")
         return None
-    from sei_lmp.training import fit_ace, metrics, parity
+    from sei_lmp.training import fit_ace
 
     settings = fit_ace.ACEFitSettings(
         species=tuple(SPECIES), cutoff=args.max_dist, functions_per_element=args.ace_functions,
@@ -284,124 +233,19 @@ def fit_ace_family(args, argv, frames, train, test, meta) -> Path | None:
     result = fit_ace.fit_ace(train, settings, args.out / f"{ACE_NAME}.yace")
     log.info("ACE projections %.0f s, solve %.1f s; %d functions, alpha %g, E0 %s", result.seconds_projections,
              result.seconds_solve, result.n_functions, result.alpha, result.e0)
-    pred_test = fit_ace.predict(result.path, test)
-    validation = metrics.validation_block(train, test, fit_ace.predict(result.path, train), pred_test, SPECIES)
-    for key in ("held_out", "held_out_baseline", "train"):
-        log.info("ACE %s: %s", key, {k: round(v, 4) for k, v in validation[key].items() if isinstance(v, float)})
-    lattice = meta.get("teacher_lattice")
-    if lattice:
-        validation["crystals"] = {"ace": crystal_cells(lambda a: fit_ace.ace_calculator(result.path), lattice),
-                                  "teacher": {"Li_bcc_a_A": lattice["Li"], "Li2S_a_A": lattice["Li2S"],
-                                              "Li3P_scale": lattice["Li3P"]}}
-        log.info("crystals: %s", validation["crystals"])
-    png = parity.parity_plot(test, pred_test, args.out / f"{ACE_NAME}_parity.png",
-                             title=f"{ACE_NAME}: held-out {len(test)} configurations vs CHGNet (teacher)",
-                             summary=validation["held_out"], baseline=validation["held_out_baseline"])
+    validation, png = validate("ace", ACE_NAME, lambda cells: fit_ace.predict(result.path, cells),
+                               lambda a: fit_ace.ace_calculator(result.path), train, test, meta, args.out)
     card = {
         "species": SPECIES, "family": "ace", "units": "metal", "cutoff": args.max_dist,
         "n_functions": result.n_functions, "functions_per_element": args.ace_functions, "r_in": args.ace_r_in,
         "E0_eV": result.e0, "file": result.path.name,
         "pair_style": f"pair_style sei/ace; pair_coeff * * {result.path.name} Li P S",
         "statement": STATEMENT,
-        "provenance": {
-            "teacher": {**meta.get("teacher", {"calculator": "CHGNet (labels read from the dataset)"}),
-                        "cells": meta.get("teacher_lattice")},
-            "dataset": dataset_block(args, frames, train, test, meta),
-            "fit": {**settings.as_dict(), "trained_with": "python-ace basis projections + weighted ridge "
-                                                          "(sei_lmp.training.fit_ace), no TensorFlow",
-                    "ridge_alpha": result.alpha,
-                    "validation_loss_by_alpha": {f"{k:g}": v for k, v in result.validation_loss.items()},
-                    "projections_time_s": round(result.seconds_projections, 1),
-                    "solve_time_s": round(result.seconds_solve, 2)},
-            "software": software_versions("numpy", "scipy", "ase", "motep", "python-ace", "chgnet", "torch", "lammps"),
-            **script_record("potentials/make_lips.py", argv, args.seed),
-            "sha256": file_sha256(result.path),
-        },
-        "validation": validation,
-        "parity_plot": png.name,
+        "provenance": provenance(args, argv, frames, train, test, meta, result.fit_record(),
+                                 sha256=file_sha256(result.path)),
     }
-    card_path = result.path.with_name(result.path.name + ".json")
-    card_path.write_text(card_json(card))
-    log.info("wrote %s, %s, %s", result.path, card_path, png)
+    recipe.save_card(card, result.path, validation, png, log)
     return result.path
-
-
-def ship_dataset(labels: Path, out: Path) -> None:
-    """Copy the labels next to the potentials (gzip) when under 2 MB, so the fits can be redone without the teacher."""
-    gz = out / DATASET
-    with open(labels, "rb") as src, gzip.open(gz, "wb", compresslevel=9) as dst:
-        shutil.copyfileobj(src, dst)
-    size = gz.stat().st_size
-    if size > MAX_DATASET_BYTES:
-        log.info("dataset %.1f MB > %.0f MB: not shipped (kept in %s)", size / 2**20, MAX_DATASET_BYTES / 2**20,
-                 labels)
-        gz.unlink()
-    else:
-        log.info("dataset shipped: %s (%.2f MB)", gz, size / 2**20)
-
-
-def md_probe(path: Path, atoms, *, temperature: float, nvt_ps: float, nve_ps: float, seed: int,
-             timestep_fs: float = 1.0, pair_style: str = "sei/mtp") -> dict:
-    """Minimisation, then :func:`sei_lmp.training.lammps_check.lammps_md_check`'s run (Nose-Hoover NVT, then
-    NVE), plus what the end state looks like: the shortest distance per element pair and how many P keep four S
-    within 2.6 A (a potential with a spurious short-range well collapses without losing atoms; that shows here)."""
-    import tempfile
-
-    from ase import Atoms
-
-    from sei_lmp.errors import RunFailed
-    from sei_lmp.run.plugin import start_lammps
-    from sei_lmp.training.lammps_check import _by_id, _md, _setup, _write_data
-
-    n_nvt, n_nve = round(nvt_ps * 1000 / timestep_fs), round(nve_ps * 1000 / timestep_fs)
-    start = time.perf_counter()
-    temps, etot = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "cell.data"
-        _write_data(atoms, data, SPECIES)
-        lmp = start_lammps(styles=(pair_style,))
-        try:
-            _setup(lmp, data, Path(path), SPECIES, True, pair_style)
-            # as the decks do (lammps_inputs/_partials/start.lmp.j2): relax the packing before the velocities
-            lmp.command("run 0")
-            e_start = lmp.get_thermo("pe")
-            lmp.command("minimize 1e-6 1e-8 1000 10000")
-            e_min = lmp.get_thermo("pe")  # before reset_timestep: after it no energy is tallied yet
-            lmp.command("reset_timestep 0")
-            _md(lmp, temperature, timestep_fs, seed, n_nvt, n_nve, temps, etot)
-            types = _by_id(lmp, lmp.numpy.extract_atom("type"))
-            pos = _by_id(lmp, lmp.numpy.extract_atom("x"))
-        except Exception as err:
-            raise RunFailed(f"{Path(path).name} failed in LAMMPS at {temperature} K ({err}); add configurations "
-                            "of that kind to the training data and refit") from err
-        finally:
-            lmp.close()
-    final = Atoms([SPECIES[t - 1] for t in types], positions=pos, cell=atoms.cell, pbc=True)
-    d = final.get_all_distances(mic=True)
-    sym = np.array(final.get_chemical_symbols())
-    shortest = {}
-    for i, a in enumerate(SPECIES):
-        for b in SPECIES[i:]:
-            block = d[np.ix_(sym == a, sym == b)]
-            if a == b:
-                block = block[np.triu_indices(len(block), 1)]
-            if block.size:
-                shortest[f"{a}-{b}"] = round(float(block.min()), 3)
-    p_idx, s_idx = np.flatnonzero(sym == "P"), np.flatnonzero(sym == "S")
-    ps4 = int(np.sum((d[np.ix_(p_idx, s_idx)] < 2.6).sum(axis=1) == 4)) if len(p_idx) else None
-    etot = np.array(etot)
-    t_ps = np.arange(1, len(etot) + 1) * max(1, n_nve // 200) * timestep_fs / 1000
-    slope, intercept = np.polyfit(t_ps, etot, 1)
-    return {"natoms": len(atoms), "formula": atoms.get_chemical_formula(), "temperature_K": temperature,
-            "timestep_fs": timestep_fs, "nvt_ps": nvt_ps, "nve_ps": nve_ps,
-            "minimize_energy_drop_eV_per_atom": float((e_start - e_min) / len(atoms)),
-            "nvt_mean_temperature_K": float(np.mean(temps[len(temps) // 2:])),
-            "nvt_max_temperature_K": float(np.max(temps)),
-            "nve_drift_meV_per_atom_per_ps": float(1000 * slope / len(atoms)),
-            "nve_fluctuation_meV_per_atom": float(1000 * np.std(etot - (slope * t_ps + intercept)) / len(atoms)),
-            "final_shortest_distance_A": shortest,
-            "P_with_four_S_within_2.6A": None if ps4 is None else f"{ps4}/{len(p_idx)}",
-            "wall_s": round(time.perf_counter() - start, 1)}
 
 
 def stage_check(args, labels: Path, family: str) -> None:
@@ -409,8 +253,7 @@ def stage_check(args, labels: Path, family: str) -> None:
     held-out cells, then a Li3PS4 glass at 1000 K and the Li|Li2S interface at 600 K; the results go into the
     card's ``validation.lammps``."""
     from sei_lmp.errors import RunFailed
-    from sei_lmp.training import split
-    from sei_lmp.training.lammps_check import lammps_single_points
+    from sei_lmp.training.lammps_check import lammps_md_probe, lammps_single_points
 
     if family == "mtp":
         from sei_lmp.training import fit_mtp
@@ -430,23 +273,15 @@ def stage_check(args, labels: Path, family: str) -> None:
         log.warning("no %s: %s check skipped", path, family)
         return
     pair_style = f"sei/{family}"
-    card_path = path.with_name(path.name + ".json")
-    card = json.loads(card_path.read_text())
-    from sei_lmp.training import teacher
-
-    _, test = split.train_test_split(teacher.read_labels(labels), args.test_fraction, args.seed)
+    card = recipe.read_card(path)
+    _, _, test = recipe.read_split(labels, args.test_fraction, args.seed)
     picks = []
     for kind in ("Li3PS4_packing", "Li_Li2S_interface", "md_Li3PS4_glass", "Li2S_Li_vacancy"):
         a = next((x for x in test if x.info.get("config_type") == kind), None)
         if a is not None:
-            b = a.copy()
-            b.set_cell(np.diag(a.cell.lengths()), scale_atoms=True)  # LAMMPS check cells are orthorhombic
-            picks.append(b)
-    lmp = lammps_single_points(path, SPECIES, picks, by_name=True, pair_style=pair_style)
-    ref = reference(picks)
-    agree = {"n_cells": len(picks),
-             "max_energy_diff_eV": float(max(abs(x["energy"] - y["energy"]) for x, y in zip(lmp, ref))),
-             "max_force_diff_eV_per_A": float(max(np.abs(x["forces"] - y["forces"]).max() for x, y in zip(lmp, ref)))}
+            picks.append(recipe.orthorhombic_copy(a))  # LAMMPS check cells are orthorhombic
+    agree = recipe.agreement(lammps_single_points(path, SPECIES, picks, by_name=True, pair_style=pair_style),
+                             reference(picks))
     log.info("%s vs %s: %s", pair_style, "motep" if family == "mtp" else "pyace", agree)
     runs = {
         "md_1000K_Li3PS4_glass": (sampling_lips.glass_packing("Li3PS4", 1.9, 16, seed=args.seed % 100000), 1000.0),
@@ -455,8 +290,8 @@ def stage_check(args, labels: Path, family: str) -> None:
     card["validation"]["lammps"] = {f"{pair_style.replace('/', '_')}_vs_reference": agree}
     for key, (cell, temperature) in runs.items():
         try:
-            result = md_probe(path, cell, temperature=temperature, nvt_ps=args.md_ps, nve_ps=args.nve_ps,
-                              seed=args.seed % 900000 + 1, pair_style=pair_style)
+            result = lammps_md_probe(path, SPECIES, cell, temperature=temperature, nvt_ps=args.md_ps,
+                                     nve_ps=args.nve_ps, seed=args.seed % 900000 + 1, pair_style=pair_style)
         except RunFailed as err:  # record the failure in the card: a potential that fails must say so
             result = {"failed": str(err)}
         log.info("LAMMPS %s %s: %s", family, key, result)
@@ -464,7 +299,7 @@ def stage_check(args, labels: Path, family: str) -> None:
     card["warnings"] = warnings(card)
     for w in card["warnings"]:
         log.warning("%s: %s", path.name, w)
-    card_path.write_text(card_json(card))
+    recipe.write_card(card, path, log)
 
 
 def warnings(card: dict) -> list[str]:
@@ -493,29 +328,13 @@ def warnings(card: dict) -> list[str]:
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--workdir", type=Path, default=Path("/tmp/lips_work"), help="labels, MD and fit files")
-    p.add_argument("--out", type=Path, default=REPO / "potentials", help="where the potentials and cards go")
-    p.add_argument("--stage", choices=["all", "label", "fit", "check"], default="all",
-                   help="check: only the LAMMPS checks of already written potentials")
+    p = recipe.recipe_parser(__doc__)
+    recipe.add_teacher_arguments(p, workdir=Path("/tmp/lips_work"), out=REPO / "potentials", what="potentials")
     p.add_argument("--family", choices=["mtp", "ace", "all"], default="all",
                    help="which potentials the fit stage makes (ace needs sei_lmp.training.fit_ace)")
-    p.add_argument("--from-dataset", type=Path, default=None,
-                   help="fit from this labelled extxyz(.gz) instead of labelling (no teacher needed)")
-    p.add_argument("--seed", type=int, default=20251122, help="sampling, split, initial coefficients, motep")
-    p.add_argument("--scale", type=float, default=1.0, help="multiplies every static configuration count")
-    p.add_argument("--level", type=int, default=10, help="MTP level (8 underfitted more: 24 meV/atom held out)")
-    p.add_argument("--min-dist", type=float, default=1.4,
-                   help="A; start of the MTP radial basis (lowered to the data's shortest distance if needed)")
-    p.add_argument("--max-dist", type=float, default=5.0, help="A; the cutoff")
-    p.add_argument("--radial-basis-size", type=int, default=8)
-    p.add_argument("--maxiter", type=int, default=120, help="MTP L-BFGS-B iterations")
-    p.add_argument("--nonlinear-subset", type=int, default=50,
-                   help="configurations the MTP L-BFGS-B step fits (then LLS on all); 0 = all")
-    p.add_argument("--test-fraction", type=float, default=0.15)
-    p.add_argument("--stress-weight", type=float, default=0.01)
-    p.add_argument("--forces-weight", type=float, default=0.01)
+    # --max-dist is the ACE cutoff too; --forces-weight weighs the ACE fit's forces too
+    recipe.add_mtp_arguments(p, level=10, min_dist=1.4, maxiter=120, nonlinear_subset=50,
+                             helps={"level": "MTP level (8 underfitted more: 24 meV/atom held out)"})
     p.add_argument("--ace-functions", type=int, default=150, help="ACE basis functions per element")
     p.add_argument("--ace-nradmax", type=int, nargs="+", default=[12, 6, 4, 3], help="ACE radial indices per order")
     p.add_argument("--ace-lmax", type=int, nargs="+", default=[0, 3, 2, 1], help="ACE angular indices per order")
@@ -523,29 +342,20 @@ def parse_args(argv=None):
     p.add_argument("--ace-delta-in", type=float, default=0.3, help="A; width of the inner switch")
     p.add_argument("--ace-core-prefactor", type=float, default=20.0, help="eV A; prehc of the core repulsion")
     p.add_argument("--ace-core-lambda", type=float, default=2.0, help="1/A^2; lambdahc of the core repulsion")
-    p.add_argument("--md-ps", type=float, default=10.0, help="LAMMPS check: NVT length of each run")
-    p.add_argument("--nve-ps", type=float, default=1.0, help="LAMMPS check: NVE length after each NVT")
+    recipe.add_md_check_arguments(p, nvt_ps=10.0, nve_ps=1.0, nvt_flag="--md-ps",
+                                  nvt_help="LAMMPS check: NVT length of each run")
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    labels = args.workdir / "dataset.extxyz"  # the labelled sample (labels.extxyz is the teacher's cache)
-    if args.from_dataset is not None:
-        opener = gzip.open if args.from_dataset.suffix == ".gz" else open
-        with opener(args.from_dataset, "rt") as src, open(labels, "w") as dst:
-            shutil.copyfileobj(src, dst)
-    elif args.stage in ("all", "label"):
-        labels = stage_label(args)
-    if args.stage in ("all", "fit"):
-        stage_fit(args, labels, argv)
-    if args.stage in ("all", "fit", "check"):
+    def check(args, labels: Path) -> None:
         for family in ("mtp", "ace"):
             if args.family in (family, "all"):
                 stage_check(args, labels, family)
-    return 0
+
+    # the labelled sample is dataset.extxyz (labels.extxyz is the teacher's cache)
+    return recipe.run_teacher_recipe(parse_args(argv), argv, labels_name="dataset.extxyz", label=stage_label,
+                                     fit=stage_fit, check=check)
 
 
 if __name__ == "__main__":

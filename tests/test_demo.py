@@ -92,3 +92,53 @@ def test_literature_comparison_says_when_few_hops_carry_ea():
     assert "consistent with" in many and "effective hops" not in many
     assert "above" in _literature_sentence(0.60, 0.05, [20.0, 30.0])
     assert "too uncertain" in _literature_sentence(0.44, 0.165, [2.9, 6.8])
+
+
+def _package_imports(package: str) -> dict[str, set[str]]:
+    """module -> the modules of ``package`` it imports (at any depth of the file), from the source."""
+    import ast
+    from pathlib import Path
+
+    import sei_lmp
+
+    root = Path(sei_lmp.__file__).parent.parent
+    graph = {}
+    for path in sorted((root / package.replace(".", "/")).glob("*.py")):
+        name = f"{package}.{path.stem}" if path.stem != "__init__" else package
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(package):
+                found.add(node.module)
+                found.update(f"{node.module}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name.startswith(package))
+        graph[name] = found
+    return {m: {d for d in deps if d in graph and d != m} for m, deps in graph.items()}
+
+
+def test_demo_modules_import_no_cycle():
+    """Data flows run -> result -> report: no demo module reaches itself through the others (the package's
+    __init__ only re-exports, so it is left out)."""
+    graph = {m: deps - {"sei_lmp.demo"} for m, deps in _package_imports("sei_lmp.demo").items() if m != "sei_lmp.demo"}
+    assert "sei_lmp.demo.results" in graph["sei_lmp.demo.report"]
+
+    def reaches(start, target, seen=()):
+        return any(d == target or (d not in seen and reaches(d, target, (*seen, d))) for d in graph[start])
+
+    cycles = [m for m in graph if reaches(m, m)]
+    assert not cycles, f"import cycle through {cycles}"
+
+
+def test_demo_helpers_time_blocks_and_leave_the_backend_alone(tmp_path):
+    import matplotlib
+
+    from sei_lmp.demo.single_run import new_figure, save_figure, timed
+
+    backend = matplotlib.get_backend()
+    timings, lines = {}, []
+    with timed(timings, "step", lines.append):
+        fig, ax = new_figure()
+        ax.plot([0, 1], [1, 0])
+        path = save_figure(fig, tmp_path / "a.png")
+    assert path.stat().st_size > 1000 and timings["step"] >= 0 and lines == [f"  step: {timings['step']:.1f} s"]
+    assert matplotlib.get_backend() == backend

@@ -5,9 +5,9 @@ What it does
     1. reads the mlearn Li DFT data set (PBE, 270 structures with energies, forces and stresses;
        pymatgen JSON, BSD-3) from ``../shared/validation/datasets/Li_metal_DFT`` (or ``--data``,
        or ``$SEI_LMP_VALIDATION_DIR/datasets/Li_metal_DFT``) and converts it to MLIP ``.cfg``;
-    2. writes an untrained level-N MTP whose basis this script generates itself (see
-       :func:`make_mtp_basis`), then trains it with motep (``motep train`` settings file, LLS +
-       L-BFGS-B) with a fixed seed;
+    2. writes an untrained level-N MTP whose basis :mod:`sei_lmp.training.mtp_basis` generates from
+       the definition (:func:`sei_lmp.training.fit_mtp.untrained_mtp`), then trains it with motep
+       (``motep train`` settings file, LLS + L-BFGS-B) with a fixed seed;
     3. evaluates energy/force/stress RMSEs on the training and test sets, the bcc lattice
        constant from an E(V) scan, and the energy drift of a short ASE velocity-Verlet NVE run,
        all with motep's ASE calculator;
@@ -26,8 +26,6 @@ reads shared validation data from ``../shared`` and does not copy it.
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import logging
 import os
@@ -35,21 +33,26 @@ import platform
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))  # run from a checkout without installing
+
+from sei_lmp.analysis.thermo import nve_drift  # noqa: E402
+from sei_lmp.training import fit_mtp, recipe  # noqa: E402
+from sei_lmp.training.metrics import GPA_PER_EV_A3  # noqa: E402
+from sei_lmp.training.provenance import file_sha256, script_record  # noqa: E402
+
 DATASET_SUBDIR = Path("datasets") / "Li_metal_DFT"
 LI = 3  # atomic number; MTP species index 0
 
 # The VASP/pymatgen "virial_stress" of the data set is in kbar with the sign of a pressure
 # (compressed cells are positive) in the order xx, yy, zz, xy, yz, zx; ASE wants eV/A^3 with
 # the opposite sign in the order xx, yy, zz, yz, xz, xy.
-KBAR_PER_EV_A3 = 1602.1766208
+KBAR_PER_EV_A3 = 1602.1766208  # TODO(units)
 VASP_TO_ASE_VOIGT = [0, 1, 2, 4, 5, 3]
-GPA_PER_EV_A3 = 160.21766208
 
 log = logging.getLogger("train_li_mtp")
 
@@ -116,67 +119,6 @@ def split(dataset_dir: Path, mode: str, seed: int, test_fraction: float):
     return new_train, new_test
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-# ---------------------------------------------------------------------------------------------
-# MTP basis (written from the definition, not copied from MLIP's templates)
-#
-# A basis function is a full contraction of moment tensors M_{mu,nu} = sum_j f_mu(r_ij) u^{(x)nu}
-# of level lev(M_{mu,nu}) = 2 + 4 mu + nu (Shapeev 2016; Gubaev et al. 2019), the level of a
-# contraction being the sum over its tensors. We take every contraction with level <= L that
-# uses at most four tensors and never contracts two indices of the same tensor (that would just
-# reproduce a lower-rank moment, since |u| = 1). This spans exactly the same scalar functions as
-# MLIP-3's templates 10, 12 and 16 (checked numerically, on random neighbourhoods, while writing
-# this script) and as the level-8 template listed in ../shared/specs/mtp.md; for levels 8 and 10
-# even the slot counts (moments, basic moments, products) are identical.
-# ---------------------------------------------------------------------------------------------
-
-
-# the generator lives in the package (sei_lmp.training.mtp_basis), shared with potentials/make_lif.py
-from sei_lmp.training.mtp_basis import make_mtp_basis  # noqa: E402
-
-
-def initial_radial_coeffs(n_mu: int, n_q: int, seed: int, scale: float = 0.02, noise: float = 0.1):
-    """Start with f_mu = scale * Q_mu (+ seeded noise): distinct Chebyshev shapes per radial function.
-
-    With scale 0.02 the scalar moment M_00 of bcc Li is about 1, so products of up to four moments
-    stay O(1) and the fit is well conditioned. In our trials motep's default start (uniform
-    +-0.1 coefficients) converged slowly and unreliably within the time budget; this one did not.
-    """
-    rng = np.random.default_rng(seed)
-    c = np.eye(n_mu, n_q) + noise * rng.uniform(-1.0, 1.0, (n_mu, n_q))
-    return scale * c.reshape(1, 1, n_mu, n_q)
-
-
-def write_untrained_mtp(path: Path, name: str, level: int, min_dist: float, max_dist: float, basis_size: int,
-                        seed: int | None = None):
-    """Untrained potential (basis only, plus starting radial coefficients when ``seed`` is given)."""
-    from motep.io.mlip.mtp import write_mtp
-    from motep.potentials.mtp.data import MTPData
-
-    basic, times, mapping, n_moments = make_mtp_basis(level)
-    n_mu = max(b[0] for b in basic) + 1
-    data = MTPData(
-        version="1.1.0",
-        potential_name=name,
-        species_count=1,
-        radial_basis={"type": "RBChebyshev", "min": min_dist, "max": max_dist, "size": basis_size},
-        radial_funcs_count=n_mu,
-        radial_coeffs=None if seed is None else initial_radial_coeffs(n_mu, basis_size, seed),
-        alpha_moments_count=n_moments,
-        alpha_index_basic_count=len(basic),
-        alpha_index_basic=np.array(basic, dtype=np.int32),
-        alpha_index_times_count=len(times),
-        alpha_index_times=np.array(times, dtype=np.int32),
-        alpha_scalar_moments=len(mapping),
-        alpha_moment_mapping=np.array(mapping, dtype=np.int32),
-    )
-    write_mtp(path, data, legacy=True)
-    return data
-
-
 # ---------------------------------------------------------------------------------------------
 # training
 # ---------------------------------------------------------------------------------------------
@@ -224,7 +166,7 @@ def settings_toml(seed: int, maxiter: int, weights: dict) -> str:
 def train(workdir: Path, train_images, args):
     """Run the motep training described by ``workdir/settings.toml``; returns the trained MTPData."""
     from motep.io.mlip.cfg import write_cfg
-    from motep.io.mlip.mtp import read_mtp, write_mtp
+    from motep.io.mlip.mtp import read_mtp
     from motep.io.utils import read_images
     from motep.parallel import world
     from motep.train.setting import load_setting_train
@@ -232,8 +174,11 @@ def train(workdir: Path, train_images, args):
 
     write_cfg(workdir / "train.cfg", train_images, species=[LI])
     name = f"Li_mtp_L{args.level}_mlearn"
-    write_untrained_mtp(workdir / "untrained.mtp", name, args.level, args.min_dist, args.max_dist,
-                        args.radial_basis_size, seed=args.seed)
+    # the basis of sei_lmp.training.mtp_basis (same scalar functions as MLIP's templates) and seeded starting
+    # radial coefficients f_mu = 0.02 (Q_mu + noise), from the package's MTP fit
+    basis = fit_mtp.MTPFitSettings(species=("Li",), level=args.level, min_dist=args.min_dist,
+                                   max_dist=args.max_dist, radial_basis_size=args.radial_basis_size, seed=args.seed)
+    fit_mtp.write_mtp(workdir / "untrained.mtp", fit_mtp.untrained_mtp(basis, name))
     weights = {"energy_weight": 1.0, "forces_weight": 0.01, "stress_weight": args.stress_weight}
     (workdir / "settings.toml").write_text(settings_toml(args.seed, args.maxiter, weights))
 
@@ -258,7 +203,7 @@ def train(workdir: Path, train_images, args):
         start = time.perf_counter()
         trainer.train(images)
         seconds = time.perf_counter() - start
-        write_mtp(setting.potentials.final, mtp, legacy=True)
+        fit_mtp.write_mtp(setting.potentials.final, mtp)
     finally:
         os.chdir(cwd)
         motep_log.removeHandler(handler)
@@ -273,9 +218,7 @@ def train(workdir: Path, train_images, args):
 
 
 def calculator(mtp):
-    from motep.calculator import MTP
-
-    return MTP(mtp, engine="cext", mode="run")
+    return fit_mtp.mtp_calculator(mtp)
 
 
 def errors(mtp, images) -> dict:
@@ -301,17 +244,9 @@ def errors(mtp, images) -> dict:
 def bcc_eos(mtp) -> dict:
     """Birch-Murnaghan fit of E(V) for the 2-atom cubic bcc cell, a = 3.30 ... 3.60 A."""
     from ase.build import bulk
-    from ase.eos import EquationOfState
-    from ase.units import GPa
 
     lattice = np.linspace(3.30, 3.60, 16)
-    volumes, energies = [], []
-    for a in lattice:
-        atoms = bulk("Li", "bcc", a=a, cubic=True)
-        atoms.calc = calculator(mtp)
-        volumes.append(atoms.get_volume())
-        energies.append(atoms.get_potential_energy())
-    v0, e0, b = EquationOfState(volumes, energies, eos="birchmurnaghan").fit()
+    eos = recipe.cubic_eos(lambda a: bulk("Li", "bcc", a=a, cubic=True), lattice, lambda atoms: calculator(mtp))
     # a compressed-side check: the curve must rise monotonically below a0 (no spurious minimum
     # where the polynomial radial basis runs out of data)
     short = [bulk("Li", "bcc", a=a, cubic=True) for a in np.linspace(2.9, 3.40, 11)]
@@ -320,9 +255,7 @@ def bcc_eos(mtp) -> dict:
         atoms.calc = calculator(mtp)
         e_short.append(atoms.get_potential_energy())
     return {
-        "lattice_constant_A": float(v0 ** (1 / 3)),  # the cubic cell holds 2 atoms, V = a^3
-        "bulk_modulus_GPa": float(b / GPa),
-        "energy_at_minimum_eV_per_atom": float(e0 / 2),
+        **eos,  # the cubic cell holds 2 atoms, V = a^3
         "scan_A": [float(lattice[0]), float(lattice[-1]), len(lattice)],
         "monotonic_under_compression_2.9_to_3.4_A": bool(np.all(np.diff(e_short) < 0)),
     }
@@ -382,20 +315,19 @@ def nve(mtp, a0: float, reps: int, temperature: float, steps: int, dt_fs: float,
     dyn.run(steps)
     seconds = time.perf_counter() - start
     etot = np.array(etot)
-    t_ps = np.arange(len(etot)) * dt_fs / 1000.0
-    slope, intercept = np.polyfit(t_ps, etot, 1)
-    n = len(atoms)
+    t_ps = np.arange(len(etot)) * dt_fs / 1000.0  # TODO(units): fs -> ps
+    drift = nve_drift(t_ps, etot, len(atoms))
     return {
         "integrator": "ase VelocityVerlet",
-        "natoms": n,
+        "natoms": len(atoms),
         "lattice_constant_A": float(a0),
         "initial_temperature_K": 2 * temperature,
         "mean_temperature_K": float(np.mean(temp[len(temp) // 2:])),
         "timestep_fs": dt_fs,
         "steps": steps,
-        "drift_meV_per_atom_per_ps": float(1000 * slope / n),
-        "max_abs_deviation_meV_per_atom": float(1000 * np.max(np.abs(etot - etot[0])) / n),
-        "fluctuation_meV_per_atom": float(1000 * np.std(etot - (slope * t_ps + intercept)) / n),
+        "drift_meV_per_atom_per_ps": drift.drift_meV_per_atom_per_ps,
+        "max_abs_deviation_meV_per_atom": drift.max_deviation_meV_per_atom,
+        "fluctuation_meV_per_atom": drift.fluctuation_meV_per_atom,
         "wall_s": round(seconds, 1),
     }
 
@@ -406,25 +338,21 @@ def nve(mtp, a0: float, reps: int, temperature: float, steps: int, dt_fs: float,
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = recipe.recipe_parser(__doc__)
     p.add_argument("--data", type=Path, default=None,
                    help="directory with training.json/test.json (default: "
                         "$SEI_LMP_VALIDATION_DIR or ../shared/validation, + datasets/Li_metal_DFT)")
     p.add_argument("--out", type=Path, default=REPO / "potentials", help="where the .mtp and card go")
     p.add_argument("--workdir", type=Path, default=None, help="motep work files (default: a temp dir)")
-    p.add_argument("--level", type=int, default=10)
-    p.add_argument("--min-dist", type=float, default=2.0, help="A; the data's shortest distance is 2.001 A")
-    p.add_argument("--max-dist", type=float, default=5.0, help="A; the cutoff")
-    p.add_argument("--radial-basis-size", type=int, default=8)
+    recipe.add_mtp_arguments(p, level=10, min_dist=2.0, maxiter=160, forces_weight=None, helps={
+        "min-dist": "A; the data's shortest distance is 2.001 A",
+        "stress-weight": "motep loss weight of stress*volume per atom (MLIP's default is 0.001)",
+        "maxiter": "L-BFGS-B iterations (about 4 s each at level 10)"})
     p.add_argument("--seed", type=int, default=20250101, help="initial radial coefficients, motep's RNG, --split random")
     p.add_argument("--split", choices=["mlearn", "random"], default="mlearn",
                    help="mlearn: the data set's published train/test split (241/29); random: seeded "
                         "stratified re-split of all 270 structures")
     p.add_argument("--test-fraction", type=float, default=0.1, help="only for --split random")
-    p.add_argument("--stress-weight", type=float, default=0.01,
-                   help="motep loss weight of stress*volume per atom (MLIP's default is 0.001)")
-    p.add_argument("--maxiter", type=int, default=160, help="L-BFGS-B iterations (about 4 s each at level 10)")
     p.add_argument("--nve-reps", type=int, default=4, help="bcc supercell repetitions (4 -> 128 atoms)")
     p.add_argument("--nve-steps", type=int, default=2000)
     p.add_argument("--nve-temperature", type=float, default=300.0,
@@ -434,7 +362,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
+    recipe.start_logging()
     if args.seed == 0:
         raise SystemExit("--seed 0 is not usable: motep treats a zero seed as 'no seed'")
     import ase
@@ -455,13 +383,8 @@ def main(argv=None) -> int:
     mtp, train_seconds, weights = train(workdir, train_images, args)
     log.info("training took %.0f s", train_seconds)
 
-    # MLIP 1.1.0 layout with min_dist/max_dist/radial_basis_size/radial_funcs_count in the
-    # basis block (motep's legacy writer): this is what MLIP, LAMMPS ML-MTP and sei/mtp read
-    from motep.io.mlip.mtp import write_mtp
-
     mtp.potential_name = name
-    mtp_path = args.out / f"{name}.mtp"
-    write_mtp(mtp_path, mtp, legacy=True)
+    mtp_path = fit_mtp.write_mtp(args.out / f"{name}.mtp", mtp)  # the MLIP 1.1.0 layout sei/mtp reads
 
     validation = {"train": errors(mtp, train_images), "test": errors(mtp, test_images)}
     for key in ("train", "test"):
@@ -493,7 +416,7 @@ def main(argv=None) -> int:
                 "name": "mlearn Li (PBE; AIMD-NVT, vacancy, elastic, surface structures)",
                 "source": "https://github.com/materialsvirtuallab/mlearn data/Li (training.json, test.json)",
                 "reference": "Y. Zuo et al., J. Phys. Chem. A 124, 731 (2020)",
-                "files_sha256": {f: sha256(dataset / f) for f in ("training.json", "test.json")},
+                "files_sha256": {f: file_sha256(dataset / f) for f in ("training.json", "test.json")},
                 "split": args.split if args.split == "random" else "mlearn published split",
                 "n_train": len(train_images),
                 "n_test": len(test_images),
@@ -503,16 +426,13 @@ def main(argv=None) -> int:
             "engine": "cext",
             "software": {"python": platform.python_version(), "numpy": np.__version__,
                          "scipy": scipy.__version__, "ase": ase.__version__},
-            "script": "potentials/scripts/train_li_mtp.py",
-            "command": " ".join(["python", "potentials/scripts/train_li_mtp.py", *(argv or sys.argv[1:])]),
-            "seed": args.seed,
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+            **script_record("potentials/scripts/train_li_mtp.py", argv, args.seed),
             "basis": f"level {args.level}, generated by the script (same scalar basis as MLIP template {args.level:02d})",
             "loss_weights": weights,
             "optimizer": f"LLS, L-BFGS-B ({args.maxiter} iterations, ftol = gtol = 0), LLS",
             "initial_radial_coeffs": "0.02 * (identity + 0.1 * uniform(-1, 1) noise from the seed)",
             "training_time_s": round(train_seconds, 1),
-            "mtp_sha256": sha256(mtp_path),
+            "mtp_sha256": file_sha256(mtp_path),
         },
         "validation": validation,
     }

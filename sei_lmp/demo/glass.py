@@ -7,7 +7,6 @@ partial-RDF figures.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +48,13 @@ class GlassResult:
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
+def lips_potential(potential: Path | None = None) -> Path:
+    """``potential``, or the shipped Li-P-S ACE (the potential of both extra demos)."""
+    from sei_lmp.data import shipped_potential
+
+    return Path(potential) if potential else shipped_potential(SHIPPED_LIPS)
+
+
 def build_glass(settings: GlassSettings):
     from sei_lmp.structures import amorphous, molecule
 
@@ -58,54 +64,36 @@ def build_glass(settings: GlassSettings):
 
 def run_glass_demo(output: Path, settings: GlassSettings | None = None, potential: Path | None = None, *,
                    progress: bool = True, log=print) -> GlassResult:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from sei_lmp.analysis.structure import check_melt_quench, plot_quench_curve
-    from sei_lmp.data import shipped_potential
-    from sei_lmp.demo.single_run import run_single
+    from sei_lmp.demo.single_run import new_figure, run_single, save_figure, timed
 
-    settings = settings or GlassSettings()
-    potential = Path(potential) if potential else shipped_potential(SHIPPED_LIPS)
-    timings: dict[str, float] = {}
-    start = time.perf_counter()
-    atoms = build_glass(settings)
-    timings["glass: packing"] = time.perf_counter() - start
+    settings, potential, timings = settings or GlassSettings(), lips_potential(potential), {}
+    with timed(timings, "glass: packing"):
+        atoms = build_glass(settings)
 
-    start = time.perf_counter()
     md = {"t_melt": settings.t_melt, "heat_ps": settings.heat_ps, "hold_ps": settings.hold_ps,
           "quench_rate_k_per_ps": settings.quench_rate_k_per_ps, "anneal_ps": settings.anneal_ps,
           "equilibrate_ps": settings.equilibrate_ps, "md.seed": settings.seed}
-    run_dir = run_single(Path(output), "li3ps4_glass", "melt_quench", atoms, potential, md, progress=progress)
-    timings["glass: melt-quench MD"] = time.perf_counter() - start
-    log(f"  glass: melt-quench MD {timings['glass: melt-quench MD']:.1f} s")
+    with timed(timings, "glass: melt-quench MD", log):
+        run_dir = run_single(Path(output), "li3ps4_glass", "melt_quench", atoms, potential, md, progress=progress)
 
-    start = time.perf_counter()
-    qa = check_melt_quench(run_dir)
-    table = qa.to_frame(run_dir=str(run_dir))
-    figures = {}
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    plot_quench_curve(qa, ax=ax)
-    fig.tight_layout()
-    figures["glass_quench"] = Path(output) / "glass_quench.png"
-    fig.savefig(figures["glass_quench"], dpi=120)
-    plt.close(fig)
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    rdf = qa.rdf
-    for pair in ("P-S", "Li-S", "Li-P", "S-S"):
-        column = pair if pair in rdf else "-".join(reversed(pair.split("-")))
-        if column in rdf:
-            ax.plot(rdf["r"], rdf[column], label=pair)
-    ax.set_xlabel("r (A)")
-    ax.set_ylabel("g(r)")
-    ax.set_title("Li3PS4 glass: partial RDFs of the final structure")
-    ax.legend()
-    fig.tight_layout()
-    figures["glass_rdf"] = Path(output) / "glass_rdf.png"
-    fig.savefig(figures["glass_rdf"], dpi=120)
-    plt.close(fig)
-    table.to_csv(Path(output) / "glass_qa.csv", index=False)
-    timings["glass: analysis"] = time.perf_counter() - start
+    with timed(timings, "glass: analysis"):
+        qa = check_melt_quench(run_dir)
+        table = qa.to_frame(run_dir=str(run_dir))
+        figures = {}
+        fig, ax = new_figure()
+        plot_quench_curve(qa, ax=ax)
+        figures["glass_quench"] = save_figure(fig, Path(output) / "glass_quench.png")
+        fig, ax = new_figure()
+        rdf = qa.rdf
+        for pair in ("P-S", "Li-S", "Li-P", "S-S"):
+            column = pair if pair in rdf else "-".join(reversed(pair.split("-")))
+            if column in rdf:
+                ax.plot(rdf["r"], rdf[column], label=pair)
+        ax.set_xlabel("r (A)")
+        ax.set_ylabel("g(r)")
+        ax.set_title("Li3PS4 glass: partial RDFs of the final structure")
+        ax.legend()
+        figures["glass_rdf"] = save_figure(fig, Path(output) / "glass_rdf.png")
+        table.to_csv(Path(output) / "glass_qa.csv", index=False)
     return GlassResult(run_dir, potential, settings, len(atoms), qa, table, figures, timings)

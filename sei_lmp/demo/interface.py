@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sei_lmp.demo.glass import SHIPPED_LIPS
+from sei_lmp.demo.glass import lips_potential
+from sei_lmp.run import layout
 from sei_lmp.errors import ConfigurationError
 
 MARKER = "S"
@@ -59,29 +60,19 @@ def build_li_li2s(settings: InterfaceSettings):
 
 def run_interface_demo(output: Path, settings: InterfaceSettings | None = None, potential: Path | None = None, *,
                        progress: bool = True, log=print, render: bool = True) -> InterfaceResult:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from sei_lmp.analysis.interphase import (analyze_interface_run, growth_table, plot_profiles, plot_thickness,
                                              thickness_vs_time)
-    from sei_lmp.data import shipped_potential
-    from sei_lmp.demo.single_run import run_single
+    from sei_lmp.demo.single_run import new_figure, run_single, save_figure, timed
 
-    settings = settings or InterfaceSettings()
-    potential = Path(potential) if potential else shipped_potential(SHIPPED_LIPS)
-    timings: dict[str, float] = {}
-    start = time.perf_counter()
-    atoms = build_li_li2s(settings)
-    timings["interface: build"] = time.perf_counter() - start
+    settings, potential, timings = settings or InterfaceSettings(), lips_potential(potential), {}
+    with timed(timings, "interface: build"):
+        atoms = build_li_li2s(settings)
 
-    start = time.perf_counter()
     md = {"temperature": settings.temperature, "run_ps": settings.run_ps, "dump_every_ps": settings.dump_every_ps,
           "md.seed": settings.seed}
-    run_dir = run_single(Path(output), "li_li2s_interface", "interface_npt", atoms, potential, md, progress=progress)
-    timings["interface: NPT MD"] = time.perf_counter() - start
-    log(f"  interface: NPT MD {timings['interface: NPT MD']:.1f} s")
+    with timed(timings, "interface: NPT MD", log):
+        run_dir = run_single(Path(output), "li_li2s_interface", "interface_npt", atoms, potential, md,
+                             progress=progress)
 
     start = time.perf_counter()
     # the pure phases' S fractions from their formulas (Li2S 1/3, Li 0): the extremes of a layered profile are not
@@ -94,23 +85,17 @@ def run_interface_demo(output: Path, settings: InterfaceSettings | None = None, 
         growth = pd.DataFrame({"note": [f"no growth fit: {err}"]})
     figures = {}
     marker = table.attrs.get("marker") or MARKER
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    fig, ax = new_figure()
     plot_profiles(table.attrs["profiles"], marker, ax=ax)
-    fig.tight_layout()
-    figures["interface_profiles"] = Path(output) / "interface_profiles.png"
-    fig.savefig(figures["interface_profiles"], dpi=120)
-    plt.close(fig)
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    figures["interface_profiles"] = save_figure(fig, Path(output) / "interface_profiles.png")
+    fig, ax = new_figure()
     try:
         plot_thickness(table, ax=ax)
     except ConfigurationError:        # the fits need enough frames; the data points alone still show the trend
         ax.errorbar(thickness["time_ps"], thickness["thickness"], yerr=thickness["thickness_err"], fmt="o")
         ax.set_xlabel("t (ps)")
         ax.set_ylabel("interphase thickness (A)")
-    fig.tight_layout()
-    figures["interface_thickness"] = Path(output) / "interface_thickness.png"
-    fig.savefig(figures["interface_thickness"], dpi=120)
-    plt.close(fig)
+    figures["interface_thickness"] = save_figure(fig, Path(output) / "interface_thickness.png")
     table.to_csv(Path(output) / "interface_positions.csv", index=False)
     thickness.to_csv(Path(output) / "interface_thickness.csv", index=False)
     if render:
@@ -119,7 +104,7 @@ def run_interface_demo(output: Path, settings: InterfaceSettings | None = None, 
         ok, reason = can_render()
         if ok:
             figures["interface_snapshot"] = render_snapshot(
-                run_dir / "trajectory.dump", Path(output) / "interface_snapshot.png", view="slab",
+                run_dir / layout.TRAJECTORY, Path(output) / "interface_snapshot.png", view="slab",
                 title=f"Li | Li2S at {settings.temperature:.0f} K, last frame")
         else:
             log(f"  no OVITO image: {reason}")

@@ -9,77 +9,17 @@ Every step is timed; re-running continues where an interrupted demo stopped (the
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-#: what MLIP studies report for interstitial Li in LiF (issue 11 / seed 002); compared in the report
-LITERATURE_EA_EV = (0.20, 0.24)
+from sei_lmp.demo.report import write_report
+from sei_lmp.demo.results import DemoResult, DemoSettings
+from sei_lmp.demo.single_run import new_figure, save_figure, timed
+from sei_lmp.run import layout
+
 SHIPPED_LIF_MTP = "LiF_mtp_*_chgnet.mtp"
-
-
-@dataclass(frozen=True)
-class DemoSettings:
-    """Size of the demo. The defaults fit in about 10 minutes on 2 cores; :meth:`quick` is the CI mode."""
-
-    # the distilled demo MTP lets atoms collide within 20 ps at 1100 K (measured), so the window stops at 1000 K;
-    # at 600 K the interstitial hopped less than once in 150 ps (measured), a point that only adds noise. With
-    # 4-7 hops per temperature Ea is still noisy: 0.19-0.54 eV over cell sizes, time steps and windows (measured)
-    temperatures: tuple[float, ...] = (700.0, 775.0, 850.0, 925.0, 1000.0)
-    cells: int = 3                      # conventional LiF cells per edge (8 atoms each) + 1 interstitial
-    equilibrate_ps: float = 4.0
-    # NVT at the potential's own 0 K cell: the distilled demo MTP is not stable under an NPT barostat at
-    # 1000 K (it was fitted near CHGNet's equilibrium volume); thermal expansion is neglected
-    equilibrate_npt: bool = False
-    production_ps: float = 80.0
-    dump_every_ps: float = 0.1
-    # 2 fs: NVE of this cell at ~1100 K with the shipped MTP holds the energy to 0.03 meV/atom (std over 5 ps,
-    # drift 0.008 meV/atom/ps; 1 fs: 0.009); twice the hops per CPU second, which set the error of Ea
-    timestep_fs: float = 2.0
-    jobs: int | None = None             # runs at a time (default: cores)
-    seed: int = 20261122
-    potential: Path | None = None       # default: the shipped LiF MTP
-    render: bool = True
-    # `demo --all`: also a Li3PS4 melt-quench and a Li | Li2S interface run with the shipped Li-P-S ACE
-    extras: bool = False
-    lips_potential: Path | None = None  # default: the shipped Li-P-S ACE
-
-    @classmethod
-    def quick(cls, **changes) -> DemoSettings:
-        """A minute-scale version for tests and CI: two temperatures, 217 atoms, short runs."""
-        return replace(cls(temperatures=(800.0, 1000.0), cells=3, equilibrate_ps=1.0, production_ps=3.0,
-                           dump_every_ps=0.02), **changes)
-
-
-@dataclass
-class DemoResult:
-    """Everything the report shows."""
-
-    output: Path
-    settings: DemoSettings
-    potential: Path
-    structure_report: dict
-    diffusion: pd.DataFrame                  # one row per temperature (species Li)
-    arrhenius: pd.DataFrame                  # D Arrhenius fit (Ea, D0, D at 300 K with its interval)
-    conductivity: pd.DataFrame               # sigma T Arrhenius fit (sigma at 300 K with its interval)
-    timings_s: dict[str, float] = field(default_factory=dict)
-    figures: dict[str, Path] = field(default_factory=dict)
-    report: Path | None = None
-    glass: object | None = None              # demo.glass.GlassResult with --all
-    interface: object | None = None          # demo.interface.InterfaceResult with --all
-
-    @property
-    def headline(self) -> dict[str, float]:
-        fit = self.arrhenius.iloc[0]
-        sigma = self.conductivity.iloc[0] if len(self.conductivity) else {}
-        return {"Ea_eV": float(fit["Ea_eV"]), "Ea_err_eV": float(fit["Ea_err_eV"]),
-                "D_300K_cm2_s": float(fit["D_300K_cm2_s"]),
-                "sigma_300K_mS_cm": float(sigma.get("sigma_300K_mS_cm", float("nan"))),
-                "sigma_300K_low_mS_cm": float(sigma.get("sigma_300K_low_mS_cm", float("nan"))),
-                "sigma_300K_high_mS_cm": float(sigma.get("sigma_300K_high_mS_cm", float("nan")))}
 
 
 def relaxed_lattice_constant(potential, name: str = "LiF") -> float:
@@ -136,8 +76,8 @@ def run_demo(output: str | Path = "demo_out", settings: DemoSettings | None = No
     from ase.io import write
 
     from sei_lmp.data import shipped_potential
-    from sei_lmp.potentials import load_potential
     from sei_lmp.errors import RunFailed
+    from sei_lmp.potentials import load_potential
     from sei_lmp.sweep import parse_sweep, plan_sweep, run_local, sweep_status
 
     settings = settings or DemoSettings()
@@ -145,54 +85,68 @@ def run_demo(output: str | Path = "demo_out", settings: DemoSettings | None = No
     output.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
 
-    def step(name: str):
-        timings[name] = time.perf_counter()
-
-    def done(name: str):
-        timings[name] = time.perf_counter() - timings[name]
-        log(f"  {name}: {timings[name]:.1f} s")
-
     potential_path = Path(settings.potential) if settings.potential else shipped_potential(SHIPPED_LIF_MTP)
     potential = load_potential(potential_path)
 
-    step("structure")
-    a0 = relaxed_lattice_constant(potential)
-    atoms = build_structure(settings.cells, potential, a0)
-    structure_file = output / "structure" / "LiF_Li_interstitial.extxyz"
-    structure_file.parent.mkdir(exist_ok=True)
-    write(structure_file, atoms, format="extxyz")
-    structure_report = {"atoms": len(atoms), "lattice_constant_A": round(a0, 4), "formula": atoms.get_chemical_formula(),
-                        "cell_A": [round(float(x), 4) for x in atoms.cell.lengths()],
-                        "interstitial": atoms.info.get("defect", {})}
-    done("structure")
+    with timed(timings, "structure", log):
+        a0 = relaxed_lattice_constant(potential)
+        atoms = build_structure(settings.cells, potential, a0)
+        structure_file = output / "structure" / "LiF_Li_interstitial.extxyz"
+        structure_file.parent.mkdir(exist_ok=True)
+        write(structure_file, atoms, format="extxyz")
+        structure_report = {"atoms": len(atoms), "lattice_constant_A": round(a0, 4),
+                            "formula": atoms.get_chemical_formula(),
+                            "cell_A": [round(float(x), 4) for x in atoms.cell.lengths()],
+                            "interstitial": atoms.info.get("defect", {})}
 
-    step("decks")
-    runs = output / "sweep"
-    spec = parse_sweep(_sweep_file(settings, structure_file, potential_path), base=output, source="demo")
-    plan_sweep(spec, runs, progress=False)
-    done("decks")
+    with timed(timings, "decks", log):
+        runs = output / "sweep"
+        spec = parse_sweep(_sweep_file(settings, structure_file, potential_path), base=output, source="demo")
+        plan_sweep(spec, runs, progress=False)
 
-    step("MD")
-    outcome = run_local(runs, progress=progress)
-    failed = outcome[outcome["outcome"].isin(["failed", "configuration error", "interrupted"])]
-    if len(failed):
-        status = sweep_status(runs)
-        raise RunFailed(f"demo runs did not finish: {failed[['run_id', 'outcome', 'reason']].to_dict('records')}; "
-                        f"status:\n{status.to_string()}\nre-run the demo to resume them")
-    done("MD")
+    with timed(timings, "MD", log):
+        outcome = run_local(runs, progress=progress)
+        failed = outcome[outcome["outcome"].isin(["failed", "configuration error", "interrupted"])]
+        if len(failed):
+            status = sweep_status(runs)
+            raise RunFailed(f"demo runs did not finish: {failed[['run_id', 'outcome', 'reason']].to_dict('records')}; "
+                            f"status:\n{status.to_string()}\nre-run the demo to resume them")
 
-    step("analysis")
-    from sei_lmp.analysis.transport import arrhenius, transport_run
+    with timed(timings, "analysis", log):
+        diffusion, fit_d, fit_sigma = analyse_sweep(runs)
+        figures = _figures(output, diffusion)
+
+    if settings.render:
+        with timed(timings, "image", log):
+            figures.update(_snapshot(output, runs, diffusion))
+
+    result = DemoResult(output, settings, potential_path, structure_report, diffusion, fit_d, fit_sigma, timings,
+                        figures)
+    if settings.extras:
+        _run_extras(result, progress, log)
+    result.report = write_report(result)
+    diffusion.to_csv(output / "diffusion.csv", index=False)
+    fit_d.to_csv(output / "arrhenius.csv", index=False)
+    return result
+
+
+#: transport options of the demo: block averaging, since one hopping interstitial among ~100 vibrating Li is not
+#: the independent random walk the GLS covariance assumes
+TRANSPORT_OPTIONS = {"species": ["Li"], "method": "blocks"}
+
+
+def analyse_sweep(runs: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The demo sweep's D(T) table (the sweep's own collection, one row per temperature, with ``run_dir``), and
+    the Arrhenius fits of D and of sigma T over the temperatures with a measurable (positive) D."""
+    from sei_lmp.analysis.transport import arrhenius
     from sei_lmp.sweep import load_sweep
+    # from the module: once sei_lmp.sweep.collect is imported, the package attribute 'collect' is that module
+    from sei_lmp.sweep.collect import collect
 
-    analysed = {}
-    for _, row in load_sweep(runs)[1].iterrows():
-        # block averaging: one hopping interstitial among ~100 vibrating Li is not the independent random walk
-        # the GLS covariance assumes
-        analysed[row["run_id"]] = transport_run(runs / row["directory"], ["Li"], method="blocks")
-        analysed[row["run_id"]].table.insert(0, "run_id", row["run_id"])
-        analysed[row["run_id"]].table.insert(1, "run_dir", str(runs / row["directory"]))
-    diffusion = pd.concat([r.table for r in analysed.values()]).sort_values("temperature_K").reset_index(drop=True)
+    diffusion, _ = collect(runs, options=TRANSPORT_OPTIONS, fit=False, plots=False, progress=False)
+    directories = {row["run_id"]: str(runs / row["directory"]) for _, row in load_sweep(runs)[1].iterrows()}
+    diffusion.insert(1, "run_dir", diffusion["run_id"].map(directories))
+    diffusion = diffusion.sort_values("temperature_K").reset_index(drop=True)
     # ln D needs D > 0: temperatures where the run measured no diffusion are left out of the fit (and said so)
     measurable = diffusion[diffusion["D_cm2_s"] > 0]
     if measurable["temperature_K"].nunique() >= 2:
@@ -201,23 +155,7 @@ def run_demo(output: str | Path = "demo_out", settings: DemoSettings | None = No
     else:
         fit_d, fit_sigma = _no_fit(len(measurable)), pd.DataFrame()
     fit_d["left_out_K"] = ", ".join(f"{t:g}" for t in diffusion.loc[diffusion["D_cm2_s"] <= 0, "temperature_K"])
-    figures = _figures(output, analysed, diffusion)
-    done("analysis")
-
-    if settings.render:
-        step("image")
-        figures.update(_snapshot(output, runs, diffusion))
-        done("image")
-
-    result = DemoResult(output, settings, potential_path, structure_report, diffusion, fit_d, fit_sigma, timings, figures)
-    if settings.extras:
-        _run_extras(result, progress, log)
-    from sei_lmp.demo.report import write_report
-
-    result.report = write_report(result)
-    diffusion.to_csv(output / "diffusion.csv", index=False)
-    fit_d.to_csv(output / "arrhenius.csv", index=False)
-    return result
+    return diffusion, fit_d, fit_sigma
 
 
 def _run_extras(result: DemoResult, progress: bool, log: Callable[[str], None]) -> None:
@@ -247,19 +185,15 @@ def _no_fit(n_measurable: int) -> pd.DataFrame:
                           "notes": "fewer than two temperatures with a positive D: no Arrhenius fit"}])
 
 
-def _figures(output: Path, analysed: dict, diffusion: pd.DataFrame) -> dict[str, Path]:
+def _figures(output: Path, diffusion: pd.DataFrame) -> dict[str, Path]:
     """MSD of Li at every temperature with its fit window, and the Arrhenius plot with the 300 K band."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sei_lmp.analysis.transport import fit_arrhenius
+    from sei_lmp.analysis.transport import fit_arrhenius, transport_run
     from sei_lmp.analysis.transport.plots import plot_arrhenius, save
 
-    fig, ax = plt.subplots(figsize=(5.5, 4))
+    fig, ax = new_figure(figsize=(5.5, 4))
     for _, row in diffusion.iterrows():
-        curve = analysed[row["run_id"]].msd["Li"]
+        # the curves behind the collected D (same options, so the same fit windows)
+        curve = transport_run(row["run_dir"], **TRANSPORT_OPTIONS).msd["Li"]
         line, = ax.loglog(curve["time_ps"].iloc[1:], curve["msd_xyz_A2"].iloc[1:], label=f"{row['temperature_K']:.0f} K")
         ax.axvspan(row["fit_start_ps"], row["fit_end_ps"], color=line.get_color(), alpha=0.08)
     ax.set_xlabel("t (ps)")
@@ -267,10 +201,7 @@ def _figures(output: Path, analysed: dict, diffusion: pd.DataFrame) -> dict[str,
     ax.legend(fontsize=7)
     figures = {}
     if ax.lines:
-        fig.tight_layout()
-        figures["msd"] = output / "msd.png"
-        fig.savefig(figures["msd"], dpi=150)
-    plt.close(fig)
+        figures["msd"] = save_figure(fig, output / "msd.png", dpi=150)
 
     measurable = diffusion[diffusion["D_cm2_s"] > 0]
     fits = {"Li": fit_arrhenius(measurable["temperature_K"], measurable["D_cm2_s"], measurable["D_err_cm2_s"])} \
@@ -292,12 +223,8 @@ def _snapshot(output: Path, runs: Path, diffusion: pd.DataFrame) -> dict[str, Pa
         print(f"  no OVITO image: {reason}")
         return {}
     hottest = diffusion.iloc[-1]
-    dump = Path(hottest["run_dir"]) / "production.dump"
+    dump = Path(hottest["run_dir"]) / layout.PRODUCTION_DUMP
     path = output / "snapshot.png"
     render_snapshot(dump, path, view="perspective",
                     title=f"LiF + Li_i at {hottest['temperature_K']:.0f} K, last frame")
     return {"snapshot": path}
-
-
-def settings_dict(settings: DemoSettings) -> dict:
-    return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(settings).items()}

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
+from sei_lmp.analysis.thermo import nve_drift
 from sei_lmp.data import shipped_potential
 from sei_lmp.run.plugin import start_lammps
 
-LI_MASS = 6.94          # g/mol
+LI_MASS = 6.94          # g/mol  TODO(units)
 LI_BCC_LATTICE = 3.44   # Angstrom, PBE
 
 
@@ -26,6 +27,7 @@ class NVEResult:
     temperature: np.ndarray = field(repr=False)          # K
     potential_energy: np.ndarray = field(repr=False)     # eV
     total_energy: np.ndarray = field(repr=False)         # eV
+    # from sei_lmp.analysis.thermo.nve_drift
     drift_mev_per_atom_ps: float = 0.0      # slope of a linear fit of E_tot(t)
     fluctuation_mev_per_atom: float = 0.0   # std of E_tot about that fit
     max_deviation_mev_per_atom: float = 0.0  # max |E_tot - E_tot(0)|
@@ -64,7 +66,7 @@ def run_nve(
             "pair_style sei/mtp",
             f"pair_coeff * * {potential} 0",
             f"velocity all create {2 * temperature} {seed} mom yes rot yes dist gaussian",
-            f"timestep {timestep_fs / 1000.0}",
+            f"timestep {timestep_fs / 1000.0}",  # TODO(units): fs -> ps
             "thermo_style custom step temp pe etotal",
             "fix integrate all nve",
             "run 0",
@@ -83,11 +85,9 @@ def run_nve(
         lmp.close()
 
     trace = np.array(rows)
-    time_ps = trace[:, 0] * timestep_fs / 1000.0
+    time_ps = trace[:, 0] * timestep_fs / 1000.0  # TODO(units): fs -> ps
     etot = trace[:, 3]
-    slope, intercept = np.polyfit(time_ps, etot, 1)
-    residual = etot - (slope * time_ps + intercept)
-    per_atom_mev = 1000.0 / natoms
+    conservation = nve_drift(time_ps, etot, natoms)
     return NVEResult(
         potential=potential,
         natoms=natoms,
@@ -96,9 +96,9 @@ def run_nve(
         temperature=trace[:, 1],
         potential_energy=trace[:, 2],
         total_energy=etot,
-        drift_mev_per_atom_ps=float(slope * per_atom_mev),
-        fluctuation_mev_per_atom=float(residual.std() * per_atom_mev),
-        max_deviation_mev_per_atom=float(np.abs(etot - etot[0]).max() * per_atom_mev),
+        drift_mev_per_atom_ps=conservation.drift_meV_per_atom_per_ps,
+        fluctuation_mev_per_atom=conservation.fluctuation_meV_per_atom,
+        max_deviation_mev_per_atom=conservation.max_deviation_meV_per_atom,
         seconds=seconds,
         us_per_atom_step=seconds * 1e6 / (natoms * steps),
     )

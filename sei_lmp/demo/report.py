@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sei_lmp.demo.lif_diffusion import LITERATURE_EA_EV, DemoResult, settings_dict
+from sei_lmp.demo.results import LITERATURE_EA_EV, DemoResult, settings_dict
 
 
 def _fmt(value: float, digits: int = 3) -> str:

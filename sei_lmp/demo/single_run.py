@@ -1,11 +1,40 @@
-"""One protocol run through the sweep machinery (so it is planned, checked, resumable and timed like the
-main demo's runs): used by the extra demos of ``sei-lmp demo --all``."""
+"""What every demo does: one protocol run through the sweep machinery (so it is planned, checked, resumable and
+timed like the main demo's runs; used by the extra demos of ``sei-lmp demo --all``), timing its steps, and
+figures written without touching matplotlib's global backend (a notebook user keeps theirs)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ase import Atoms
+
+
+@contextmanager
+def timed(timings: dict[str, float], name: str, log: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Time the block into ``timings[name]`` [s]; with ``log``, report it as ``"  <name>: <s> s"``."""
+    start = time.perf_counter()
+    yield
+    timings[name] = time.perf_counter() - start
+    if log is not None:
+        log(f"  {name}: {timings[name]:.1f} s")
+
+
+def new_figure(figsize: tuple[float, float] = (5.5, 3.8)):
+    """A matplotlib ``Figure`` (not registered with pyplot) and its one ``Axes``."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots()
+
+
+def save_figure(fig, path: Path, dpi: int = 120) -> Path:
+    """Tight layout, then ``fig`` as an image at ``path``; returns ``path``."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    return Path(path)
 
 
 def run_single(output: Path, name: str, protocol: str, atoms: Atoms, potential: Path, settings: dict, *,

@@ -270,6 +270,18 @@ class ACEFitResult:
     core_lambda: float = 0.0     #: lambdahc written into the potential [1/A^2]
     core_fitted: bool = False    #: fitted (True) or the fixed value of the settings
 
+    def fit_record(self, **extra) -> dict:
+        """The card's ``provenance.fit`` block: the settings, how it was trained, ``extra`` entries, the ridge
+        strength chosen, the validation loss of every strength tried and the timings."""
+        return {**self.settings.as_dict(),
+                "trained_with": "python-ace basis projections + weighted ridge (sei_lmp.training.fit_ace), "
+                                "no TensorFlow",
+                **extra,
+                "ridge_alpha": self.alpha,
+                "validation_loss_by_alpha": {f"{k:g}": v for k, v in self.validation_loss.items()},
+                "projections_time_s": round(self.seconds_projections, 1),
+                "solve_time_s": round(self.seconds_solve, 2)}
+
 
 def fit_ace(train: Sequence[Atoms], settings: ACEFitSettings, out: Path, *, progress: bool = True) -> ACEFitResult:
     """Fit a linear ACE to ``train`` (frames with energy and forces) and write ``out`` (``.yace``) and the

@@ -16,7 +16,7 @@ from ase import Atoms
 from sei_lmp.errors import ConfigurationError
 
 #: eV/A^3 -> GPa
-GPA_PER_EV_A3 = 160.21766208
+GPA_PER_EV_A3 = 160.21766208  # TODO(units)
 
 
 def _reference(atoms: Atoms) -> dict:

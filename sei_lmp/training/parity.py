@@ -16,10 +16,7 @@ def parity_plot(images: Sequence[Atoms], predictions: Sequence[dict], path: Path
     """Three panels (energy per atom [eV], force components [eV/A], stress components [GPa]) of
     ``predictions`` against the labels of ``images``; ``summary``/``baseline`` (from
     ``metrics.errors``) are printed in the panels. Returns ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # headless; no display on the machines that run the fits
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: the caller's backend stays as it is
 
     ref_e = np.array([a.calc.results["energy"] / len(a) for a in images])
     pred_e = np.array([p["energy"] / len(a) for a, p in zip(images, predictions)])
@@ -31,7 +28,8 @@ def parity_plot(images: Sequence[Atoms], predictions: Sequence[dict], path: Path
               ("force component [eV/A]", ref_f, pred_f, "forces_rmse_eV_per_A", "eV/A"),
               ("stress component [GPa]", ref_s * GPA_PER_EV_A3, pred_s * GPA_PER_EV_A3, "stress_rmse_GPa", "GPa")]
     types = [a.info.get("config_type", "") for a in images]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.3))
+    fig = Figure(figsize=(13, 4.3))
+    axes = fig.subplots(1, 3)
     for ax, (label, ref, pred, key, unit) in zip(axes, panels):
         if label.startswith("energy"):
             for t in sorted(set(types)):
@@ -58,5 +56,4 @@ def parity_plot(images: Sequence[Atoms], predictions: Sequence[dict], path: Path
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path

@@ -16,22 +16,19 @@ from sei_lmp.errors import ConfigurationError
 
 #: LiF rocksalt, a = 4.03 A (CHGNet/PBE-like cell; experiment 4.027 A at room temperature)
 LIF_A = 4.03
+#: what a potential fitted to the LiF sample (bulk and Li-defect cells, labelled by CHGNet) may be used for
+LIF_STATEMENT = ("Teacher-distilled DEMO potential: fitted to CHGNet (a universal ML potential trained on "
+                 "PBE/PBE+U Materials Project data) on LiF bulk and Li-defect cells only. It reproduces "
+                 "CHGNet, NOT DFT, and is not validated outside LiF with Li interstitials/vacancies.")
+#: the teacher of the shipped LiF labels, for cards of potentials fitted to them without the teacher
+LIF_SHIPPED_TEACHER = {"calculator": "CHGNet 0.3.0 (labels read from the shipped dataset)"}
 
 
 def lif_rocksalt(a: float = LIF_A, repeat: int | Sequence[int] = 1) -> Atoms:
-    """Conventional rocksalt LiF cell (8 atoms), repeated.
+    """Conventional rocksalt LiF cell (8 atoms) from :func:`sei_lmp.structures.phase`, repeated."""
+    from sei_lmp.structures import phase
 
-    Uses ``sei_lmp.structures.phase("LiF")`` when that library is importable, else builds Fm-3m with ASE.
-    """
-    try:
-        from sei_lmp.structures import phase
-
-        atoms = phase("LiF", a=a)
-    except Exception:  # the structures package is being written alongside; fall back to ASE
-        from ase.build import bulk
-
-        atoms = bulk("LiF", "rocksalt", a=a, cubic=True)
-    atoms = atoms.repeat(repeat)
+    atoms = phase("LiF", a=a).repeat(repeat)
     atoms.info = {"config_type": "bulk", "source": f"LiF rocksalt a={a}"}
     return atoms
 
@@ -59,93 +56,52 @@ def strained_rattled(base: Atoms, n: int, rng: np.random.Generator, *, max_strai
     return out
 
 
-def _sublattice(atoms: Atoms, symbol: str) -> np.ndarray:
-    idx = np.flatnonzero(np.array(atoms.get_chemical_symbols()) == symbol)
-    if idx.size == 0:
-        raise ConfigurationError(f"no {symbol} atom in {atoms.get_chemical_formula()}; pick a species it contains")
-    return idx
-
-
-def _min_distance(points: np.ndarray, atoms: Atoms) -> np.ndarray:
-    """Distance from each point to its nearest atom; minimum image by rounding fractional coordinates,
-    exact for the near-orthogonal cells sampled here (nearest neighbours well inside half a cell)."""
-    cell = atoms.cell.array
-    inv = np.linalg.inv(cell)
-    frac = (np.atleast_2d(points) @ inv)[:, None, :] - (atoms.positions @ inv)[None]
-    frac -= np.round(frac)
-    return np.linalg.norm(frac @ cell, axis=2).min(axis=1)
-
-
-def _grid(atoms: Atoms, spacing: float) -> np.ndarray:
-    n = [max(4, int(np.ceil(length / spacing))) for length in atoms.cell.lengths()]
-    frac = np.stack(np.meshgrid(*[np.arange(k) / k for k in n], indexing="ij"), -1).reshape(-1, 3)
-    return frac @ atoms.cell.array
-
-
-def _refine_void(start: np.ndarray, atoms: Atoms) -> np.ndarray:
-    """Climb to the local maximum of the distance to the nearest atom (the centre of that void)."""
-    from scipy.optimize import minimize
-
-    res = minimize(lambda p: -_min_distance(p, atoms)[0], start, method="Nelder-Mead",
-                   options={"xatol": 1e-4, "fatol": 1e-6, "initial_simplex": start + 0.3 * np.vstack(
-                       [np.zeros(3), np.eye(3)])})
-    return res.x
-
-
-def largest_void(atoms: Atoms, spacing: float = 0.4, candidates: int = 4) -> np.ndarray:
-    """Cartesian position farthest from every atom: a mesh of ``spacing`` [A], then the best
-    ``candidates`` mesh points refined to their void centres (for rocksalt the tetrahedral
-    (1/4, 1/4, 1/4) site of the conventional cell, a*sqrt(3)/4 from its 8 neighbours)."""
-    points = _grid(atoms, spacing)
-    d = np.concatenate([_min_distance(chunk, atoms) for chunk in np.array_split(points, max(1, len(points) * len(atoms) // 2_000_000))])
-    best = [_refine_void(points[i], atoms) for i in np.argsort(d)[::-1][:candidates]]
-    return best[int(np.argmax(_min_distance(np.array(best), atoms)))]
-
-
 def interstitial(atoms: Atoms, symbol: str = "Li", position: Sequence[float] | None = None) -> Atoms:
-    """``atoms`` plus one ``symbol`` at ``position`` (default: :func:`largest_void`)."""
-    out = atoms.copy()
-    pos = largest_void(atoms) if position is None else np.asarray(position, float)
-    out.append(symbol)
-    out.positions[-1] = pos
+    """``atoms`` plus one ``symbol`` at ``position`` (default: the largest empty site, from
+    :func:`sei_lmp.structures.add_interstitial`)."""
+    if position is None:
+        from sei_lmp.structures import add_interstitial
+
+        out = add_interstitial(atoms, symbol)
+    else:
+        out = atoms.copy()
+        out.append(symbol)
+        out.positions[-1] = np.asarray(position, float)
+    out.info = {k: v for k, v in out.info.items() if k != "defect"}  # flat info: it goes to extxyz
     return _tag(out, f"{symbol}_interstitial")
 
 
 def vacancy(atoms: Atoms, symbol: str = "Li", index: int | None = None) -> Atoms:
-    """``atoms`` without one ``symbol`` atom (the first one unless ``index`` is given)."""
-    i = int(_sublattice(atoms, symbol)[0]) if index is None else index
-    if atoms[i].symbol != symbol:
-        raise ConfigurationError(f"atom {i} is {atoms[i].symbol}, not {symbol}")
-    out = atoms.copy()
-    del out[i]
+    """``atoms`` without one ``symbol`` atom (the first one unless ``index`` is given), from
+    :func:`sei_lmp.structures.add_vacancy`."""
+    from sei_lmp.structures import add_vacancy
+
+    if symbol not in atoms.get_chemical_symbols():
+        raise ConfigurationError(f"no {symbol} atom in {atoms.get_chemical_formula()}; pick a species it contains")
+    if index is not None and atoms[index].symbol != symbol:
+        raise ConfigurationError(f"atom {index} is {atoms[index].symbol}, not {symbol}")
+    out = add_vacancy(atoms, symbol, index=index)
+    out.info = {k: v for k, v in out.info.items() if k != "defect"}
     return _tag(out, f"{symbol}_vacancy")
 
 
 def frenkel_pair(atoms: Atoms, symbol: str = "Li", rng: np.random.Generator | None = None,
                  min_separation: float = 4.0) -> Atoms:
-    """Move one ``symbol`` atom from its site into the largest void at least ``min_separation`` [A] away
-    (so the pair does not recombine at once)."""
-    from ase.geometry import get_distances
+    """Move a random ``symbol`` atom (drawn with ``rng``) into the largest empty site farthest from its vacancy
+    (:func:`sei_lmp.structures.add_frenkel_pair`); refused when that site is closer than ``min_separation`` [A]
+    (the pair would recombine at once)."""
+    from sei_lmp.structures import add_frenkel_pair
 
     rng = rng or np.random.default_rng(0)
-    i = int(rng.choice(_sublattice(atoms, symbol)))
-    out = atoms.copy()
-    site = out.positions[i].copy()
-    del out[i]
-    # candidate voids: the largest void of the defective cell, restricted to points far from the vacancy
-    points = _grid(out, 0.4)
-    _, d_site = get_distances(points, site[None], cell=out.cell, pbc=True)
-    score = np.where(d_site[:, 0] >= min_separation, _min_distance(points, out), -np.inf)
-    if not np.isfinite(score.max()):
-        raise ConfigurationError(f"cell too small for a Frenkel pair {min_separation} A apart; repeat it first")
-    best = None
-    for i in np.argsort(score)[::-1][:4]:
-        p = _refine_void(points[i], out)
-        far = get_distances(p[None], site[None], cell=out.cell, pbc=True)[1][0, 0] >= min_separation
-        if far and (best is None or _min_distance(p, out)[0] > _min_distance(best, out)[0]):
-            best = p
-    out.append(symbol)
-    out.positions[-1] = points[np.argmax(score)] if best is None else best
+    candidates = np.flatnonzero(np.array(atoms.get_chemical_symbols()) == symbol)
+    if candidates.size == 0:
+        raise ConfigurationError(f"no {symbol} atom in {atoms.get_chemical_formula()}; pick a species it contains")
+    out = add_frenkel_pair(atoms, symbol, index=int(rng.choice(candidates)))
+    separation = out.info["defect"]["separation"]
+    if separation < min_separation:
+        raise ConfigurationError(f"cell too small for a Frenkel pair {min_separation} A apart (at most "
+                                 f"{separation:.2f} A); repeat it first")
+    out.info = {k: v for k, v in out.info.items() if k != "defect"}
     return _tag(out, f"{symbol}_frenkel")
 
 
@@ -155,7 +111,7 @@ def random_packing(symbols: Sequence[str], density_g_cm3: float, rng: np.random.
     no two atoms closer than ``min_distance`` [A]."""
     from ase.data import atomic_masses, atomic_numbers
 
-    mass = sum(atomic_masses[atomic_numbers[s]] for s in symbols) * 1.66053906660e-24  # g
+    mass = sum(atomic_masses[atomic_numbers[s]] for s in symbols) * 1.66053906660e-24  # g  TODO(units)
     length = (mass / density_g_cm3) ** (1 / 3) * 1e8  # A
     positions = []
     for s in symbols:
