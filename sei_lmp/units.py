@@ -30,6 +30,9 @@ AVOGADRO_PER_MOL = 6.02214076e23
 #: atomic mass unit (dalton), g (CODATA 2018)
 AMU_G = 1.66053906660e-24
 
+#: meV in an eV
+MEV_PER_EV = 1000.0
+
 # --- time ------------------------------------------------------------------------------------------
 #: femtoseconds in a picosecond
 FS_PER_PS = 1000.0

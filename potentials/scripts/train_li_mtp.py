@@ -42,6 +42,7 @@ sys.path.insert(0, str(REPO))  # run from a checkout without installing
 
 from sei_lmp.analysis.thermo import nve_drift  # noqa: E402
 from sei_lmp.training import fit_mtp, recipe  # noqa: E402
+from sei_lmp.units import KBAR_PER_EV_A3, fs_to_ps  # noqa: E402
 from sei_lmp.training.metrics import GPA_PER_EV_A3  # noqa: E402
 from sei_lmp.training.provenance import file_sha256, script_record  # noqa: E402
 
@@ -51,7 +52,6 @@ LI = 3  # atomic number; MTP species index 0
 # The VASP/pymatgen "virial_stress" of the data set is in kbar with the sign of a pressure
 # (compressed cells are positive) in the order xx, yy, zz, xy, yz, zx; ASE wants eV/A^3 with
 # the opposite sign in the order xx, yy, zz, yz, xz, xy.
-KBAR_PER_EV_A3 = 1602.1766208  # TODO(units)
 VASP_TO_ASE_VOIGT = [0, 1, 2, 4, 5, 3]
 
 log = logging.getLogger("train_li_mtp")
@@ -315,7 +315,7 @@ def nve(mtp, a0: float, reps: int, temperature: float, steps: int, dt_fs: float,
     dyn.run(steps)
     seconds = time.perf_counter() - start
     etot = np.array(etot)
-    t_ps = np.arange(len(etot)) * dt_fs / 1000.0  # TODO(units): fs -> ps
+    t_ps = np.arange(len(etot)) * fs_to_ps(dt_fs)
     drift = nve_drift(t_ps, etot, len(atoms))
     return {
         "integrator": "ase VelocityVerlet",

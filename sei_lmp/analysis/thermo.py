@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.units import MEV_PER_EV
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def nve_drift(time_ps: Sequence[float], total_energy_eV: Sequence[float], natoms
     if natoms < 1:
         raise ConfigurationError(f"nve_drift needs natoms >= 1 (got {natoms})")
     slope, intercept = np.polyfit(t, e, 1)
-    per_atom_meV = 1000.0 / natoms  # TODO(units): eV -> meV
+    per_atom_meV = MEV_PER_EV / natoms
     return NVEDrift(drift_meV_per_atom_per_ps=float(slope * per_atom_meV),
                     fluctuation_meV_per_atom=float(np.std(e - (slope * t + intercept)) * per_atom_meV),
                     max_deviation_meV_per_atom=float(np.max(np.abs(e - e[0])) * per_atom_meV),

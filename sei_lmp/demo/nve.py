@@ -11,8 +11,9 @@ import numpy as np
 from sei_lmp.analysis.thermo import nve_drift
 from sei_lmp.data import shipped_potential
 from sei_lmp.run.plugin import start_lammps
+from sei_lmp.units import fs_to_ps
 
-LI_MASS = 6.94          # g/mol  TODO(units)
+LI_MASS = 6.94          # g/mol (ase.data.atomic_masses)
 LI_BCC_LATTICE = 3.44   # Angstrom, PBE
 
 
@@ -66,7 +67,7 @@ def run_nve(
             "pair_style sei/mtp",
             f"pair_coeff * * {potential} 0",
             f"velocity all create {2 * temperature} {seed} mom yes rot yes dist gaussian",
-            f"timestep {timestep_fs / 1000.0}",  # TODO(units): fs -> ps
+            f"timestep {fs_to_ps(timestep_fs)}",
             "thermo_style custom step temp pe etotal",
             "fix integrate all nve",
             "run 0",
@@ -85,7 +86,7 @@ def run_nve(
         lmp.close()
 
     trace = np.array(rows)
-    time_ps = trace[:, 0] * timestep_fs / 1000.0  # TODO(units): fs -> ps
+    time_ps = trace[:, 0] * fs_to_ps(timestep_fs)
     etot = trace[:, 3]
     conservation = nve_drift(time_ps, etot, natoms)
     return NVEResult(

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-BOLTZMANN_EV = 8.617333262e-5
+from sei_lmp.units import BOLTZMANN_EV_PER_K
+
 
 
 def arrhenius_axes(results: pd.DataFrame, fits: pd.DataFrame | None = None, ax=None):
@@ -37,7 +38,7 @@ def arrhenius_axes(results: pd.DataFrame, fits: pd.DataFrame | None = None, ax=N
                     match = match[match[key] == value]
             if len(match) and np.isfinite(match["Ea_eV"].iloc[0]):
                 t = np.linspace(group["temperature_K"].min(), group["temperature_K"].max(), 50)
-                d = match[d0].iloc[0] * np.exp(-match["Ea_eV"].iloc[0] / (BOLTZMANN_EV * t))
+                d = match[d0].iloc[0] * np.exp(-match["Ea_eV"].iloc[0] / (BOLTZMANN_EV_PER_K * t))
                 ax.plot(1000.0 / t, d, "-", color=line[0].get_color(),
                         label=f"Ea = {match['Ea_eV'].iloc[0]:.3f} eV")
     ax.set_yscale("log")

@@ -18,9 +18,10 @@ from ase import Atoms
 
 from sei_lmp.analysis.thermo import NVEDrift, nve_drift
 from sei_lmp.errors import ConfigurationError, RunFailed
+from sei_lmp.units import FS_PER_PS, LAMMPS_METAL_NKTV2P, fs_to_ps
 
 #: LAMMPS metal units: pressure [bar] = virial [eV] / volume [A^3] * NKTV2P; ASE stress = -pressure
-NKTV2P = 1.6021765e6  # TODO(units)
+NKTV2P = LAMMPS_METAL_NKTV2P
 
 
 def write_cell_data(atoms: Atoms, path: Path, species: Sequence[str]) -> None:
@@ -110,8 +111,8 @@ def lammps_md(potential: Path, species: Sequence[str], atoms: Atoms, *, temperat
     (``lammps_inputs/_partials/start.lmp.j2``). LAMMPS errors propagate unchanged."""
     from sei_lmp.run.plugin import start_lammps
 
-    n_nvt = int(round(nvt_ps * 1000 / timestep_fs))  # TODO(units): ps -> fs
-    n_nve = int(round(nve_ps * 1000 / timestep_fs))  # TODO(units): ps -> fs
+    n_nvt = int(round(nvt_ps * FS_PER_PS / timestep_fs))
+    n_nve = int(round(nve_ps * FS_PER_PS / timestep_fs))
     start = time.perf_counter()
     temps, etot = [], []
     drop = None
@@ -135,7 +136,7 @@ def lammps_md(potential: Path, species: Sequence[str], atoms: Atoms, *, temperat
         finally:
             lmp.close()
     etot = np.array(etot)
-    t_ps = np.arange(1, len(etot) + 1) * max(1, n_nve // 200) * timestep_fs / 1000  # TODO(units): fs -> ps
+    t_ps = np.arange(1, len(etot) + 1) * max(1, n_nve // 200) * fs_to_ps(timestep_fs)
     return LammpsMD(natoms=len(atoms), nvt_temperatures_K=np.array(temps), nve_total_energy_eV=etot,
                     nve=nve_drift(t_ps, etot, len(atoms)), final_temperature_K=float(final_temp),
                     displacement_A=disp, types=types, positions=positions, minimize_energy_drop_eV_per_atom=drop,
@@ -227,7 +228,7 @@ def shortest_by_pair(atoms: Atoms, species: Sequence[str]) -> dict[str, float]:
 
 def _nvt_then_nve(lmp, temperature, timestep_fs, seed, n_nvt, n_nve, temps: list, etot: list) -> None:
     """Velocities at ``temperature``, Nose-Hoover NVT (damping 100 steps), then NVE; samples into the lists."""
-    lmp.command(f"timestep {timestep_fs / 1000}")  # TODO(units): fs -> ps
+    lmp.command(f"timestep {fs_to_ps(timestep_fs)}")
     lmp.command(f"velocity all create {temperature} {seed} dist gaussian mom yes rot yes")
     lmp.command("compute msd_all all displace/atom")
     lmp.command(f"fix nvt all nvt temp {temperature} {temperature} {100 * timestep_fs / 1000}")

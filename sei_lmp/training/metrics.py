@@ -14,9 +14,9 @@ import pandas as pd
 from ase import Atoms
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.units import GPA_PER_EV_A3
 
 #: eV/A^3 -> GPa
-GPA_PER_EV_A3 = 160.21766208  # TODO(units)
 
 
 def _reference(atoms: Atoms) -> dict:

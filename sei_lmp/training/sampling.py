@@ -13,6 +13,7 @@ import numpy as np
 from ase import Atoms
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.units import AMU_G
 
 #: LiF rocksalt, a = 4.03 A (CHGNet/PBE-like cell; experiment 4.027 A at room temperature)
 LIF_A = 4.03
@@ -111,7 +112,7 @@ def random_packing(symbols: Sequence[str], density_g_cm3: float, rng: np.random.
     no two atoms closer than ``min_distance`` [A]."""
     from ase.data import atomic_masses, atomic_numbers
 
-    mass = sum(atomic_masses[atomic_numbers[s]] for s in symbols) * 1.66053906660e-24  # g  TODO(units)
+    mass = sum(atomic_masses[atomic_numbers[s]] for s in symbols) * AMU_G  # g
     length = (mass / density_g_cm3) ** (1 / 3) * 1e8  # A
     positions = []
     for s in symbols:
