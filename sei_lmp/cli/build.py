@@ -15,7 +15,8 @@ import typer
 
 from sei_lmp.cli.types import PotentialFile, Species, parse_pairs, split_list
 
-app = typer.Typer(no_args_is_help=True, help="Build structures (crystals, defects, amorphous, interfaces) and data files.")
+app = typer.Typer(no_args_is_help=True, help="Build structures (crystals, defects, amorphous, interfaces) and data "
+                  "files. A --potential gives the type order (its species) and the supercell size (its cutoff).")
 
 # options of the build commands (the potential and species ones are shared with the other commands)
 DataFile = Annotated[Path, typer.Option(
