@@ -7,76 +7,88 @@ from typing import Optional
 
 import typer
 
+from sei_lmp.cli.errors import ErrorHandlingGroup
+from sei_lmp.cli.types import (
+    BackendChoice,
+    DeckDir,
+    Elements,
+    Jobs,
+    LmpPath,
+    NProcs,
+    OutputDir,
+    PotentialFile,
+    PotentialPath,
+    PotentialPaths,
+    Settings,
+    Species,
+    StructurePath,
+    Temperatures,
+    parse_settings,
+    split_list,
+)
 from sei_lmp.decks.protocols import PROTOCOLS
 
-app = typer.Typer(no_args_is_help=True, help="sei_lmp: ML-potential MD of battery interphases with LAMMPS.")
+app = typer.Typer(no_args_is_help=True, cls=ErrorHandlingGroup,
+                  help="sei_lmp: ML-potential MD of battery interphases with LAMMPS.")
 
 
 @app.command()
-def info(
-    lmp: Optional[str] = typer.Option(None, help="LAMMPS executable to describe (e.g. 'lmp_kokkos' or "
-                                      "'srun -n 1 lmp'); default: the lammps Python module with the plugin"),
-    potential: list[Path] = typer.Option([], "--potential", "-p", help="potential file(s): which backend and "
-                                         "pair style each would use on that LAMMPS"),
-    species: Optional[str] = typer.Option(None, help="elements of the potential's species, comma-separated (MTP)"),
-) -> None:
-    """Show the plugin, the LAMMPS it loads into (or a given lmp), and what each potential would use there."""
+def info(lmp: LmpPath = None, potential: PotentialPaths = [], species: Species = None) -> None:  # noqa: B006
+    """Show the plugin, the LAMMPS it loads into, and which backend and pair style each --potential would use there.
+
+    The LAMMPS is the --lmp given, else the lammps Python module with the plugin.
+    """
     from rich.console import Console
     from rich.table import Table
 
     from sei_lmp import __version__
-    from sei_lmp.errors import SeiLmpError
     from sei_lmp.lammps_info import probe_executable, probe_python
     from sei_lmp.run.plugin import MACE_STYLES, PLUGIN_STYLES, mace_available, plugin_path
 
     console = Console()
-    try:
-        caps = probe_executable(lmp.split()) if lmp else probe_python()
-        table = Table(title=f"sei_lmp {__version__}")
-        table.add_column("item")
-        table.add_column("value")
-        table.add_row("plugin", str(plugin_path()) if not lmp else "(see the pair styles below)")
-        table.add_row("LAMMPS", f"{caps.version} ({caps.source})")
-        table.add_row("packages", " ".join(sorted(caps.packages)))
-        table.add_row("KOKKOS", ("yes, GPU" if caps.kokkos_gpu else "yes, CPU only") if caps.kokkos else "no")
-        for style in PLUGIN_STYLES:
-            table.add_row(f"pair_style {style}", "yes" if caps.has("pair", style) else "MISSING")
-        for style in MACE_STYLES:      # optional: built only where torch was importable at build time
-            table.add_row(f"pair_style {style}", "yes" if caps.has("pair", style) else
-                          "not built (install torch, then reinstall sei_lmp)" if not mace_available() else "MISSING")
-        console.print(table)
-        if potential:
-            from sei_lmp.potentials import load_potential
-            from sei_lmp.sweep.target import backend_options
+    caps = probe_executable(lmp.split()) if lmp else probe_python()
+    table = Table(title=f"sei_lmp {__version__}")
+    table.add_column("item")
+    table.add_column("value")
+    table.add_row("plugin", str(plugin_path()) if not lmp else "(see the pair styles below)")
+    table.add_row("LAMMPS", f"{caps.version} ({caps.source})")
+    table.add_row("packages", " ".join(sorted(caps.packages)))
+    table.add_row("KOKKOS", ("yes, GPU" if caps.kokkos_gpu else "yes, CPU only") if caps.kokkos else "no")
+    for style in PLUGIN_STYLES:
+        table.add_row(f"pair_style {style}", "yes" if caps.has("pair", style) else "MISSING")
+    for style in MACE_STYLES:      # optional: built only where torch was importable at build time
+        table.add_row(f"pair_style {style}", "yes" if caps.has("pair", style) else
+                      "not built (install torch, then reinstall sei_lmp)" if not mace_available() else "MISSING")
+    console.print(table)
+    if potential:
+        from sei_lmp.potentials import load_potential
+        from sei_lmp.sweep.target import backend_options
 
-            view = Table(title="backend per potential (first usable row is chosen)")
-            for column in ("potential", "backend", "pair style", "here"):
-                view.add_column(column)
-            for path in potential:
-                pot = load_potential(path, species=_split(species))
-                chosen = False
-                for row in backend_options(pot, caps):
-                    here = "[green]yes[/green]" + (" (chosen)" if not chosen else "") if row["usable"] else \
-                        "[red]no[/red]: " + "; ".join(row["missing"])
-                    chosen = chosen or row["usable"]
-                    view.add_row(path.name, row["backend"], row["style"], here)
-                if not chosen:
-                    view.add_row(path.name, "-", "-", "[red]no backend can run it on this LAMMPS[/red]")
-            console.print(view)
-    except SeiLmpError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from err
+        view = Table(title="backend per potential (first usable row is chosen)")
+        for column in ("potential", "backend", "pair style", "here"):
+            view.add_column(column)
+        for path in potential:
+            pot = load_potential(path, species=split_list(species))
+            chosen = False
+            for row in backend_options(pot, caps):
+                here = "[green]yes[/green]" + (" (chosen)" if not chosen else "") if row["usable"] else \
+                    "[red]no[/red]: " + "; ".join(row["missing"])
+                chosen = chosen or row["usable"]
+                view.add_row(path.name, row["backend"], row["style"], here)
+            if not chosen:
+                view.add_row(path.name, "-", "-", "[red]no backend can run it on this LAMMPS[/red]")
+        console.print(view)
 
 
 @app.command()
 def demo(
-    output: Path = typer.Option(Path("demo_out"), "--output", "-o", help="directory for runs, tables, figures, report"),
+    output: OutputDir = Path("demo_out"),
     quick: bool = typer.Option(False, help="minute-scale version (2 temperatures, 217 atoms, 3 ps runs): for CI"),
-    temperatures: Optional[str] = typer.Option(None, help="temperatures in K, comma-separated (default 700,775,850,925,1000)"),
+    temperatures: Temperatures = None,
     production_ps: Optional[float] = typer.Option(None, help="NVT production per temperature (ps)"),
     seed: Optional[int] = typer.Option(None, help="velocity seed of the MD runs (another seed: how far Ea moves)"),
-    potential: Optional[Path] = typer.Option(None, help="potential file (default: the shipped LiF MTP)"),
-    jobs: Optional[int] = typer.Option(None, help="runs at a time (default: cores)"),
+    potential: PotentialFile = None,
+    jobs: Jobs = None,
     all_protocols: bool = typer.Option(False, "--all", help="also a Li3PS4 melt-quench (QA) and a Li | Li2S interface "
                                        "run (profiles) with the shipped Li-P-S ACE"),
     nve: bool = typer.Option(False, help="instead: NVE energy-conservation check of bcc Li with the shipped Li MTP"),
@@ -84,7 +96,10 @@ def demo(
     temperature: float = typer.Option(300.0, help="--nve: target temperature in K"),
     steps: int = typer.Option(2000, help="--nve: NVE steps of 1 fs"),
 ) -> None:
-    """The main job: Li-interstitial diffusion in LiF with the shipped MTP -> D(T), Ea, sigma(300 K), report."""
+    """The main job: Li-interstitial diffusion in LiF with the shipped MTP -> D(T), Ea, sigma(300 K), report.
+
+    Runs, tables, figures and the report go to --output. Defaults: 700,775,850,925,1000 K and the shipped LiF MTP.
+    """
     if nve:
         _nve_check(potential, cells, temperature, steps)
         return
@@ -93,11 +108,10 @@ def demo(
     from rich.console import Console
 
     from sei_lmp.demo import DemoSettings, run_demo
-    from sei_lmp.errors import SeiLmpError
 
     console = Console()
     settings = DemoSettings.quick() if quick else DemoSettings()
-    changes = {"temperatures": tuple(float(t) for t in _split(temperatures))} if temperatures else {}
+    changes = {"temperatures": tuple(float(t) for t in split_list(temperatures))} if temperatures else {}
     if production_ps is not None:
         changes["production_ps"] = production_ps
     if seed is not None:
@@ -111,11 +125,7 @@ def demo(
     settings = replace(settings, **changes)
     console.print(f"[bold]sei_lmp demo[/bold]: Li interstitial in LiF, {len(settings.temperatures)} temperatures "
                   f"x {settings.production_ps:g} ps -> {output}")
-    try:
-        result = run_demo(output, settings, log=console.print)
-    except SeiLmpError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(1) from err
+    result = run_demo(output, settings, log=console.print)
     head = result.headline
     console.print(f"[bold]Ea = {head['Ea_eV']:.3f} +- {head['Ea_err_eV']:.3f} eV[/bold]; "
                   f"D(300 K) = {head['D_300K_cm2_s']:.3g} cm2/s; sigma(300 K) = {head['sigma_300K_mS_cm']:.3g} mS/cm "
@@ -163,88 +173,69 @@ def _nve_check(potential: Optional[Path], cells: int, temperature: float, steps:
 DATA_SUFFIXES = (".data", ".lmp", ".lammps-data", ".lammps")
 
 
-def _split(values: Optional[str]) -> Optional[list[str]]:
-    return [v.strip() for v in values.split(",") if v.strip()] if values else None
-
-
 @app.command()
 def deck(
     protocol: str = typer.Argument(..., help=" | ".join(PROTOCOLS)),
-    structure: Path = typer.Option(..., "--structure", "-s", help="CIF/POSCAR/extxyz, or a LAMMPS data file"),
-    potential: Path = typer.Option(..., "--potential", "-p", help="potential file (.mtp/.almtp/.yace/.yaml/*.pt/.snapcoeff)"),
-    backend: str = typer.Option("plugin", "--backend", "-b", help="plugin | lammps | kokkos"),
-    settings: list[str] = typer.Option([], "--set", help="protocol setting KEY=VALUE (e.g. temperature_K=600, md.timestep_fs=0.5)"),
-    species: Optional[str] = typer.Option(None, help="element of each potential species, comma-separated (MTP files lack them)"),
-    elements: Optional[str] = typer.Option(None, help="element of each atom type of a LAMMPS data file, comma-separated"),
+    structure: StructurePath = ...,
+    potential: PotentialPath = ...,
+    backend: BackendChoice = "plugin",
+    settings: Settings = [],  # noqa: B006
+    species: Species = None,
+    elements: Elements = None,
     pair_style: Optional[str] = typer.Option(None, help="force one of the backend's pair styles"),
-    lmp: Optional[str] = typer.Option(None, help="LAMMPS executable to check the deck against (lmp -h)"),
-    temperatures: Optional[str] = typer.Option(None, help="several temperatures (K), comma-separated: one deck "
-                                               "each in OUTPUT/T<temperature>K (diffusion_nvt, interface_npt)"),
-    output: Path = typer.Option(..., "--output", "-o", help="deck directory to write"),
+    lmp: LmpPath = None,
+    temperatures: Temperatures = None,
+    output: OutputDir = ...,
 ) -> None:
-    """Render a protocol deck for a structure and potential, checked before it is written."""
+    """Render a protocol deck for a structure and potential, checked before it is written.
+
+    --lmp: check the deck against that LAMMPS (lmp -h). --temperatures: one deck each in OUTPUT/T<temperature>K.
+    """
     from rich.console import Console
 
     from sei_lmp.decks import PROTOCOLS, render_deck
-    from sei_lmp.errors import SeiLmpError
     from sei_lmp.lammps_info import probe_executable
     from sei_lmp.potentials import load_potential
 
     console = Console()
-    try:
-        if protocol not in PROTOCOLS:
-            raise typer.BadParameter(f"unknown protocol '{protocol}'; choose {', '.join(sorted(PROTOCOLS))}")
-        overrides = {}
-        for item in settings:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise typer.BadParameter(f"--set expects KEY=VALUE, got '{item}'")
-            overrides[key.strip()] = value.strip()
-        proto = PROTOCOLS[protocol]().with_settings(overrides)
-        pot = load_potential(potential, species=_split(species))
-        caps = probe_executable(lmp.split()) if lmp else None
-        if structure.name.endswith(DATA_SUFFIXES):
-            source = structure
-        else:
-            from sei_lmp.io.structure import read_structure
+    if protocol not in PROTOCOLS:
+        raise typer.BadParameter(f"unknown protocol '{protocol}'; choose {', '.join(sorted(PROTOCOLS))}")
+    proto = PROTOCOLS[protocol]().with_settings(parse_settings(settings))
+    pot = load_potential(potential, species=split_list(species))
+    caps = probe_executable(lmp.split()) if lmp else None
+    if structure.name.endswith(DATA_SUFFIXES):
+        source = structure
+    else:
+        from sei_lmp.io.structure import read_structure
 
-            source = read_structure(structure)
-        targets = [(output, proto)]
-        if temperatures:
-            if not hasattr(proto, "temperature_K"):
-                raise typer.BadParameter(f"--temperatures does not apply to {protocol}")
-            targets = [(output / f"T{float(t):g}K", proto.with_settings({"temperature_K": t}))
-                       for t in _split(temperatures)]
-        for directory, settings in targets:
-            directory.mkdir(parents=True, exist_ok=True)
-            result = render_deck(settings, source, pot, backend, type_elements=_split(elements), capabilities=caps,
-                                 pair_style=pair_style, workdir=directory)
-            result.write(directory)
-            console.print(f"wrote {directory}/in.lmp ({result.manifest['total_steps']} steps, "
-                          f"{result.manifest['pair_style']}); run it with: sei-lmp run {directory}")
-    except SeiLmpError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from err
+        source = read_structure(structure)
+    targets = [(output, proto)]
+    if temperatures:
+        if not hasattr(proto, "temperature_K"):
+            raise typer.BadParameter(f"--temperatures does not apply to {protocol}")
+        targets = [(output / f"T{float(t):g}K", proto.with_settings({"temperature_K": t}))
+                   for t in split_list(temperatures)]
+    for directory, settings in targets:
+        directory.mkdir(parents=True, exist_ok=True)
+        result = render_deck(settings, source, pot, backend, type_elements=split_list(elements), capabilities=caps,
+                             pair_style=pair_style, workdir=directory)
+        result.write(directory)
+        console.print(f"wrote {directory}/in.lmp ({result.manifest['total_steps']} steps, "
+                      f"{result.manifest['pair_style']}); run it with: sei-lmp run {directory}")
 
 
 @app.command()
-def run(
-    directory: Path = typer.Argument(..., help="deck directory written by 'sei-lmp deck'"),
-    np: int = typer.Option(1, "--np", help="MPI ranks (mpirun -np N)"),
-    lmp: Optional[str] = typer.Option(None, help="LAMMPS executable (default: the lmp of this environment)"),
-) -> None:
-    """Run (or resume) a deck locally; thermo goes to a progress bar and a table."""
+def run(directory: DeckDir, np: NProcs = 1, lmp: LmpPath = None) -> None:
+    """Run (or resume) a deck locally; thermo goes to a progress bar and a table.
+
+    Default --lmp: the lmp of this environment.
+    """
     from rich.console import Console
 
-    from sei_lmp.errors import SeiLmpError
     from sei_lmp.run.local import run_deck
 
     console = Console()
-    try:
-        result = run_deck(directory, nprocs=np, lmp=lmp)
-    except SeiLmpError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(1) from err
+    result = run_deck(directory, nprocs=np, lmp=lmp)
     thermo = result.thermo
     console.print(f"done: {directory} ({len(thermo)} thermo rows"
                   f"{', resumed from ' + str(result.restarted_from) if result.restarted_from else ''})")

@@ -11,13 +11,6 @@ app = typer.Typer(no_args_is_help=True, help="Parameter sweeps: plan | run | sta
 STATE_COLOURS = {"done": "green", "running": "cyan", "interrupted": "yellow", "failed": "red", "pending": "white"}
 
 
-def _fail(err: Exception, code: int = 2) -> typer.Exit:
-    from rich.console import Console
-
-    Console(stderr=True).print(f"[red]error:[/red] {err}")
-    return typer.Exit(code)
-
-
 @app.command()
 def plan(
     sweep_file: Path = typer.Argument(..., help="sweep file (.toml, .yaml)"),
@@ -26,16 +19,12 @@ def plan(
     """Render one deck directory per sweep point and the table sweep.csv/sweep.parquet."""
     from rich.console import Console
 
-    from sei_lmp.errors import SeiLmpError
     from sei_lmp.sweep.plan import plan_sweep
     from sei_lmp.sweep.spec import read_sweep
 
-    try:
-        spec = read_sweep(sweep_file)
-        output = output or Path(spec.name)
-        table = plan_sweep(spec, output)
-    except SeiLmpError as err:
-        raise _fail(err) from err
+    spec = read_sweep(sweep_file)
+    output = output or Path(spec.name)
+    table = plan_sweep(spec, output)
     Console().print(f"planned {len(table)} runs of {spec.protocol} in {output} "
                     f"(parameters: {', '.join(spec.parameters) or 'none'}); run them with: sei-lmp sweep run {output}")
 
@@ -52,37 +41,32 @@ def run(
     """Run every unfinished run (finished ones are skipped, interrupted ones resume)."""
     from rich.console import Console
 
-    from sei_lmp.errors import SeiLmpError
-
     console = Console()
-    try:
-        if executor == "local":
-            from sei_lmp.sweep.executors.local import run_local
+    if executor == "local":
+        from sei_lmp.sweep.executors.local import run_local
 
-            outcome = run_local(directory, jobs=jobs, nprocs=np, runs=only or None)
-            for _, row in outcome.iterrows():
-                colour = "green" if row["outcome"] in ("done", "already done") else "red"
-                console.print(f"[{colour}]{row['outcome']:>14}[/{colour}] {row['run_id']}"
-                              + (f"  {row['reason']}" if row["reason"] else ""))
-            if (~outcome["outcome"].isin(["done", "already done"])).any():
-                raise typer.Exit(1)
-        elif executor == "slurm":
-            from sei_lmp.sweep.executors.slurm import submit as sbatch
-            from sei_lmp.sweep.executors.slurm import write_array_script
+        outcome = run_local(directory, jobs=jobs, nprocs=np, runs=only or None)
+        for _, row in outcome.iterrows():
+            colour = "green" if row["outcome"] in ("done", "already done") else "red"
+            console.print(f"[{colour}]{row['outcome']:>14}[/{colour}] {row['run_id']}"
+                          + (f"  {row['reason']}" if row["reason"] else ""))
+        if (~outcome["outcome"].isin(["done", "already done"])).any():
+            raise typer.Exit(1)
+    elif executor == "slurm":
+        from sei_lmp.sweep.executors.slurm import submit as sbatch
+        from sei_lmp.sweep.executors.slurm import write_array_script
 
-            script = write_array_script(directory, runs=only or None)
-            if script is None:
-                console.print("every run is done; nothing to submit")
-                return
-            console.print(f"wrote {script}")
-            if submit:
-                console.print(f"submitted job array {sbatch(script)}")
-            else:
-                console.print(f"submit it with: sbatch {script}  (or re-run with --submit)")
+        script = write_array_script(directory, runs=only or None)
+        if script is None:
+            console.print("every run is done; nothing to submit")
+            return
+        console.print(f"wrote {script}")
+        if submit:
+            console.print(f"submitted job array {sbatch(script)}")
         else:
-            raise typer.BadParameter(f"unknown executor '{executor}'; choose local or slurm")
-    except SeiLmpError as err:
-        raise _fail(err) from err
+            console.print(f"submit it with: sbatch {script}  (or re-run with --submit)")
+    else:
+        raise typer.BadParameter(f"unknown executor '{executor}'; choose local or slurm")
 
 
 @app.command()
@@ -94,13 +78,9 @@ def status(
     from rich.console import Console
     from rich.table import Table
 
-    from sei_lmp.errors import SeiLmpError
     from sei_lmp.sweep.status import STATES, sweep_status
 
-    try:
-        table = sweep_status(directory)
-    except SeiLmpError as err:
-        raise _fail(err) from err
+    table = sweep_status(directory)
     console = Console()
     if as_json:
         console.print_json(table.to_json(orient="records"))
@@ -127,15 +107,11 @@ def collect(
     """Analyse every finished run into collect/results.csv (+ fits.csv and plots)."""
     from rich.console import Console
 
-    from sei_lmp.errors import SeiLmpError
     from sei_lmp.sweep.collect import COLLECT_DIR
     from sei_lmp.sweep.collect import collect as gather
 
     console = Console()
-    try:
-        results, fits = gather(directory, fit=fit, plots=plots)
-    except SeiLmpError as err:
-        raise _fail(err) from err
+    results, fits = gather(directory, fit=fit, plots=plots)
     console.print(results.to_string(max_rows=40))
     if fits is not None:
         console.print(fits.to_string(max_rows=40))

@@ -11,6 +11,7 @@ from sei_lmp.analysis.interphase.growth import (
 )
 from sei_lmp.analysis.interphase.interfaces import interfaces, marker_element
 from sei_lmp.analysis.interphase.profiles import composition_profiles
+from sei_lmp.analysis.interphase.result import InterphaseResult
 from sei_lmp.analysis.interphase.run import (
                                              analyze_interface_run,
                                              growth_table,
@@ -19,6 +20,6 @@ from sei_lmp.analysis.interphase.run import (
                                              thickness_vs_time,
 )
 
-__all__ = ["MODELS", "GrowthFit", "analyze_interface_run", "compare_growth_laws", "composition_profiles",
+__all__ = ["MODELS", "GrowthFit", "InterphaseResult", "analyze_interface_run", "compare_growth_laws", "composition_profiles",
            "fit_growth", "growth_table", "interfaces", "marker_element", "plot_growth", "plot_profiles",
            "plot_thickness", "thickness_vs_time"]

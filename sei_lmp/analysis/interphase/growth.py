@@ -144,10 +144,10 @@ def compare_growth_laws(t, d, sigma=None, models: Sequence[str] = tuple(MODELS))
 
 def plot_growth(t, d, fits: Sequence[GrowthFit] = (), sigma=None, ax=None):
     """Thickness vs time with the fitted laws; returns the Axes."""
-    import matplotlib.pyplot as plt
+    from sei_lmp.analysis.figures import new_axes
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.5))
+        ax = new_axes((5, 3.5))
     ax.errorbar(t, d, yerr=sigma, fmt="o", ms=3, color="k", label="interphase")
     tt = np.linspace(np.min(t), np.max(t), 300)
     for fit in fits:

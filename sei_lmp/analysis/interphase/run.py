@@ -57,7 +57,9 @@ def thickness_vs_time(table: pd.DataFrame) -> pd.DataFrame:
 
 def plot_profiles(profiles: pd.DataFrame, element: str, frames=None, ax=None):
     """Fraction of ``element`` along z for chosen frames (default: first, middle, last); returns the Axes."""
-    import matplotlib.pyplot as plt
+    import matplotlib
+
+    from sei_lmp.analysis.figures import new_axes
 
     column = f"x_{element}"
     if column not in profiles.columns:
@@ -65,8 +67,8 @@ def plot_profiles(profiles: pd.DataFrame, element: str, frames=None, ax=None):
     available = sorted(profiles["frame"].unique())
     chosen = frames if frames is not None else sorted({available[0], available[len(available) // 2], available[-1]})
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.5))
-    colours = plt.cm.viridis(np.linspace(0, 1, len(chosen)))
+        ax = new_axes((5, 3.5))
+    colours = matplotlib.colormaps["viridis"](np.linspace(0, 1, len(chosen)))
     for colour, frame in zip(colours, chosen):
         rows = profiles[profiles["frame"] == frame]
         ax.plot(rows["z"], rows[column], "-", color=colour, label=f"step {int(rows['step'].iloc[0])}")

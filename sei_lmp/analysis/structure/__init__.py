@@ -30,14 +30,16 @@ from sei_lmp.analysis.structure.rdf import (
                                                    first_peak,
                                                    partial_rdf,
 )
+from sei_lmp.analysis.structure.results import DefectsResult, SpeciationResult, StructureResult, plot_rdf
 from sei_lmp.analysis.structure.speciation import (
                                                    label_phases,
                                                    phase_fractions,
                                                    phase_profile,
 )
 
-__all__ = ["GlassTransition", "MeltQuenchQA", "QACriteria", "analyze_melt_quench", "bond_angle_distribution",
+__all__ = ["DefectsResult", "GlassTransition", "MeltQuenchQA", "QACriteria", "SpeciationResult", "StructureResult",
+           "analyze_melt_quench", "bond_angle_distribution",
            "check_melt_quench", "coordination_numbers", "crystalline_fraction", "density", "first_peak",
            "glass_transition", "label_phases", "make_pipeline", "manifest_elements", "partial_rdf",
-           "phase_fractions", "phase_profile", "plot_quench_curve", "quench_curve", "rdf_r_factor",
+           "phase_fractions", "phase_profile", "plot_quench_curve", "plot_rdf", "quench_curve", "rdf_r_factor",
            "structure_fractions", "wigner_seitz"]

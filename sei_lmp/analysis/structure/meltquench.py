@@ -228,6 +228,31 @@ class MeltQuenchQA:
                "notes": "; ".join(self.notes)}
         return pd.DataFrame([row])
 
+    def plot(self, ax=None):
+        """Density and energy vs T on the quench with the two-line fits; returns the (density) Axes."""
+        if self.curve is None:
+            raise ConfigurationError("this melt-quench verdict has no quench curve to plot")
+        return plot_quench_curve(self, ax)
+
+    def write(self, directory: str | PathLike, **identity) -> list[Path]:
+        """``meltquench_qa.csv`` (one row: ``identity`` columns such as ``run_dir=...`` first, then
+        :meth:`to_frame`), and when present ``quench_curve.csv``, ``quench_curve.png`` and ``final_rdf.csv``.
+        Returns the paths written."""
+        from sei_lmp.analysis.figures import save_figure
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        written = [directory / "meltquench_qa.csv"]
+        self.to_frame(**identity).to_csv(written[0], index=False)
+        if self.curve is not None:
+            written += [directory / "quench_curve.csv", directory / "quench_curve.png"]
+            self.curve.to_csv(written[-2], index=False)
+            save_figure(self.plot(), written[-1], dpi=150, tight=True)
+        if self.rdf is not None:
+            written.append(directory / "final_rdf.csv")
+            self.rdf.to_csv(written[-1], index=False)
+        return written
+
 
 def _reference_rdf(reference, rdf: pd.DataFrame, cutoff: float, bins: int) -> pd.DataFrame:
     from ase import Atoms
@@ -345,11 +370,11 @@ def analyze_melt_quench(run_dir: str | PathLike, reference=None, **criteria) -> 
 
 def plot_quench_curve(qa_or_curve, ax=None):
     """Density and energy vs temperature with the two-line fits; returns the (density) Axes."""
-    import matplotlib.pyplot as plt
+    from sei_lmp.analysis.figures import new_axes
 
     curve = qa_or_curve.curve if isinstance(qa_or_curve, MeltQuenchQA) else qa_or_curve
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.5))
+        ax = new_axes((5, 3.5))
     ax.plot(curve["temperature"], curve["density"], ".", color="C0", label="density")
     ax.set_xlabel("T (K)")
     ax.set_ylabel("density (g/cm$^3$)", color="C0")

@@ -15,8 +15,9 @@ from sei_lmp.analysis.transport.fit import DiffusionFit, auto_window, fit_diffus
 from sei_lmp.analysis.transport.msd import cross_msd_fft, msd_fft, msd_fft_weighted
 from sei_lmp.analysis.transport.notes import TransportWarning
 from sei_lmp.analysis.transport.run import TransportResult, analyze_run, analyze_trajectory, transport_run
+from sei_lmp.analysis.transport.series import TransportSeries
 
-__all__ = ["ArrheniusFit", "DiffusionFit", "TransportResult", "TransportWarning", "analyze_run",
+__all__ = ["ArrheniusFit", "DiffusionFit", "TransportResult", "TransportSeries", "TransportWarning", "analyze_run",
            "analyze_trajectory", "arrhenius", "auto_window", "collective_conductivity", "cross_msd_fft",
            "fit_arrhenius", "fit_diffusion", "msd_fft", "msd_fft_weighted", "nernst_einstein_mS_cm",
            "onsager", "random_walk_covariance", "transport_run"]

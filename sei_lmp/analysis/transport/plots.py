@@ -1,10 +1,11 @@
-"""Figures of transport results (matplotlib, Agg): each function returns its Axes."""
+"""Figures of transport results: each function returns its Axes and never changes the matplotlib backend."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from sei_lmp.analysis.figures import new_axes, save_figure
 from sei_lmp.analysis.transport.arrhenius import ArrheniusFit
 from sei_lmp.analysis.transport.fit import DiffusionFit
 
@@ -12,14 +13,7 @@ __all__ = ["plot_arrhenius", "plot_msd", "save"]
 
 
 def _axes(ax):
-    if ax is not None:
-        return ax
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(figsize=(5, 4), constrained_layout=True)[1]
+    return ax if ax is not None else new_axes((5, 4), layout="constrained")
 
 
 def plot_msd(curves: dict[str, pd.DataFrame], fits: dict[str, DiffusionFit], ax=None, title: str = ""):
@@ -66,7 +60,5 @@ def plot_arrhenius(table: pd.DataFrame, fits: dict[str, ArrheniusFit], ax=None, 
 
 
 def save(ax, path) -> None:
-    ax.figure.savefig(path, dpi=150)
-    import matplotlib.pyplot as plt
-
-    plt.close(ax.figure)
+    """Write the figure of ``ax`` as PNG (150 dpi)."""
+    save_figure(ax, path, dpi=150)

@@ -45,6 +45,36 @@ class TransportResult:
     onsager: pd.DataFrame | None = None
     info: dict = field(default_factory=dict)
 
+    @property
+    def name(self) -> str:
+        """The run's name (its directory name), used in file names."""
+        return str(self.table["run"].iloc[0])
+
+    def plot(self, ax=None, title: str | None = None):
+        """MSD vs t per species with its fit (no regions, no collective curve); returns the Axes."""
+        from sei_lmp.analysis.transport.plots import plot_msd
+
+        species = {k: v for k, v in self.msd.items() if "@" not in k and k != "collective"}
+        return plot_msd(species, self.fits, ax=ax, title=self.name if title is None else title)
+
+    def write(self, directory: str | Path) -> list[Path]:
+        """``msd_<run>.png``, one ``msd_<run>_<curve>.csv`` per MSD curve (``@`` in a region key becomes
+        ``_``) and ``onsager_<run>.csv`` when computed, into ``directory``; returns the paths written."""
+        from sei_lmp.analysis.transport.plots import save
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        name = self.name
+        written = [directory / f"msd_{name}.png"]
+        save(self.plot(), written[0])
+        for key, curve in self.msd.items():
+            written.append(directory / f"msd_{name}_{key.replace('@', '_')}.csv")
+            curve.to_csv(written[-1], index=False)
+        if self.onsager is not None:
+            written.append(directory / f"onsager_{name}.csv")
+            self.onsager.assign(run=name).to_csv(written[-1], index=False)
+        return written
+
 
 def _framework(traj: Trajectory, species: str, framework) -> list[str]:
     if framework is None or framework is False:
