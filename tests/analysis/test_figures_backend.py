@@ -26,7 +26,8 @@ def pdf_backend():
 
 
 def _transport_results():
-    from sei_lmp.analysis.transport import Trajectory, analyze_trajectory
+    from sei_lmp.analysis.transport import analyze_trajectory
+    from sei_lmp.io import Trajectory
 
     rng = np.random.default_rng(0)
     out = []

@@ -15,6 +15,7 @@ import mace_models as mm
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.potentials import load_potential
 from sei_lmp.run.plugin import MACE_STYLES, mace_available, start_lammps
+from sei_lmp.run import layout
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,7 +55,8 @@ def test_guard_partial_runs_with_a_committee(tmp_path_factory, tmp_path, monkeyp
     block = pot.pair_block("plugin", ["Li", "F"])
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(REPO / "lammps_inputs"), undefined=jinja2.StrictUndefined)
     guard = SimpleNamespace(gamma=True, gamma_every=2, gamma_save=0.0, gamma_break=1e3)
-    partial = env.get_template("_partials/extrapolation_guard.lmp.j2").render(guard=guard, pair=block)
+    partial = env.get_template("_partials/extrapolation_guard.lmp.j2").render(guard=guard, pair=block,
+                                                                               files=layout)
     assert "fix             gamma all pair 2 sei/mace gamma 1" in partial
 
     atoms = mm.to_lammps_frame(mm.random_cell(["Li"] * 8 + ["F"] * 8, np.eye(3) * 6.6, seed=9))

@@ -11,7 +11,8 @@ import pytest
 from scipy import constants
 from transport_synth import brownian
 
-from sei_lmp.analysis.transport import Trajectory, TransportSeries, TransportWarning, analyze_trajectory, arrhenius
+from sei_lmp.analysis.transport import TransportSeries, TransportWarning, analyze_trajectory, arrhenius
+from sei_lmp.io import Trajectory
 from sei_lmp.errors import ConfigurationError
 
 DT = 0.1                                                   # ps between frames
