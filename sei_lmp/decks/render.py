@@ -7,9 +7,7 @@ LAMMPS does not have (when its capabilities are given).
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +21,8 @@ from sei_lmp.decks.protocols import Protocol
 from sei_lmp.errors import ConfigurationError, DeckError
 from sei_lmp.lammps_info import LammpsCapabilities
 from sei_lmp.potentials.base import Backend, Potential
-
-DATA_FILE = "structure.data"
+from sei_lmp.run.directory import RunDirectory
+from sei_lmp.run.layout import DATA_FILE, RESTART_GLOB
 #: styles the templates use besides the pair style
 TEMPLATE_STYLES = {"fix": ("nvt", "npt", "halt", "ave/time", "setforce"), "compute": ("msd", "coord/atom", "reduce")}
 MASS_TOLERANCE = 0.5    # amu
@@ -42,16 +40,9 @@ class Deck:
     extra_files: dict[str, str] = field(default_factory=dict)
 
     def write(self, directory: str | Path) -> Path:
-        """Write ``in.lmp``, ``manifest.json`` and ``structure.data`` into ``directory``."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / "in.lmp").write_text(self.input_text)
-        (directory / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
-        if self.structure_file.resolve() != (directory / DATA_FILE).resolve():
-            shutil.copyfile(self.structure_file, directory / DATA_FILE)
-        for name, text in self.extra_files.items():
-            (directory / name).write_text(text)
-        return directory
+        """Write the input, the manifest, the data file and any extra files into ``directory``."""
+        return RunDirectory(directory).write_deck(self.input_text, self.manifest,
+                                                  {DATA_FILE: self.structure_file, **self.extra_files})
 
 
 def _environment():
@@ -197,7 +188,7 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
     manifest = {
         "protocol": protocol.name, "backend": backend, "switches": list(block.switches),
         "total_steps": steps["total"], "stages": steps, "one_rank_only": block.one_rank_only,
-        "restart_glob": "restarts/restart.*", "pair_style": block.pair_style, "elements": elements,
+        "restart_glob": RESTART_GLOB, "pair_style": block.pair_style, "elements": elements,
         "potential": {"path": str(potential.path), "family": potential.family, "species": list(potential.species),
                       "provenance": potential.card.provenance},
         "settings": protocol.as_dict(), "extrapolation_guard": use_gamma, "sei_lmp_version": __version__,

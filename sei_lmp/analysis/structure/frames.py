@@ -7,7 +7,6 @@ LAMMPS files only number their atom types; the element of each type comes from t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from os import PathLike
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from sei_lmp.errors import ConfigurationError, ParseError
+from sei_lmp.run.directory import RunDirectory
 
 __all__ = ["Source", "frame_indices", "iter_frames", "make_pipeline", "manifest_elements", "num_frames",
            "type_names"]
@@ -23,21 +23,17 @@ __all__ = ["Source", "frame_indices", "iter_frames", "make_pipeline", "manifest_
 #: what the analysis functions accept as input
 Source = Any   # ase.Atoms | Sequence[ase.Atoms] | str | PathLike
 
-_DUMP_NAMES = ("trajectory.dump", "production.dump")
 _ASE_SUFFIXES = (".cif", ".xyz", ".extxyz", ".vasp", ".traj")
 
 
 def manifest_elements(run_dir: str | PathLike) -> list[str]:
     """Element per LAMMPS type (type 1 first) from a deck directory's ``manifest.json``."""
-    path = Path(run_dir) / "manifest.json"
-    try:
-        manifest = json.loads(path.read_text())
-    except OSError as err:
+    run = RunDirectory(run_dir)
+    path = run.manifest_path
+    if not run.has_manifest():
         raise ConfigurationError(f"{path} not found: pass a deck directory written by 'sei-lmp deck', "
-                                 "or give the elements per type explicitly (elements=[...])") from err
-    except json.JSONDecodeError as err:
-        raise ParseError(f"{path} is not valid JSON ({err}); re-render the deck") from err
-    elements = manifest.get("elements")
+                                 "or give the elements per type explicitly (elements=[...])")
+    elements = run.manifest.elements
     if not elements:
         raise ParseError(f"{path} has no 'elements' list; give the elements per type explicitly (elements=[...])")
     return list(elements)
@@ -77,7 +73,8 @@ def make_pipeline(source: Source, elements: Sequence[str] | None = None):
     if path.is_dir():
         if elements is None:
             elements = manifest_elements(path)
-        candidates = [path / n for n in _DUMP_NAMES] + [path / "final.data"]
+        run = RunDirectory(path)
+        candidates = [run.trajectory, run.production_dump, run.final_data]
         found = [c for c in candidates if c.is_file()]
         if not found:
             raise ConfigurationError(f"{path} holds none of {', '.join(c.name for c in candidates)}; run the deck "
@@ -102,7 +99,7 @@ def make_pipeline(source: Source, elements: Sequence[str] | None = None):
             pipeline = import_file(str(path), multiple_frames=True)
     except Exception as err:   # OVITO raises RuntimeError with its own message
         raise ParseError(f"OVITO cannot read {path}: {err}") from err
-    if elements is None and path.parent.joinpath("manifest.json").is_file():
+    if elements is None and RunDirectory(path.parent).has_manifest():
         elements = manifest_elements(path.parent)
     if elements is not None:
         _name_types(pipeline, list(elements))
