@@ -21,8 +21,9 @@ from sei_lmp.decks.protocols import Protocol
 from sei_lmp.errors import ConfigurationError, DeckError
 from sei_lmp.lammps_info import LammpsCapabilities
 from sei_lmp.potentials.base import Backend, Potential
-from sei_lmp.run.directory import RunDirectory
-from sei_lmp.run.layout import DATA_FILE, RESTART_GLOB
+from sei_lmp.run.directory import Manifest, RunDirectory
+from sei_lmp.run.layout import DATA_FILE
+
 #: styles the templates use besides the pair style
 TEMPLATE_STYLES = {"fix": ("nvt", "npt", "halt", "ave/time", "setforce"), "compute": ("msd", "coord/atom", "reduce")}
 MASS_TOLERANCE = 0.5    # amu
@@ -185,12 +186,11 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
         text = _environment().get_template(f"{protocol.name}.lmp.j2").render(**context)
     except Exception as err:   # a template that cannot render is our bug, not the user's
         raise DeckError(f"rendering {protocol.name} failed: {err}") from err
-    manifest = {
-        "protocol": protocol.name, "backend": backend, "switches": list(block.switches),
-        "total_steps": steps["total"], "stages": steps, "one_rank_only": block.one_rank_only,
-        "restart_glob": RESTART_GLOB, "pair_style": block.pair_style, "elements": elements,
-        "potential": {"path": str(potential.path), "family": potential.family, "species": list(potential.species),
-                      "provenance": potential.card.provenance},
-        "settings": protocol.as_dict(), "extrapolation_guard": use_gamma, "sei_lmp_version": __version__,
-    }
+    manifest = Manifest(
+        protocol=protocol.name, backend=backend, switches=tuple(block.switches), total_steps=steps["total"],
+        stages=steps, one_rank_only=block.one_rank_only, pair_style=block.pair_style, elements=tuple(elements),
+        potential={"path": str(potential.path), "family": potential.family, "species": list(potential.species),
+                   "provenance": potential.card.provenance},
+        settings=protocol.as_dict(), extrapolation_guard=use_gamma, sei_lmp_version=__version__,
+    ).to_dict()
     return Deck(protocol, backend, text, manifest, structure_file)

@@ -3,7 +3,8 @@
 The script is written into ``<sweep>/slurm/`` and submitted with ``sbatch`` only when asked. Each
 task runs :mod:`sei_lmp.sweep.executors.worker` on its run directory, which launches LAMMPS with
 ``srun`` (default) or ``mpirun`` and resumes from the newest restart, so resubmitting the same
-sweep after a time limit continues it. Options come from the ``[slurm]`` section of the sweep file:
+sweep after a time limit continues it. Options come from the ``[slurm]`` section of the sweep file,
+or from a machine profile (:mod:`sei_lmp.run.profiles`) laid over it, with the same keys:
 
 =================  ==================================================================
 partition, account, qos, time, mem, cpus_per_task, job_name     the usual ``#SBATCH`` lines
