@@ -190,3 +190,14 @@ def test_running(run, tmp_path):
     attempt(remote, 1, host="node042")               # no end record, another host: cannot be checked
     assert remote.state().state == "running" and "node042" in remote.state().reason
     assert read_attempts(remote.path)[0]["host"] == "node042"
+
+
+def test_interphase_analysis_reads_the_time_step(tmp_path):
+    """It used to assume 1 fs when the manifest had no time step; now it says so."""
+    from sei_lmp.analysis.interphase.run import _timestep_ps, analyze_interface_run
+
+    write(tmp_path / "two", {"protocol": "interface_npt", "settings": {"md": {"timestep_fs": 2.0}}})
+    assert _timestep_ps(tmp_path / "two") == pytest.approx(0.002)
+    write(tmp_path / "none", {"protocol": "interface_npt", "elements": ["Li", "F"], "settings": {}})
+    with pytest.raises(ConfigurationError, match="manifest.json: the manifest has no setting 'md.timestep_fs'"):
+        analyze_interface_run(tmp_path / "none")

@@ -23,7 +23,10 @@ def _timestep_ps(run_dir: Path) -> float:
     if not run.has_manifest():
         raise ConfigurationError(f"{run_dir} has no {run.manifest_path.name}: pass an interface deck directory "
                                  "written by 'sei-lmp deck interface_npt'")
-    return run.manifest.timestep_fs / 1000.0
+    try:
+        return run.manifest.timestep_fs / 1000.0
+    except ConfigurationError as err:
+        raise ConfigurationError(f"{run.manifest_path}: {err}") from None
 
 
 def analyze_interface_run(run_dir: str | PathLike, element: str | None = None,
