@@ -58,6 +58,7 @@ def run(
     from sei_lmp.errors import SeiLmpError
     from sei_lmp.run.profiles import Profile, load_profile
     from sei_lmp.sweep.executors import get_executor
+    from sei_lmp.sweep.executors.base import SUCCESS
 
     console = Console()
     try:
@@ -67,24 +68,24 @@ def run(
             launch = (launch or Profile(name="command line")).with_options({"nprocs": np})
         chosen = get_executor(name, launch)
         options = {"jobs": jobs} if name == "local" else {}
-        done = chosen.run(directory, only or None, submit=submit, **options)
+        launched = chosen.run(directory, only or None, submit=submit, **options)
     except SeiLmpError as err:
         raise _fail(err) from err
-    if done.results is not None:
-        for _, row in done.results.iterrows():
-            colour = "green" if row["outcome"] in ("done", "already done") else "red"
+    if launched.results is not None:
+        for _, row in launched.results.iterrows():
+            colour = "green" if row["outcome"] in SUCCESS else "red"
             console.print(f"[{colour}]{row['outcome']:>14}[/{colour}] {row['run_id']}"
                           + (f"  {row['reason']}" if row["reason"] else ""))
-        if not done.ok:
+        if not launched.ok:
             raise typer.Exit(1)
-    elif done.script is None:
+    elif launched.script is None:
         console.print("every run is done; nothing to submit")
     else:
-        console.print(f"wrote {done.script}")
-        if done.job_id is not None:
-            console.print(f"submitted job array {done.job_id}")
+        console.print(f"wrote {launched.script}")
+        if launched.job_id is not None:
+            console.print(f"submitted job array {launched.job_id}")
         else:
-            console.print(f"submit it with: sbatch {done.script}  (or re-run with --submit)")
+            console.print(f"submit it with: sbatch {launched.script}  (or re-run with --submit)")
 
 
 @app.command()

@@ -21,7 +21,7 @@ from sei_lmp.run.profiles import Profile
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Executor", "Launch", "unfinished"]
+__all__ = ["RESULT_COLUMNS", "SUCCESS", "Executor", "Launch", "unfinished"]
 
 #: the columns of :attr:`Launch.results`
 RESULT_COLUMNS = ["run_id", "outcome", "returncode", "seconds", "reason"]
