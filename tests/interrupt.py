@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from sei_lmp.run.local import latest_restart, read_attempts, run_deck
+from sei_lmp.run import latest_restart, read_attempts, run_deck
 
 
 def kill_after_first_restart(deck: Path, outcome: dict) -> None:

@@ -225,17 +225,25 @@ def deck(
 
 
 @app.command()
-def run(directory: DeckDir, np: NProcs = 1, lmp: LmpPath = None) -> None:
+def run(
+    directory: DeckDir,
+    np: Optional[int] = typer.Option(None, "--np", help="MPI ranks (mpirun -np N; default: the profile's, else 1)"),
+    lmp: LmpPath = None,
+    profile: Optional[str] = typer.Option(None, "--profile", help="machine profile of the sei_lmp config file "
+                                          "(its lmp, mpirun and ranks; default: local)"),
+) -> None:
     """Run (or resume) a deck locally; thermo goes to a progress bar and a table.
 
-    Default --lmp: the lmp of this environment.
+    Default --lmp: the profile's, else the lmp of this environment.
     """
     from rich.console import Console
 
     from sei_lmp.run.local import run_deck
+    from sei_lmp.run.profiles import load_profile
 
     console = Console()
-    result = run_deck(directory, nprocs=np, lmp=lmp)
+    launch = load_profile(profile)
+    result = run_deck(directory, nprocs=np or launch.nprocs or 1, lmp=lmp or launch.lmp, mpirun=launch.mpirun)
     thermo = result.thermo
     console.print(f"done: {directory} ({len(thermo)} thermo rows"
                   f"{', resumed from ' + str(result.restarted_from) if result.restarted_from else ''})")

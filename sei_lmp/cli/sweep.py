@@ -32,7 +32,10 @@ def plan(
 @app.command()
 def run(
     directory: Path = typer.Argument(..., help="sweep directory written by 'sei-lmp sweep plan'"),
-    executor: str = typer.Option("local", "--executor", "-e", help="local | slurm"),
+    executor: str | None = typer.Option(None, "--executor", "-e",
+                                        help="local | slurm (default: the profile's, else local)"),
+    profile: str | None = typer.Option(None, "--profile", help="machine profile of the sei_lmp config file, laid "
+                                       "over the sweep file's [run]/[slurm] sections"),
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="local: runs at a time (default cores // ranks)"),
     np: int | None = typer.Option(None, "--np", help="local: MPI ranks per run (default: run.nprocs)"),
     only: list[str] = typer.Option([], "--only", help="run only these run ids (repeatable)"),
@@ -41,32 +44,33 @@ def run(
     """Run every unfinished run (finished ones are skipped, interrupted ones resume)."""
     from rich.console import Console
 
-    console = Console()
-    if executor == "local":
-        from sei_lmp.sweep.executors.local import run_local
+    from sei_lmp.run.profiles import Profile, load_profile
+    from sei_lmp.sweep.executors import get_executor
+    from sei_lmp.sweep.executors.base import SUCCESS
 
-        outcome = run_local(directory, jobs=jobs, nprocs=np, runs=only or None)
-        for _, row in outcome.iterrows():
-            colour = "green" if row["outcome"] in ("done", "already done") else "red"
+    console = Console()
+    launch = load_profile(profile) if profile else None
+    name = executor or (launch.executor if launch else "local")
+    if np is not None and name == "local":
+        launch = (launch or Profile(name="command line")).with_options({"nprocs": np})
+    chosen = get_executor(name, launch)
+    options = {"jobs": jobs} if name == "local" else {}
+    launched = chosen.run(directory, only or None, submit=submit, **options)
+    if launched.results is not None:
+        for _, row in launched.results.iterrows():
+            colour = "green" if row["outcome"] in SUCCESS else "red"
             console.print(f"[{colour}]{row['outcome']:>14}[/{colour}] {row['run_id']}"
                           + (f"  {row['reason']}" if row["reason"] else ""))
-        if (~outcome["outcome"].isin(["done", "already done"])).any():
+        if not launched.ok:
             raise typer.Exit(1)
-    elif executor == "slurm":
-        from sei_lmp.sweep.executors.slurm import submit as sbatch
-        from sei_lmp.sweep.executors.slurm import write_array_script
-
-        script = write_array_script(directory, runs=only or None)
-        if script is None:
-            console.print("every run is done; nothing to submit")
-            return
-        console.print(f"wrote {script}")
-        if submit:
-            console.print(f"submitted job array {sbatch(script)}")
-        else:
-            console.print(f"submit it with: sbatch {script}  (or re-run with --submit)")
+    elif launched.script is None:
+        console.print("every run is done; nothing to submit")
     else:
-        raise typer.BadParameter(f"unknown executor '{executor}'; choose local or slurm")
+        console.print(f"wrote {launched.script}")
+        if launched.job_id is not None:
+            console.print(f"submitted job array {launched.job_id}")
+        else:
+            console.print(f"submit it with: sbatch {launched.script}  (or re-run with --submit)")
 
 
 @app.command()

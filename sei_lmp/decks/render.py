@@ -7,8 +7,6 @@ LAMMPS does not have (when its capabilities are given).
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +22,9 @@ from sei_lmp.io.datafile import read_data_atoms, read_data_types
 from sei_lmp.lammps_info import LammpsCapabilities
 from sei_lmp.potentials.base import Backend, Potential
 from sei_lmp.run import layout
+from sei_lmp.run.directory import Manifest, RunDirectory
+from sei_lmp.run.layout import DATA_FILE
 
-DATA_FILE = "structure.data"
 MASS_TOLERANCE = 0.5    # amu
 
 
@@ -41,16 +40,9 @@ class Deck:
     extra_files: dict[str, str] = field(default_factory=dict)
 
     def write(self, directory: str | Path) -> Path:
-        """Write ``in.lmp``, ``manifest.json`` and ``structure.data`` into ``directory``."""
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / "in.lmp").write_text(self.input_text)
-        (directory / "manifest.json").write_text(json.dumps(self.manifest, indent=2) + "\n")
-        if self.structure_file.resolve() != (directory / DATA_FILE).resolve():
-            shutil.copyfile(self.structure_file, directory / DATA_FILE)
-        for name, text in self.extra_files.items():
-            (directory / name).write_text(text)
-        return directory
+        """Write the input, the manifest, the data file and any extra files into ``directory``."""
+        return RunDirectory(directory).write_deck(self.input_text, self.manifest,
+                                                  {DATA_FILE: self.structure_file, **self.extra_files})
 
 
 def _environment():
@@ -178,14 +170,13 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
         text = _environment().get_template(protocol.template()).render(**context)
     except Exception as err:   # a template that cannot render is our bug, not the user's
         raise DeckError(f"rendering {protocol.name} failed: {err}") from err
-    manifest = {
-        "protocol": protocol.name, "backend": backend, "switches": list(block.switches),
-        "total_steps": steps["total"], "stages": steps, "one_rank_only": block.one_rank_only,
-        "restart_glob": "restarts/restart.*", "pair_style": block.pair_style, "elements": elements,
-        "partitions": protocol.partitions(),
-        "potential": {"path": str(potential.path), "family": potential.family, "species": list(potential.species),
-                      "provenance": potential.card.provenance},
-        "settings": protocol.as_dict(), "extrapolation_guard": use_gamma, "sei_lmp_version": __version__,
-    }
+    manifest = Manifest(
+        protocol=protocol.name, backend=backend, switches=tuple(block.switches), total_steps=steps["total"],
+        stages=steps, one_rank_only=block.one_rank_only, pair_style=block.pair_style, elements=tuple(elements),
+        potential={"path": str(potential.path), "family": potential.family, "species": list(potential.species),
+                   "provenance": potential.card.provenance},
+        settings=protocol.as_dict(), extrapolation_guard=use_gamma, sei_lmp_version=__version__,
+        partitions=protocol.partitions(),
+    ).to_dict()
     extra_files = protocol.extra_files(structure if hasattr(structure, "arrays") else None, elements)
     return Deck(protocol, backend, text, manifest, structure_file, extra_files)

@@ -32,12 +32,14 @@ RESTART_GLOB = f"{RESTART_DIR}/restart.*"
 SWEEP_POINT = "sweep_point.json"
 #: what a sweep worker printed outside LAMMPS (a configuration error, a traceback)
 WORKER_LOG = "sweep_worker.log"
+#: the script a Slurm array task runs LAMMPS through (``srun ... lmp "$@"``)
+SRUN_WRAPPER = ".srun_lmp"
 #: trajectories the templates dump
 TRAJECTORY = "trajectory.dump"
 PRODUCTION_DUMP = "production.dump"
 EXTRAPOLATIVE_DUMP = "extrapolative.dump"
-
-#: every name above that belongs to a run (what a test checks nobody else spells)
+#: the structure a deck writes at its end (melt-quench)
+FINAL_DATA = "final.data"
 
 #: nudged elastic band: the final coordinates of the hop, and each replica's converged coordinates
 NEB_FINAL = "neb_final.coords"
@@ -45,4 +47,5 @@ NEB_IMAGES = "neb_image.*.dump"
 
 #: every name above that belongs to a run (what a test checks nobody else spells)
 RUN_FILES = (INPUT, MANIFEST, DATA_FILE, STDOUT, LOG, CURRENT_LOG, ATTEMPTS, DONE, LOCK, RESTART_GLOB,
-             SWEEP_POINT, WORKER_LOG, TRAJECTORY, PRODUCTION_DUMP, EXTRAPOLATIVE_DUMP, NEB_FINAL, NEB_IMAGES)
+             SWEEP_POINT, WORKER_LOG, SRUN_WRAPPER, TRAJECTORY, PRODUCTION_DUMP, EXTRAPOLATIVE_DUMP, FINAL_DATA,
+             NEB_FINAL, NEB_IMAGES)

@@ -18,8 +18,8 @@ import pandas as pd
 
 from sei_lmp.decks.protocols import PROTOCOLS, Protocol, resolve
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.run.directory import RunDirectory
 from sei_lmp.sweep.plan import load_sweep
-from sei_lmp.sweep.status import run_state
 
 COLLECT_DIR = "collect"
 
@@ -56,7 +56,7 @@ def collect(directory: str | PathLike, *, options: Mapping[str, Any] | None = No
         raise ConfigurationError(f"protocol '{spec.protocol}' names no analysis (its class's 'analysis')")
     analyze = resolve(protocol.analysis)
     keys = ["run_id", "structure", "potential", *[k for k in table.columns if k in spec.settings or k in spec.parameters]]
-    done = [row for _, row in table.iterrows() if run_state(directory / row["directory"])["state"] == "done"]
+    done = [row for _, row in table.iterrows() if RunDirectory(directory / row["directory"]).is_done()]
     if not done:
         raise ConfigurationError(f"no finished runs in {directory}; run the sweep first ('sei-lmp sweep run')")
     frames = []

@@ -4,7 +4,8 @@ Layout of a sweep directory::
 
     sweep.json             the validated sweep file (what run/status/collect read)
     sweep.csv, .parquet    one row per run: every parameter and the provenance
-    runs/<run_id>/         in.lmp, manifest.json, structure.data, sweep_point.json (+ outputs once run)
+    runs/<run_id>/         a run directory (sei_lmp.run.RunDirectory): the deck, its manifest, its data
+                           file and the point's parameters (+ outputs once run)
 
 Planning again is safe: a run whose parameters are unchanged is kept as it is (finished outputs are
 never touched); a run that has not started is rendered again; a started run whose parameters
@@ -23,13 +24,13 @@ from typing import Any
 import pandas as pd
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.run.directory import RunDirectory
 from sei_lmp.sweep.provenance import probe, sha256
 from sei_lmp.sweep.spec import SELECTORS, PotentialSpec, StructureSpec, SweepSpec
 
 SWEEP_JSON = "sweep.json"
 TABLE = "sweep"
 RUNS_DIR = "runs"
-POINT_JSON = "sweep_point.json"
 DATA_SUFFIXES = (".data", ".lmp", ".lammps-data", ".lammps")
 #: short names of common settings in run directory names
 SHORT = {"temperature_K": "T", "md.seed": "seed", "md.timestep_fs": "dt", "pressure_bar": "P"}
@@ -111,6 +112,7 @@ def plan_sweep(spec: SweepSpec, output: str | PathLike, *, progress: bool = True
         sspec = spec.structure(point["structure"])
         structure = structures[sspec.name]
         directory = output / RUNS_DIR / rid
+        run = RunDirectory(directory)
         metadata = {
             "run_id": rid, "sweep": spec.name, "point": point, "settings": settings, "protocol": spec.protocol,
             "backend": spec.backend,
@@ -119,24 +121,26 @@ def plan_sweep(spec: SweepSpec, output: str | PathLike, *, progress: bool = True
             "potential": {"name": pspec.name, "path": str(potential.path), "sha256": checksums[pspec.name],
                           "species": list(potential.species)},
         }
-        if not _needs_render(directory, metadata):
-            rows.append(_row(json.loads((directory / POINT_JSON).read_text()), directory, output))
+        if not _needs_render(run, metadata):
+            rows.append(_row(json.loads(run.sweep_point.read_text()), directory, output))
             continue
         directory.mkdir(parents=True, exist_ok=True)
         deck = render_deck(protocol, structure, potential, spec.backend,
                            type_elements=sspec.elements, capabilities=capabilities,
                            pair_style=pspec.pair_style, workdir=directory)
-        if spec.backend == "kokkos":   # one GPU per rank unless the sweep says otherwise
-            deck.manifest["switches"] = list(kokkos_switches(spec.run.gpus or spec.run.nprocs))
         deck.write(directory)
-        natoms, formula = _composition(structure, deck.manifest["elements"], directory)
+        manifest = run.read_manifest()
+        if spec.backend == "kokkos":   # one GPU per rank unless the sweep says otherwise
+            manifest = run.write_manifest(manifest.replace(switches=list(kokkos_switches(spec.run.gpus or
+                                                                                        spec.run.nprocs))))
+        natoms, formula = _composition(structure, list(manifest.elements), run)
         metadata.update({
             "structure": {**metadata["structure"], "natoms": natoms, "formula": formula},
-            "pair_style": deck.manifest["pair_style"], "total_steps": deck.manifest["total_steps"],
-            "switches": deck.manifest["switches"], "sei_lmp_version": __version__,
+            "pair_style": manifest.pair_style, "total_steps": manifest.total_steps,
+            "switches": list(manifest.switches), "sei_lmp_version": __version__,
             "lammps_version": lammps_version, "planned": planned,
         })
-        (directory / POINT_JSON).write_text(json.dumps(metadata, indent=2) + "\n")
+        run.sweep_point.write_text(json.dumps(metadata, indent=2) + "\n")
         rows.append(_row(metadata, directory, output))
 
     table = pd.DataFrame(rows)
@@ -145,18 +149,17 @@ def plan_sweep(spec: SweepSpec, output: str | PathLike, *, progress: bool = True
     return table
 
 
-def _composition(structure, elements: list[str], directory: Path) -> tuple[int, str]:
+def _composition(structure, elements: list[str], run: RunDirectory) -> tuple[int, str]:
     """Atom count and formula, also for a LAMMPS data file (read back from the deck's copy)."""
     if isinstance(structure, Path):
         from sei_lmp.io.datafile import read_lammps_data
-        from sei_lmp.run.layout import DATA_FILE
 
-        structure = read_lammps_data(directory / DATA_FILE, elements)
+        structure = read_lammps_data(run.data_file, elements)
     return len(structure), structure.get_chemical_formula()
 
 
-def _needs_render(directory: Path, metadata: dict[str, Any]) -> bool:
-    marker = directory / POINT_JSON
+def _needs_render(run: RunDirectory, metadata: dict[str, Any]) -> bool:
+    marker = run.sweep_point
     if not marker.is_file():
         return True
     old = json.loads(marker.read_text())
@@ -165,8 +168,8 @@ def _needs_render(directory: Path, metadata: dict[str, Any]) -> bool:
         all(old.get("structure", {}).get(k) == metadata["structure"][k] for k in spec_keys)
     if same:
         return False
-    if (directory / "runs.jsonl").is_file():
-        raise ConfigurationError(f"{directory} has run already with other parameters (the sweep file changed); "
+    if run.has_started():
+        raise ConfigurationError(f"{run.path} has run already with other parameters (the sweep file changed); "
                                  "remove that directory or write the sweep to another output")
     return True
 

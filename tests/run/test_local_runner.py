@@ -18,7 +18,7 @@ import pytest
 from interrupt import kill_after_first_restart
 
 from sei_lmp.errors import ConfigurationError, RunFailed
-from sei_lmp.run.local import latest_restart, read_attempts, run_deck
+from sei_lmp.run import latest_restart, read_attempts, run_deck
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]

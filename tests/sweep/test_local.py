@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sweep_helpers import REPO
 
-from sei_lmp.run.local import read_attempts
+from sei_lmp.run import read_attempts
 from sei_lmp.sweep.executors.local import run_local
 from sei_lmp.sweep.plan import plan_sweep
 from sei_lmp.sweep.spec import read_sweep
@@ -79,7 +79,7 @@ def _start_sweep(out: Path) -> subprocess.Popen:
 
 def _wait_for_interruptible(out: Path, runs: list[Path], sweep: subprocess.Popen) -> None:
     """Until the first run is done and the second has a restart file but is not done."""
-    from sei_lmp.run.local import latest_restart
+    from sei_lmp.run import latest_restart
 
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and sweep.poll() is None:

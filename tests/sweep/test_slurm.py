@@ -9,7 +9,7 @@ import pytest
 from sweep_helpers import REPO
 
 from sei_lmp.errors import ConfigurationError
-from sei_lmp.run.local import read_attempts
+from sei_lmp.run import read_attempts
 from sei_lmp.sweep.executors.slurm import submit, submitted_jobs, write_array_script
 from sei_lmp.sweep.plan import plan_sweep
 from sei_lmp.sweep.spec import read_sweep

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from os import PathLike
 from pathlib import Path
 
@@ -13,17 +12,21 @@ from sei_lmp.analysis.interphase.growth import compare_growth_laws
 from sei_lmp.analysis.interphase.interfaces import interfaces
 from sei_lmp.analysis.interphase.profiles import composition_profiles
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.run.directory import RunDirectory
 
 __all__ = ["analyze_interface_run", "growth_table", "plot_profiles", "plot_thickness", "thickness_vs_time"]
 
 
 def _timestep_ps(run_dir: Path) -> float:
-    path = run_dir / "manifest.json"
-    if not path.is_file():
-        raise ConfigurationError(f"{run_dir} has no manifest.json: pass an interface deck directory written by "
-                                 "'sei-lmp deck interface_npt'")
-    settings = json.loads(path.read_text()).get("settings", {})
-    return float(settings.get("md", {}).get("timestep_fs", 1.0)) / 1000.0
+    """The run's MD time step in ps, from its manifest (a missing one is an error, not 1 fs)."""
+    run = RunDirectory(run_dir)
+    if not run.has_manifest():
+        raise ConfigurationError(f"{run_dir} has no {run.manifest_path.name}: pass an interface deck directory "
+                                 "written by 'sei-lmp deck interface_npt'")
+    try:
+        return run.manifest.timestep_fs / 1000.0
+    except ConfigurationError as err:
+        raise ConfigurationError(f"{run.manifest_path}: {err}") from None
 
 
 def analyze_interface_run(run_dir: str | PathLike, element: str | None = None,

@@ -17,17 +17,16 @@ Density and energy against temperature come from the thermo output (``log.lammps
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sei_lmp.analysis.structure.frames import manifest_elements
 from sei_lmp.errors import ConfigurationError, ParseError
+from sei_lmp.run.directory import Manifest, RunDirectory
 
 __all__ = ["GlassTransition", "MeltQuenchQA", "QACriteria", "analyze_melt_quench", "check_melt_quench",
            "glass_transition", "plot_quench_curve", "quench_curve", "rdf_r_factor"]
@@ -139,24 +138,22 @@ def _smear(r: np.ndarray, g: np.ndarray, sigma: float) -> np.ndarray:
     return np.convolve(padded, kernel, mode="valid")
 
 
-def _manifest(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / "manifest.json"
-    if not path.is_file():
-        raise ConfigurationError(f"{run_dir} has no manifest.json: pass a melt-quench deck directory written by "
-                                 "'sei-lmp deck melt_quench'")
-    return json.loads(path.read_text())
+def _manifest(run: RunDirectory) -> Manifest:
+    if not run.has_manifest():
+        raise ConfigurationError(f"{run.path} has no {run.manifest_path.name}: pass a melt-quench deck directory "
+                                 "written by 'sei-lmp deck melt_quench'")
+    return run.manifest
 
 
-def _n_atoms(run_dir: Path) -> int:
-    for name in ("final.data", "structure.data"):
-        path = run_dir / name
+def _n_atoms(run: RunDirectory) -> int:
+    for path in (run.final_data, run.data_file):
         if path.is_file():
             with path.open() as fh:
                 for _, line in zip(range(40), fh):
                     parts = line.split()
                     if len(parts) == 2 and parts[1] == "atoms":
                         return int(parts[0])
-    raise ParseError(f"cannot find the number of atoms in {run_dir}/final.data or structure.data")
+    raise ParseError(f"cannot find the number of atoms in {run.final_data} or {run.data_file.name}")
 
 
 def quench_curve(run_dir: str | PathLike, stage: str | tuple[int, int] = "quench") -> pd.DataFrame:
@@ -167,17 +164,18 @@ def quench_curve(run_dir: str | PathLike, stage: str | tuple[int, int] = "quench
     """
     from sei_lmp.io.lammps_log import read_thermo
 
-    run_dir = Path(run_dir)
-    manifest = _manifest(run_dir)
-    log = next((run_dir / n for n in ("log.lammps", "stdout.txt") if (run_dir / n).is_file()), None)
+    run = RunDirectory(run_dir)
+    manifest = _manifest(run)
+    log = run.thermo_file(prefer_log=True)
     if log is None:
-        raise ConfigurationError(f"{run_dir} has no log.lammps or stdout.txt: run the deck first ('sei-lmp run {run_dir}')")
+        raise ConfigurationError(f"{run_dir} has no {run.log.name} or {run.stdout.name}: run the deck first "
+                                 f"('sei-lmp run {run_dir}')")
     thermo = read_thermo(log)
     needed = {"Step", "Temp", "Density", "PotEng"}
     if thermo.empty or not needed <= set(thermo.columns):
         raise ParseError(f"{log} lacks thermo columns {sorted(needed - set(thermo.columns))}; the melt-quench deck "
                          "prints them with 'thermo_style custom step ... temp pe ... density'")
-    stages = manifest.get("stages", {})
+    stages = manifest.stages
     order = ["heat", "hold", "quench", "anneal", "equilibrate"]
     if isinstance(stage, tuple):
         first, last = stage
@@ -193,7 +191,7 @@ def quench_curve(run_dir: str | PathLike, stage: str | tuple[int, int] = "quench
     # thermo energies are totals ("thermo_modify norm no"): divide by the atom count
     return pd.DataFrame({"step": rows["Step"].to_numpy(), "temperature": rows["Temp"].to_numpy(),
                          "density": rows["Density"].to_numpy(),
-                         "energy": rows["PotEng"].to_numpy() / _n_atoms(run_dir)})
+                         "energy": rows["PotEng"].to_numpy() / _n_atoms(run)})
 
 
 @dataclass(frozen=True)
@@ -265,7 +263,7 @@ def _reference_rdf(reference, rdf: pd.DataFrame, cutoff: float, bins: int) -> pd
         return partial_rdf(reference, cutoff=cutoff, bins=bins)
     path = Path(reference)
     if path.is_dir():
-        return partial_rdf(path / "final.data", cutoff=cutoff, bins=bins, elements=manifest_elements(path))
+        return partial_rdf(RunDirectory(path).final_data, cutoff=cutoff, bins=bins, elements=manifest_elements(path))
     if path.suffix == ".csv":
         return pd.read_csv(path)
     return partial_rdf(path, cutoff=cutoff, bins=bins)
@@ -283,11 +281,12 @@ def check_melt_quench(run_dir: str | PathLike, reference=None, criteria: QACrite
 
     criteria = criteria or QACriteria()
     run_dir = Path(run_dir)
-    manifest = _manifest(run_dir)
-    if manifest.get("protocol") not in (None, "melt_quench"):
-        raise ConfigurationError(f"{run_dir} holds a '{manifest.get('protocol')}' deck, not a melt-quench one")
+    run = RunDirectory(run_dir)
+    manifest = _manifest(run)
+    if manifest.protocol not in ("", "melt_quench"):
+        raise ConfigurationError(f"{run_dir} holds a '{manifest.protocol}' deck, not a melt-quench one")
     reasons, notes, metrics = [], [], {}
-    final = run_dir / "final.data"
+    final = run.final_data
     if not final.is_file():
         return MeltQuenchQA(False, [f"the run did not finish: {final.name} is missing"], notes, metrics,
                             criteria=criteria)

@@ -7,7 +7,6 @@ A run directory (``sei_lmp.decks.render_deck`` + ``sei_lmp.run.run_deck``) holds
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +25,13 @@ from sei_lmp.analysis.transport.msd import COMPONENTS, msd_fft, msd_fft_weighted
 from sei_lmp.analysis.transport.notes import warn_all
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.io.trajectory import Trajectory, read_trajectory
+from sei_lmp.run.directory import Manifest, RunDirectory
+from sei_lmp.run.layout import PRODUCTION_DUMP
 from sei_lmp.units import A2_PER_PS_TO_CM2_PER_S, A3_TO_CM3
 
 __all__ = ["DUMP_NAMES", "TransportResult", "analyze_run", "analyze_trajectory", "transport_run"]
 
-DUMP_NAMES = ("production.dump", "production.dump.gz")
+DUMP_NAMES = (PRODUCTION_DUMP, f"{PRODUCTION_DUMP}.gz")
 #: below this MSD (A^2) a run has not left the vibrational regime
 MIN_MSD_A2 = 4.0
 
@@ -281,12 +282,11 @@ def _add_collective(result: TransportResult, traj: Trajectory, temperature_K, ch
         result.onsager = onsager(traj.time_ps, summed, volume, temperature_K, window)
 
 
-def _manifest(run_dir: Path) -> dict:
-    path = run_dir / "manifest.json"
-    if not path.is_file():
-        raise ConfigurationError(f"{run_dir} has no manifest.json: not a deck directory written by 'sei-lmp deck' "
-                                 "(analyse a dump directly with analyze_trajectory(read_trajectory(...)))")
-    return json.loads(path.read_text())
+def _manifest(run: RunDirectory) -> Manifest:
+    if not run.has_manifest():
+        raise ConfigurationError(f"{run.path} has no {run.manifest_path.name}: not a deck directory written by "
+                                 "'sei-lmp deck' (analyse a dump directly with analyze_trajectory(read_trajectory(...)))")
+    return run.manifest
 
 
 def transport_run(run_dir: str | Path, species: Sequence[str] | None = None, *, framework="auto", window=None,
@@ -295,20 +295,21 @@ def transport_run(run_dir: str | Path, species: Sequence[str] | None = None, *, 
                   onsager_terms: bool = True, n_blocks: int = 5) -> TransportResult:
     """Full :class:`TransportResult` of one finished ``diffusion_nvt`` run directory."""
     run_dir = Path(run_dir)
-    manifest = _manifest(run_dir)
-    if manifest.get("protocol") not in ("diffusion_nvt", None):
-        raise ConfigurationError(f"{run_dir} is a '{manifest.get('protocol')}' deck; diffusion analysis reads "
-                                 "diffusion_nvt runs (production.dump with unwrapped coordinates)")
+    run = RunDirectory(run_dir)
+    manifest = _manifest(run)
+    if manifest.protocol not in ("diffusion_nvt", ""):
+        raise ConfigurationError(f"{run_dir} is a '{manifest.protocol}' deck; diffusion analysis reads "
+                                 f"diffusion_nvt runs ({PRODUCTION_DUMP} with unwrapped coordinates)")
     dump = next((run_dir / n for n in DUMP_NAMES if (run_dir / n).is_file()), None)
     if dump is None:
-        raise ConfigurationError(f"{run_dir} has no production.dump: the run has not reached production yet "
+        raise ConfigurationError(f"{run_dir} has no {PRODUCTION_DUMP}: the run has not reached production yet "
                                  "(run it with 'sei-lmp run')")
-    settings = manifest.get("settings", {})
-    temperature = settings.get("temperature_K", settings.get("temperature"))    # older decks: no unit
-    timestep_fs = settings.get("md", {}).get("timestep_fs")
+    temperature = manifest.setting("temperature_K", None)
+    timestep_fs = manifest.setting("md.timestep_fs", None)
     if temperature is None or timestep_fs is None:
-        raise ConfigurationError(f"{run_dir}/manifest.json lacks settings.temperature_K or settings.md.timestep_fs")
-    traj = read_trajectory(dump, species=species, type_elements=manifest["elements"], timestep_fs=timestep_fs,
+        raise ConfigurationError(f"{run.manifest_path} lacks settings.temperature_K (or temperature) or "
+                                 "settings.md.timestep_fs")
+    traj = read_trajectory(dump, species=species, type_elements=list(manifest.elements), timestep_fs=timestep_fs,
                            dtype=dtype, progress=progress)
     result = analyze_trajectory(traj, temperature, species=species, framework=framework, window=window,
                                 method=method, charges=charges, regions=regions, hop_length_A=hop_length_A,

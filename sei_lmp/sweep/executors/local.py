@@ -8,14 +8,11 @@ attempt as interrupted, so the next ``run`` picks up where this one stopped.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
@@ -23,18 +20,21 @@ from pathlib import Path
 import pandas as pd
 
 import sei_lmp
-from sei_lmp.errors import ConfigurationError
+from sei_lmp.run.directory import RunDirectory
+from sei_lmp.run.process import sigterm_exits, stop_all
+from sei_lmp.run.profiles import Profile
+from sei_lmp.sweep.executors import base
 from sei_lmp.sweep.plan import load_sweep
-from sei_lmp.sweep.status import run_state
 
-WORKER_LOG = "sweep_worker.log"
+__all__ = ["Executor", "LocalExecutor", "run_local"]
+
 OUTCOMES = {0: "done", 1: "failed", 2: "configuration error"}
 
 
 @dataclass
 class _Job:
     run_id: str
-    directory: Path
+    run: RunDirectory
     process: subprocess.Popen
     started: float
 
@@ -59,52 +59,77 @@ def worker_environment() -> dict[str, str]:
     return env
 
 
-@contextlib.contextmanager
-def _signals_to_exit() -> Iterator[None]:
-    """SIGTERM becomes SystemExit in the main thread, so the workers get stopped on the way out."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGTERM)
+class LocalExecutor(base.Executor):
+    """A pool of worker processes on this machine (profile: ``nprocs`` ranks per run, ``jobs`` runs at a time)."""
 
-    def handler(signum, frame):
-        raise SystemExit(128 + signum)
+    name = "local"
 
-    signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def run(self, sweep_dir: str | PathLike, runs: Iterable[str] | None = None, *, submit: bool = False,
+            progress: bool = True, jobs: int | None = None) -> base.Launch:
+        """Run every unfinished run here; ``submit`` has no meaning for a local pool.
+
+        ``jobs``: runs at a time; default the profile's, else cores // ranks per run.
+        """
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        directory = Path(sweep_dir).resolve()
+        spec, table = load_sweep(directory)
+        launch = self.settings(spec)
+        nprocs = launch.nprocs or 1
+        jobs = jobs or launch.jobs or max(1, (os.cpu_count() or 1) // nprocs)
+        queue, results = base.unfinished(directory, table, runs)
+
+        env = worker_environment()
+        active: list[_Job] = []
+        bar = Progress(TextColumn("[bold]sweep {task.fields[name]}"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("runs, {task.fields[active]} running"), TimeElapsedColumn(), disable=not progress)
+        # SIGTERM becomes SystemExit in the main thread, so the workers get stopped on the way out
+        with bar, sigterm_exits(replace=True):
+            task = bar.add_task("runs", total=len(queue), name=spec.name, active=0)
+            try:
+                while queue or active:
+                    while queue and len(active) < jobs:
+                        rid, rdir = queue.pop(0)
+                        run = RunDirectory(rdir)
+                        log = run.worker_log.open("ab")
+                        process = subprocess.Popen(worker_command(rdir, nprocs, launch.lmp, launch.mpirun), cwd=rdir,
+                                                   env=env, stdout=log, stderr=subprocess.STDOUT,
+                                                   stdin=subprocess.DEVNULL, start_new_session=True)
+                        log.close()
+                        active.append(_Job(rid, run, process, time.monotonic()))
+                    for job in [j for j in active if j.process.poll() is not None]:
+                        active.remove(job)
+                        results.append(_result(job))
+                        bar.advance(task)
+                    bar.update(task, active=len(active))
+                    time.sleep(0.1)
+            except BaseException:
+                stop_all(job.process for job in active)
+                for job in active:
+                    results.append({**_result(job), "outcome": "interrupted"})
+                raise
+        return base.Launch(results=pd.DataFrame(results, columns=base.RESULT_COLUMNS))
 
 
-def _stop_all(jobs: Iterable[_Job], grace: float = 30.0) -> None:
-    jobs = list(jobs)
-    for job in jobs:
-        with contextlib.suppress(ProcessLookupError):
-            job.process.send_signal(signal.SIGTERM)     # run_deck stops LAMMPS and records the attempt
-    deadline = time.monotonic() + grace
-    for job in jobs:
-        try:
-            job.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(job.process.pid, signal.SIGKILL)
-            job.process.wait()
+Executor = LocalExecutor
 
 
 def run_local(directory: str | PathLike, *, jobs: int | None = None, nprocs: int | None = None,
               lmp: str | None = None, mpirun: str | None = None, runs: Iterable[str] | None = None,
-              progress: bool = True) -> pd.DataFrame:
+              progress: bool = True, profile: Profile | None = None) -> pd.DataFrame:
     """Run every unfinished run of the sweep in ``directory``.
 
     Parameters
     ----------
     jobs
-        runs at a time; default ``run.jobs`` of the sweep file, else cores // ranks per run.
+        runs at a time; default the profile's, else ``run.jobs`` of the sweep file, else cores //
+        ranks per run.
     nprocs, lmp, mpirun
-        override the sweep file's ``[run]`` section.
+        override the profile and the sweep file's ``[run]`` section.
     runs
         run ids to consider (default: all).
+    profile
+        a machine profile laid over the sweep file's ``[run]`` section.
 
     Returns
     -------
@@ -112,76 +137,20 @@ def run_local(directory: str | PathLike, *, jobs: int | None = None, nprocs: int
         one row per run this call looked at: ``run_id``, ``outcome`` (done, already done, failed,
         configuration error, interrupted), ``returncode``, ``seconds``, ``reason``.
     """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    directory = Path(directory).resolve()
-    spec, table = load_sweep(directory)
-    nprocs = nprocs or spec.run.nprocs
-    lmp, mpirun = lmp or spec.run.lmp, mpirun or spec.run.mpirun
-    jobs = jobs or spec.run.jobs or max(1, (os.cpu_count() or 1) // nprocs)
-    wanted = set(runs) if runs is not None else None
-    if wanted is not None and (unknown := wanted - set(table["run_id"])):
-        raise ConfigurationError(f"no run(s) {sorted(unknown)} in {directory}; see 'sei-lmp sweep status'")
-
-    queue, results = [], []
-    for _, row in table.iterrows():
-        if wanted is not None and row["run_id"] not in wanted:
-            continue
-        state = run_state(directory / row["directory"])["state"]
-        if state == "done":
-            results.append({"run_id": row["run_id"], "outcome": "already done", "returncode": 0, "seconds": 0.0,
-                            "reason": ""})
-        elif state == "running":
-            results.append({"run_id": row["run_id"], "outcome": "running elsewhere", "returncode": None,
-                            "seconds": 0.0, "reason": "a runner holds its lock"})
-        else:
-            queue.append((row["run_id"], directory / row["directory"]))
-
-    env = worker_environment()
-    active: list[_Job] = []
-    bar = Progress(TextColumn("[bold]sweep {task.fields[name]}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("runs, {task.fields[active]} running"), TimeElapsedColumn(), disable=not progress)
-    with bar, _signals_to_exit():
-        task = bar.add_task("runs", total=len(queue), name=spec.name, active=0)
-        try:
-            while queue or active:
-                while queue and len(active) < jobs:
-                    rid, rdir = queue.pop(0)
-                    log = (rdir / WORKER_LOG).open("ab")
-                    process = subprocess.Popen(worker_command(rdir, nprocs, lmp, mpirun), cwd=rdir, env=env,
-                                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                               start_new_session=True)
-                    log.close()
-                    active.append(_Job(rid, rdir, process, time.monotonic()))
-                for job in [j for j in active if j.process.poll() is not None]:
-                    active.remove(job)
-                    results.append(_result(job))
-                    bar.advance(task)
-                bar.update(task, active=len(active))
-                time.sleep(0.1)
-        except BaseException:
-            _stop_all(active)
-            for job in active:
-                results.append({**_result(job), "outcome": "interrupted"})
-            raise
-    return pd.DataFrame(results, columns=["run_id", "outcome", "returncode", "seconds", "reason"])
+    overrides = {k: v for k, v in (("nprocs", nprocs), ("lmp", lmp), ("mpirun", mpirun)) if v is not None}
+    if overrides:
+        profile = (profile or Profile(name="arguments")).with_options(overrides)
+    return LocalExecutor(profile).run(directory, runs, progress=progress, jobs=jobs).results
 
 
 def _result(job: _Job) -> dict:
     code = job.process.returncode
     outcome = OUTCOMES.get(code, "interrupted")
     reason = ""
-    if code != 0:
-        from sei_lmp.sweep.status import failure_reason
-
-        reason = failure_reason(job.directory) if code == 1 else \
-            (job.directory / WORKER_LOG).read_text(errors="replace").strip().splitlines()[-1:] or [""]
-        reason = reason if isinstance(reason, str) else reason[0]
+    if code == 1:
+        reason = job.run.failure_reason()
+    elif code != 0:
+        lines = job.run.worker_log.read_text(errors="replace").strip().splitlines()
+        reason = lines[-1] if lines else ""
     return {"run_id": job.run_id, "outcome": outcome, "returncode": code,
             "seconds": round(time.monotonic() - job.started, 2), "reason": reason}

@@ -3,7 +3,8 @@
 The script is written into ``<sweep>/slurm/`` and submitted with ``sbatch`` only when asked. Each
 task runs :mod:`sei_lmp.sweep.executors.worker` on its run directory, which launches LAMMPS with
 ``srun`` (default) or ``mpirun`` and resumes from the newest restart, so resubmitting the same
-sweep after a time limit continues it. Options come from the ``[slurm]`` section of the sweep file:
+sweep after a time limit continues it. Options come from the ``[slurm]`` section of the sweep file,
+or from a machine profile (:mod:`sei_lmp.run.profiles`) laid over it, with the same keys:
 
 =================  ==================================================================
 partition, account, qos, time, mem, cpus_per_task, job_name     the usual ``#SBATCH`` lines
@@ -33,8 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.run.directory import RunDirectory
+from sei_lmp.run.profiles import Profile
+from sei_lmp.sweep.executors import base
+from sei_lmp.sweep.executors.base import unfinished
 from sei_lmp.sweep.plan import load_sweep
-from sei_lmp.sweep.status import run_state
 
 SLURM_DIR = "slurm"
 SUBMISSIONS = "submissions.jsonl"
@@ -50,37 +54,41 @@ def _gpus_from_switches(switches: Iterable[str]) -> int | None:
 
 
 def write_array_script(directory: str | PathLike, *, runs: Iterable[str] | None = None,
-                       options: Mapping[str, Any] | None = None) -> Path | None:
+                       options: Mapping[str, Any] | None = None, profile: Profile | None = None) -> Path | None:
     """Write the job-array script for every unfinished run; None if every run is done.
 
-    ``options`` override the sweep file's ``[slurm]`` section. The array index maps to the run
-    directories listed in the script (written in the same file, so a later plan cannot shift them).
+    The launch settings are the sweep file's ``[run]`` and ``[slurm]`` sections, with ``profile`` (a
+    machine profile) laid over them and ``options`` (keys as in ``[slurm]``) over that. The array index
+    maps to the run directories listed in the script (written in the same file, so a later plan
+    cannot shift them).
     """
     directory = Path(directory).resolve()
     spec, table = load_sweep(directory)
-    opts = {**spec.slurm, **(options or {})}
-    wanted = set(runs) if runs is not None else None
-    todo = []
-    for _, row in table.iterrows():
-        if wanted is not None and row["run_id"] not in wanted:
-            continue
-        if run_state(directory / row["directory"])["state"] not in ("done", "running"):
-            todo.append(directory / row["directory"])
+    launch = SlurmExecutor(profile).settings(spec).with_options(options)
+    todo = [rdir for _, rdir in unfinished(directory, table, runs)[0]]
     if not todo:
         return None
+    script = directory / SLURM_DIR / f"{spec.name}.sbatch"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(array_script(spec, launch, todo, directory / SLURM_DIR / "logs"))
+    script.chmod(0o755)
+    (directory / SLURM_DIR / f"{spec.name}.runs.txt").write_text("\n".join(str(d) for d in todo) + "\n")
+    return script
 
-    nprocs = spec.run.nprocs
+
+def array_script(spec, launch: Profile, todo: list[Path], logs: Path) -> str:
+    """The text of the job-array script running the run directories ``todo``, one per array task."""
+    opts = launch.scheduler_options()
+    nprocs = launch.nprocs or 1
     launcher = opts.get("launcher", "srun")
     if launcher == "none" and nprocs > 1:
         raise ConfigurationError(f"slurm.launcher 'none' runs one rank, but run.nprocs = {nprocs}; use srun or mpirun")
     # GPUs: from the decks' Kokkos switches (plan wrote them for each run), unless the config says
     gpus = opts.get("gpus")
     if gpus is None and spec.backend == "kokkos":
-        manifest = json.loads((todo[0] / "manifest.json").read_text())
-        gpus = _gpus_from_switches(manifest.get("switches", [])) or nprocs
+        gpus = _gpus_from_switches(RunDirectory(todo[0]).manifest.switches) or nprocs
 
     name = opts.get("job_name", f"sweep-{spec.name}")
-    logs = directory / SLURM_DIR / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     array = f"0-{len(todo) - 1}" + (f"%{opts['max_parallel']}" if opts.get("max_parallel") else "")
     lines = ["#!/bin/bash", f"# sei_lmp sweep '{spec.name}': {len(todo)} runs, one per array task",
@@ -105,19 +113,14 @@ def write_array_script(directory: str | PathLike, *, runs: Iterable[str] | None 
               'RUN_DIR="${RUNS[$SLURM_ARRAY_TASK_ID]}"', 'echo "sei_lmp sweep task $SLURM_ARRAY_TASK_ID: $RUN_DIR"']
     command = [python, "-m", "sei_lmp.sweep.executors.worker", '"$RUN_DIR"', "--nprocs", str(nprocs),
                "--launcher", launcher]
-    if spec.run.lmp:
-        command += ["--lmp", spec.run.lmp]
-    mpirun = opts.get("mpirun") or spec.run.mpirun
-    if launcher == "mpirun" and mpirun:
-        command += ["--mpirun", mpirun]
+    if launch.lmp:
+        command += ["--lmp", launch.lmp]
+    if launcher == "mpirun" and launch.mpirun:
+        command += ["--mpirun", launch.mpirun]
     if launcher == "srun" and opts.get("srun_args"):
         command += ["--srun-args", " ".join(opts["srun_args"])]
     lines += ["exec " + " ".join(c if c == '"$RUN_DIR"' else shlex.quote(c) for c in command), ""]
-    script = directory / SLURM_DIR / f"{spec.name}.sbatch"
-    script.write_text("\n".join(lines))
-    script.chmod(0o755)
-    (directory / SLURM_DIR / f"{spec.name}.runs.txt").write_text("\n".join(str(d) for d in todo) + "\n")
-    return script
+    return "\n".join(lines)
 
 
 def submit(script: str | PathLike, *, sbatch: str = "sbatch", extra: Iterable[str] = ()) -> str:
@@ -141,3 +144,20 @@ def submitted_jobs(directory: str | PathLike) -> list[dict]:
     """Submissions recorded in ``<sweep>/slurm/submissions.jsonl``, oldest first."""
     path = Path(directory) / SLURM_DIR / SUBMISSIONS
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
+
+
+class SlurmExecutor(base.Executor):
+    """Slurm job arrays: one array task per unfinished run, written to ``<sweep>/slurm/`` and submitted on request."""
+
+    name = "slurm"
+
+    def run(self, sweep_dir: str | PathLike, runs: Iterable[str] | None = None, *, submit: bool = False,
+            progress: bool = True) -> base.Launch:
+        """Write the array script (None when every run is done) and, with ``submit``, hand it to sbatch."""
+        script = write_array_script(sweep_dir, runs=runs, profile=self.profile)
+        job_id = _sbatch(script) if submit and script is not None else None
+        return base.Launch(script=script, job_id=job_id)
+
+
+Executor = SlurmExecutor
+_sbatch = submit     # the method's argument 'submit' hides the function

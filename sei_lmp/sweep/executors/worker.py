@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 
 from sei_lmp.errors import ConfigurationError, RunFailed
-
-SRUN_WRAPPER = ".srun_lmp"
+from sei_lmp.run.directory import RunDirectory
 
 
 def _lmp(given: str | None) -> str:
@@ -33,7 +32,7 @@ def _lmp(given: str | None) -> str:
 
 def srun_wrapper(directory: Path, nprocs: int, lmp: str | None, srun_args: str = "") -> Path:
     """An executable that runs ``lmp`` under ``srun``: run_deck knows mpirun's ``-np`` only."""
-    wrapper = directory / SRUN_WRAPPER
+    wrapper = RunDirectory(directory).srun_wrapper
     wrapper.write_text("#!/bin/sh\n# written by sei_lmp.sweep: LAMMPS as one srun job step\n"
                        f"exec srun --ntasks={nprocs} {srun_args} {shlex.quote(_lmp(lmp))} \"$@\"\n")
     wrapper.chmod(0o755)

@@ -1,0 +1,116 @@
+"""What every executor does: start the unfinished runs of a planned sweep somewhere, and say where they stand.
+
+An executor is a module ``sei_lmp.sweep.executors.<name>`` exposing a class ``Executor`` (a subclass of
+:class:`Executor` here); :func:`sei_lmp.sweep.executors.get_executor` finds it by name, so a new
+scheduler is one new file. Runs always execute through :mod:`sei_lmp.sweep.executors.worker`, so they
+resume, journal their attempts and refuse a second runner the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sei_lmp.errors import ConfigurationError
+from sei_lmp.run.profiles import Profile
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["RESULT_COLUMNS", "SUCCESS", "Executor", "Launch", "unfinished"]
+
+#: the columns of :attr:`Launch.results`
+RESULT_COLUMNS = ["run_id", "outcome", "returncode", "seconds", "reason"]
+#: outcomes of a run that went well
+SUCCESS = ("done", "already done")
+
+
+@dataclass
+class Launch:
+    """What :meth:`Executor.run` did.
+
+    Attributes
+    ----------
+    results
+        runs that ran to an end here (local): one row each, columns ``run_id, outcome, returncode,
+        seconds, reason``; None for a scheduler, which only queues them.
+    script
+        the batch script written for a scheduler; None when nothing was left to run or none is used.
+    job_id
+        the scheduler's job id once submitted.
+    """
+
+    results: pd.DataFrame | None = None
+    script: Path | None = None
+    job_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Every run that ran here finished (nothing ran counts as ok)."""
+        return self.results is None or bool(self.results["outcome"].isin(SUCCESS).all())
+
+
+class Executor(ABC):
+    """Starts the runs of a planned sweep with the launch settings of a :class:`Profile`.
+
+    Parameters
+    ----------
+    profile
+        the machine profile; its launch settings lie over the sweep file's ``[run]``/``[slurm]``
+        sections. None: the sweep file alone.
+    """
+
+    #: the name it is found by (its module's name)
+    name: str = ""
+
+    def __init__(self, profile: Profile | None = None):
+        self.profile = profile
+
+    def settings(self, spec) -> Profile:
+        """The launch settings for a sweep: its file's sections, with this executor's profile over them."""
+        base = Profile.from_sweep(spec, self.name)
+        return self.profile.over(base) if self.profile is not None else base
+
+    @abstractmethod
+    def run(self, sweep_dir: str | PathLike, runs: Iterable[str] | None = None, *, submit: bool = False,
+            progress: bool = True) -> Launch:
+        """Start every unfinished run of ``sweep_dir`` (only ``runs``, ids, if given).
+
+        ``submit``: a scheduler hands its script to the queue (otherwise it only writes it).
+        """
+
+    def status(self, sweep_dir: str | PathLike) -> pd.DataFrame:
+        """One row per run: state, reason, progress and parameters (read from the run directories)."""
+        from sei_lmp.sweep.status import sweep_status
+
+        return sweep_status(sweep_dir)
+
+
+def unfinished(directory: Path, table, runs: Iterable[str] | None) -> tuple[list[tuple[str, Path]], list[dict]]:
+    """The runs of a sweep table to start, and result rows for those that need not (done, running).
+
+    ``runs``: ids to consider (default all); an unknown id is refused.
+    """
+    from sei_lmp.run.directory import RunDirectory
+
+    wanted = set(runs) if runs is not None else None
+    if wanted is not None and (unknown := wanted - set(table["run_id"])):
+        raise ConfigurationError(f"no run(s) {sorted(unknown)} in {directory}; see 'sei-lmp sweep status'")
+    todo, skipped = [], []
+    for _, row in table.iterrows():
+        if wanted is not None and row["run_id"] not in wanted:
+            continue
+        state = RunDirectory(directory / row["directory"]).state().state
+        if state == "done":
+            skipped.append({"run_id": row["run_id"], "outcome": "already done", "returncode": 0, "seconds": 0.0,
+                            "reason": ""})
+        elif state == "running":
+            skipped.append({"run_id": row["run_id"], "outcome": "running elsewhere", "returncode": None,
+                            "seconds": 0.0, "reason": "a runner holds its lock"})
+        else:
+            todo.append((row["run_id"], directory / row["directory"]))
+    return todo, skipped
