@@ -88,11 +88,11 @@ def test_no_import_cycles_in_the_package():
 
 # ------------------------------------------------------------------------------------ one owner per fact
 
-#: manifest keys no other reader shares (checked wherever they are spelled)
-DISTINCT_KEYS = {"total_steps", "one_rank_only", "restart_glob", "switches", "stages", "extrapolation_guard",
-                 "sei_lmp_version", "data_files", "partitions"}
-#: manifest keys that are common words elsewhere: checked where a manifest is indexed with them
-COMMON_KEYS = {"protocol", "backend", "elements", "settings", "potential", "pair_style"}
+#: every key of a manifest: checked where a manifest is indexed with them (the sweep table may have a column of
+#: the same name; that is the sweep's own fact)
+MANIFEST_KEYS = {"total_steps", "one_rank_only", "restart_glob", "switches", "stages", "extrapolation_guard",
+                 "sei_lmp_version", "data_files", "partitions", "protocol", "backend", "elements", "settings",
+                 "potential", "pair_style"}
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -106,27 +106,26 @@ def _docstrings(tree: ast.AST) -> set[int]:
 
 
 def run_directory_spellings(path: Path) -> list[str]:
-    """Where a module spells a run-directory file name or a manifest key itself."""
+    """Where a module spells a run-directory file name (in any string, messages too) or indexes a manifest by key."""
     tree = ast.parse(path.read_text())
     skip = _docstrings(tree)
     # a bare word ('done') is a file name only where it is joined to a path; 'x.json' is one anywhere
     joined = {id(n.right) for n in ast.walk(tree) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div)}
-    names = set(layout.RUN_FILES)
+    dotted = [n for n in layout.RUN_FILES if "." in n or "/" in n]
+    bare = {n for n in layout.RUN_FILES if n not in dotted}
     hits = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
             text = node.value
-            file_name = (text in names or any(text.endswith("/" + n) for n in names)) and \
-                ("." in text or "/" in text or id(node) in joined)
-            if file_name or text in DISTINCT_KEYS:
-                hits.append(f"{path.name}:{node.lineno}: {text!r}")
-        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
-            key = node.slice.value
-            if key in COMMON_KEYS and "manifest" in ast.unparse(node.value).lower():
-                hits.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+            named = [n for n in dotted if n in text] + ([text] if text in bare and id(node) in joined else [])
+            hits += [f"{path.name}:{node.lineno}: {n!r}" for n in named]
+        key, owner = None, None
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            key, owner = node.slice.value, node.value
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
-              and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value in COMMON_KEYS
-              and "manifest" in ast.unparse(node.func.value).lower()):
+              and node.args and isinstance(node.args[0], ast.Constant)):
+            key, owner = node.args[0].value, node.func.value
+        if key in MANIFEST_KEYS and "manifest" in ast.unparse(owner).lower():
             hits.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
     return sorted(hits, key=lambda h: int(h.split(":")[1]))
 
@@ -134,10 +133,11 @@ def run_directory_spellings(path: Path) -> list[str]:
 def test_spelling_finder_sees_file_names_and_keys(tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text('"""manifest.json in a docstring is prose."""\n'
-                     'a = d / "manifest.json"\nb = m["total_steps"]\nc = manifest["elements"]\n'
-                     'e = card["elements"]\nf = run / "restarts/restart.*"\ng = {"done": "green"}\nh = run / "done"\n')
+                     'a = d / "manifest.json"\nb = row["total_steps"]\nc = manifest["elements"]\n'
+                     'e = card["elements"]\nf = run / "restarts/restart.*"\ng = {"done": "green"}\nh = run / "done"\n'
+                     'i = f"no stdout.txt in {d}"\nj = deck.manifest.get("switches")\n')
     hits = run_directory_spellings(probe)
-    assert [h.split(":")[1] for h in hits] == ["2", "3", "4", "6", "8"], hits
+    assert [h.split(":")[1] for h in hits] == ["2", "4", "6", "8", "9", "10"], hits
 
 
 @pytest.mark.parametrize("path", [p for p in sorted(PACKAGE.rglob("*.py"))

@@ -196,6 +196,7 @@ def deck(
     from sei_lmp.decks import PROTOCOLS, render_deck
     from sei_lmp.lammps_info import probe_executable
     from sei_lmp.potentials import load_potential
+    from sei_lmp.run.directory import RunDirectory
 
     console = Console()
     if protocol not in PROTOCOLS:
@@ -219,9 +220,9 @@ def deck(
         directory.mkdir(parents=True, exist_ok=True)
         result = render_deck(settings, source, pot, backend, type_elements=split_list(elements), capabilities=caps,
                              pair_style=pair_style, workdir=directory)
-        result.write(directory)
-        console.print(f"wrote {directory}/in.lmp ({result.manifest['total_steps']} steps, "
-                      f"{result.manifest['pair_style']}); run it with: sei-lmp run {directory}")
+        run = RunDirectory(result.write(directory))
+        console.print(f"wrote {run.input} ({run.manifest.total_steps} steps, {run.manifest.pair_style}); run it "
+                      f"with: sei-lmp run {directory}")
 
 
 @app.command()

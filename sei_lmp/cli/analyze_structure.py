@@ -101,7 +101,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def interphase(
-        run_dir: Path = typer.Argument(..., help="interface deck directory (trajectory.dump + manifest.json)"),
+        run_dir: Path = typer.Argument(..., help="interface deck directory (written by 'sei-lmp deck interface_npt', then run)"),
         element: Optional[str] = typer.Option(None, help="marker element (default: the one that varies most)"),
         pure: Optional[str] = typer.Option(None, help="marker fraction in the two phases, e.g. 0.5,0 for F in LiF|Li"),
         bin_width: float = typer.Option(2.0, help="slab width along z (A)"),

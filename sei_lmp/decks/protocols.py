@@ -334,7 +334,7 @@ class NEB(Protocol):
                                      "file of one), not a LAMMPS data file")
         final = final_state(structure)
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "final.data"
+            path = Path(tmp) / "hop_final_state.lmp"
             write_lammps_data(final, path, list(elements))
             positions = read_lammps_data(path, list(elements)).positions
         lines = [str(len(positions))] + [f"{i} {x!r} {y!r} {z!r}" for i, (x, y, z) in

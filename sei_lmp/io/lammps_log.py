@@ -164,8 +164,8 @@ def _read_lines(path: Path) -> list[str]:
         text = path.read_bytes().decode("utf-8", errors="replace")
     except OSError as exc:
         raise ParseError(
-            f"cannot read the LAMMPS log {path}: {exc.strerror or exc}. Check the path (a run "
-            "directory holds log.lammps and stdout.txt)."
+            f"cannot read the LAMMPS log {path}: {exc.strerror or exc}. Check the path (of a run directory: "
+            "RunDirectory(d).log or .stdout)."
         ) from exc
     lines = text.split("\n")
     # the last element is "" after a final newline, or a line the writer did not finish

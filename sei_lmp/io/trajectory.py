@@ -152,7 +152,7 @@ def _iter_lammps(path: Path, type_elements: Sequence[str] | None) -> Iterator[Fr
             elements = np.array([names[t] for t in types], dtype=object)
         else:
             raise ConfigurationError(f"{path} has numeric atom types: give the element of each type "
-                                     "(type_elements=[...], or the run's manifest.json 'elements')")
+                                     "(type_elements=[...], or the elements of the run's manifest)")
         cell = np.array(data.cell[...], dtype=float)
         images = np.asarray(particles["Periodic Image"])[order] if "Periodic Image" in particles else None
         yield Frame(timestep=int(data.attributes.get("Timestep", frame)), cell=cell[:, :3].T.copy(),
