@@ -538,11 +538,16 @@ class RunDirectory:
             os.fsync(f.fileno())    # the record must survive the node going down with the run
 
     def collect_log(self) -> None:
-        """Append the log LAMMPS wrote during the last attempt to ``log.lammps``."""
-        if self.current_log.is_file():
-            with self.log.open("ab") as log:
-                log.write(self.current_log.read_bytes())
-            self.current_log.unlink()
+        """Append the log LAMMPS wrote during the last attempt to ``log.lammps``; with partitions (``-partition``,
+        one log per replica with the replica's index appended) each to ``log.lammps.<index>``."""
+        pairs = [(self.current_log, self.log)]
+        pairs += [(part, self.path / f"{self.log.name}{part.name[len(self.current_log.name):]}")
+                  for part in sorted(self.path.glob(f"{self.current_log.name}.*"))]
+        for current, kept in pairs:
+            if current.is_file():
+                with kept.open("ab") as log:
+                    log.write(current.read_bytes())
+                current.unlink()
 
     def thermo(self) -> pd.DataFrame:
         """Every thermo step of all attempts once (see :func:`sei_lmp.io.read_thermo`); empty before a run."""

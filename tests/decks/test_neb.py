@@ -100,6 +100,10 @@ def test_neb_deck_matches_an_independent_ase_neb(li_vacancy_hop, li_mtp, tmp_pat
     assert deck.manifest["partitions"] == IMAGES
     directory = deck.write(tmp_path / "neb")
     run_deck(directory, nprocs=IMAGES, progress=False)
+    # every replica's log is kept beside the universe log, and its converged coordinates are dumped
+    assert all((directory / f"log.lammps.{k}").is_file() for k in range(IMAGES))
+    assert not list(directory.glob("log.current.lammps*"))
+    assert len(list(directory.glob("neb_image.*.dump"))) == IMAGES
     row = analyze_neb(directory).iloc[0]
     assert row["converged"] and row["climbing_replica"] == (IMAGES + 1) // 2
     # bcc Li vacancy migration: ~0.06 eV with this potential (experiment ~0.05-0.06 eV)
