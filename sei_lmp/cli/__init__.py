@@ -221,8 +221,10 @@ def deck(
         result = render_deck(settings, source, pot, backend, type_elements=split_list(elements), capabilities=caps,
                              pair_style=pair_style, workdir=directory)
         run = RunDirectory(result.write(directory))
-        console.print(f"wrote {run.input} ({run.manifest.total_steps} steps, {run.manifest.pair_style}); run it "
-                      f"with: sei-lmp run {directory}")
+        m = run.manifest
+        size = f"{m.total_steps} steps" if m.total_steps else "a minimisation"
+        ranks = f" --np {m.partitions}" if m.partitions > 1 else ""       # one rank per replica at least
+        console.print(f"wrote {run.input} ({size}, {m.pair_style}); run it with: sei-lmp run {directory}{ranks}")
 
 
 @app.command()

@@ -196,6 +196,20 @@ class Protocol:
         if md.timestep_fs <= 0 or md.timestep_fs > 5:
             raise ConfigurationError(f"md.timestep_fs = {md.timestep_fs} is outside (0, 5] fs")
 
+    def changed_settings(self) -> dict[str, Any]:
+        """The settings that differ from the protocol's defaults, by the names ``--set`` and sweep files take
+        (``md.seed``): a protocol object as the settings of a sweep point."""
+        default = type(self)()
+        changed = {}
+        for f in fields(self):
+            value, base = getattr(self, f.name), getattr(default, f.name)
+            if f.name in ("md", "guards"):
+                changed.update({f"{f.name}.{g.name}": getattr(value, g.name) for g in fields(value)
+                                if getattr(value, g.name) != getattr(base, g.name)})
+            elif value != base:
+                changed[f.name] = value
+        return changed
+
     def as_dict(self) -> dict[str, Any]:
         return {"protocol": self.name, **asdict(self)}
 

@@ -7,10 +7,12 @@ partial-RDF figures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
+
+from sei_lmp.decks.protocols import MeltQuench
 
 # the ACE, not the MTP: the shipped Li-P-S MTP breaks PS4 anions at 1000 K (measured; its card warns)
 SHIPPED_LIPS = "LiPS_ace_chgnet.yace"
@@ -22,18 +24,14 @@ class GlassSettings:
 
     formula_units: int = 12            # x Li3PS4 = 96 atoms
     density_g_cm3: float = 1.9         # packing density; the NPT stages then find the potential's own
-    t_melt: float = 1200.0
-    heat_ps: float = 5.0
-    hold_ps: float = 10.0
-    quench_rate_k_per_ps: float = 50.0
-    anneal_ps: float = 5.0
-    equilibrate_ps: float = 10.0
-    seed: int = 20261122
+    seed: int = 20261122               # of the packing and of the MD
+    melt_quench: MeltQuench = MeltQuench(t_melt_K=1200.0, heat_ps=5.0, hold_ps=10.0, quench_rate_K_per_ps=50.0,
+                                         anneal_ps=5.0, equilibrate_ps=10.0)
 
     @classmethod
     def quick(cls) -> GlassSettings:
-        return cls(formula_units=8, heat_ps=1.0, hold_ps=2.0, quench_rate_k_per_ps=300.0, anneal_ps=1.0,
-                   equilibrate_ps=2.0)
+        return cls(formula_units=8, melt_quench=replace(cls().melt_quench, heat_ps=1.0, hold_ps=2.0,
+                                                        quench_rate_K_per_ps=300.0, anneal_ps=1.0, equilibrate_ps=2.0))
 
 
 @dataclass
@@ -71,9 +69,7 @@ def run_glass_demo(output: Path, settings: GlassSettings | None = None, potentia
     with timed(timings, "glass: packing"):
         atoms = build_glass(settings)
 
-    md = {"t_melt": settings.t_melt, "heat_ps": settings.heat_ps, "hold_ps": settings.hold_ps,
-          "quench_rate_k_per_ps": settings.quench_rate_k_per_ps, "anneal_ps": settings.anneal_ps,
-          "equilibrate_ps": settings.equilibrate_ps, "md.seed": settings.seed}
+    md = {**settings.melt_quench.changed_settings(), "md.seed": settings.seed}
     with timed(timings, "glass: melt-quench MD", log):
         run_dir = run_single(Path(output), "li3ps4_glass", "melt_quench", atoms, potential, md, progress=progress)
 

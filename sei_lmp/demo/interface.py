@@ -8,11 +8,12 @@ growth-law ranking -> profile and thickness figures and an OVITO side view.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
+from sei_lmp.decks.protocols import InterfaceNPT
 from sei_lmp.demo.glass import lips_potential
 from sei_lmp.run import layout
 from sei_lmp.errors import ConfigurationError
@@ -25,16 +26,15 @@ PURE_FRACTIONS = (1.0 / 3.0, 0.0)     # fraction of S in Li2S and in Li
 class InterfaceSettings:
     thickness_li: float = 10.0         # Angstrom of bcc Li (110): 5 layers, 160 atoms
     thickness_li2s: float = 12.0       # Angstrom of Li2S (111): 4 S planes, 240 atoms (3 planes disorder at 500 K)
-    temperature: float = 500.0         # K: mobile enough to roughen the interface within picoseconds
-    run_ps: float = 10.0
-    dump_every_ps: float = 0.5
     seed: int = 20261122
+    # 500 K: mobile enough to roughen the interface within picoseconds
+    interface_npt: InterfaceNPT = InterfaceNPT(temperature_K=500.0, run_ps=10.0, dump_every_ps=0.5)
     bin_width: float = 0.5             # Angstrom: profile slabs, finer than the S-plane spacing (3.3 A)...
     smooth_width: float = 1.0          # ...so the counts are smoothed (Gaussian sigma, A) before fractions are taken
 
     @classmethod
     def quick(cls) -> InterfaceSettings:
-        return cls(run_ps=2.0, dump_every_ps=0.2)
+        return cls(interface_npt=replace(cls().interface_npt, run_ps=2.0, dump_every_ps=0.2))
 
 
 @dataclass
@@ -68,8 +68,7 @@ def run_interface_demo(output: Path, settings: InterfaceSettings | None = None, 
     with timed(timings, "interface: build"):
         atoms = build_li_li2s(settings)
 
-    md = {"temperature": settings.temperature, "run_ps": settings.run_ps, "dump_every_ps": settings.dump_every_ps,
-          "md.seed": settings.seed}
+    md = {**settings.interface_npt.changed_settings(), "md.seed": settings.seed}
     with timed(timings, "interface: NPT MD", log):
         run_dir = run_single(Path(output), "li_li2s_interface", "interface_npt", atoms, potential, md,
                              progress=progress)
@@ -105,7 +104,7 @@ def run_interface_demo(output: Path, settings: InterfaceSettings | None = None, 
         if ok:
             figures["interface_snapshot"] = render_snapshot(
                 run_dir / layout.TRAJECTORY, Path(output) / "interface_snapshot.png", view="slab",
-                title=f"Li | Li2S at {settings.temperature:.0f} K, last frame")
+                title=f"Li | Li2S at {settings.interface_npt.temperature_K:.0f} K, last frame")
         else:
             log(f"  no OVITO image: {reason}")
     timings["interface: analysis"] = time.perf_counter() - start

@@ -65,7 +65,7 @@ def _sweep_file(settings: DemoSettings, structure_file: Path, potential: Path) -
                      "dump_every_ps": settings.dump_every_ps, "md.timestep_fs": settings.timestep_fs,
                      "equilibrate_npt": settings.equilibrate_npt,
                      "md.seed": settings.seed},
-        "grid": {"temperature": [float(t) for t in settings.temperatures]},
+        "grid": {"temperature_K": [float(t) for t in settings.temperatures]},
         "run": {"nprocs": 1, **({"jobs": settings.jobs} if settings.jobs else {})},
     }
 

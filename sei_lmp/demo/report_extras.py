@@ -13,14 +13,15 @@ def _num(value, fmt: str = ".3g") -> str:
 
 def glass_section(glass) -> list[str]:
     m = glass.qa.metrics
-    s = glass.settings
+    s, mq = glass.settings, glass.settings.melt_quench
     verdict = "PASS" if glass.qa.passed else "FAIL"
     lines = [
         "## Li3PS4 glass: melt-quench and its quality checks",
         "",
         f"{glass.atoms} atoms ({s.formula_units} Li3PS4 with rigid PS4 anions packed at {s.density_g_cm3} g/cm3), "
-        f"`{glass.potential.name}`: heat to {s.t_melt:g} K in {s.heat_ps:g} ps, hold {s.hold_ps:g} ps, quench at "
-        f"{s.quench_rate_k_per_ps:g} K/ps, anneal {s.anneal_ps:g} ps, NPT {s.equilibrate_ps:g} ps at 300 K. "
+        f"`{glass.potential.name}`: heat to {mq.t_melt_K:g} K in {mq.heat_ps:g} ps, hold {mq.hold_ps:g} ps, "
+        f"quench at {mq.quench_rate_K_per_ps:g} K/ps, anneal {mq.anneal_ps:g} ps, NPT {mq.equilibrate_ps:g} ps at "
+        f"{mq.t_final_K:g} K. "
         "Quench rates this fast are a demo budget; production glasses use 1-10 K/ps.",
         "",
         f"* **QA verdict: {verdict}**",
@@ -49,7 +50,7 @@ def interface_section(interface) -> list[str]:
         "## Li | Li2S interface: NPT run, composition profiles and interphase thickness",
         "",
         f"{interface.atoms} atoms: bcc Li (110) | Li2S (111), lattice-matched (largest strain {strain}), periodic along z "
-        f"(two interfaces), `{interface.potential.name}`, NPT at {s.temperature:g} K for {s.run_ps:g} ps "
+        f"(two interfaces), `{interface.potential.name}`, NPT at {s.interface_npt.temperature_K:g} K for {s.interface_npt.run_ps:g} ps "
         "(barostat on z only).",
         "",
     ]

@@ -110,6 +110,17 @@ def test_neb_deck_matches_an_independent_ase_neb(li_vacancy_hop, li_mtp, tmp_pat
     assert 0.03 < row["barrier_forward_eV"] < 0.1
     assert row["barrier_forward_eV"] == pytest.approx(reference, abs=0.005)
     assert row["barrier_reverse_eV"] == pytest.approx(row["barrier_forward_eV"], abs=1e-3)
+    # the generic CLI analysis finds the protocol's analysis through the registry
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from sei_lmp.cli import app
+
+    result = CliRunner().invoke(app, ["analyze", "run", str(directory), "-o", str(tmp_path / "neb.csv")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "neb.csv")
+    assert table["protocol"].tolist() == ["neb"]
+    assert table["barrier_forward_eV"].iloc[0] == pytest.approx(row["barrier_forward_eV"])
 
 
 def test_neb_needs_a_hop(li_mtp, tmp_path):

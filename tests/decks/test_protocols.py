@@ -100,3 +100,15 @@ def test_deck_help_lists_every_protocol():
     assert result.exit_code == 0
     for name in PROTOCOLS:
         assert name in result.output
+
+
+def test_changed_settings_round_trip():
+    from dataclasses import replace
+
+    from sei_lmp.decks import MDSettings
+
+    protocol = replace(MeltQuench(t_melt_K=1500.0, heat_ps=2.0), md=MDSettings(seed=7, timestep_fs=0.5))
+    changed = protocol.changed_settings()
+    assert changed == {"t_melt_K": 1500.0, "heat_ps": 2.0, "md.timestep_fs": 0.5, "md.seed": 7}
+    assert MeltQuench().with_settings(changed) == protocol
+    assert DiffusionNVT().changed_settings() == {}
