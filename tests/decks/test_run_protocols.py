@@ -13,7 +13,8 @@ from sei_lmp.potentials import load_potential
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("protocol", sorted(PROTOCOLS))
+# multi-replica protocols (NEB) start from a hop and run on partitions: tests/decks/test_neb.py runs them
+@pytest.mark.parametrize("protocol", sorted(p for p, cls in PROTOCOLS.items() if cls().partitions() == 1))
 def test_protocol_runs_end_to_end(protocol, cuagau, tmp_path):
     pot, data = cuagau
     deck = render_deck(PROTOCOLS[protocol]().with_settings(TINY[protocol]), data, pot, "plugin")
