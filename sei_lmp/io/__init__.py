@@ -24,6 +24,7 @@ _OWNERS = {
     "iter_position_frames": "trajectory", "read_trajectory": "trajectory",
     "carries_elements": "frames", "frame_indices": "frames", "iter_data_collections": "frames",
     "load_pipeline": "frames", "num_frames": "frames", "type_names": "frames",
+    "make_pipeline": "frames", "manifest_elements": "frames", "resolve_source": "frames",
     "data_file_elements": "datafile", "read_data_atoms": "datafile", "read_data_types": "datafile",
     "read_lammps_data": "datafile",
     "read_structure": "structure",

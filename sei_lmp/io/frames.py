@@ -17,7 +17,7 @@ from typing import Any
 
 from sei_lmp.errors import ConfigurationError, ParseError
 
-__all__ = ["Source", "carries_elements", "frame_indices", "iter_data_collections", "load_pipeline", "name_types", "num_frames",
+__all__ = ["Source", "carries_elements", "make_pipeline", "manifest_elements", "resolve_source", "frame_indices", "iter_data_collections", "load_pipeline", "name_types", "num_frames",
            "timestep", "type_names"]
 
 #: what the analysis functions accept as input
@@ -170,3 +170,58 @@ def type_names(data) -> dict[int, str]:
 def timestep(data, frame: int) -> int:
     """The LAMMPS step of a frame (its index when the source has none)."""
     return int(data.attributes.get("Timestep", frame))
+
+
+# ---- deck directories as input: which file to read and the element of each LAMMPS type (from the manifest)
+
+def manifest_elements(run_dir: str | PathLike) -> list[str]:
+    """Element per LAMMPS type (type 1 first) from a deck directory's manifest."""
+    from sei_lmp.run.directory import RunDirectory
+
+    run = RunDirectory(run_dir)
+    path = run.manifest_path
+    if not run.has_manifest():
+        raise ConfigurationError(f"{path} not found: pass a deck directory written by 'sei-lmp deck', "
+                                 "or give the elements per type explicitly (elements=[...])")
+    elements = run.manifest.elements
+    if not elements:
+        raise ParseError(f"{path} has no 'elements' list; give the elements per type explicitly (elements=[...])")
+    return list(elements)
+
+
+def resolve_source(source: Source, elements: Sequence[str] | None = None) -> tuple[Source, Sequence[str] | None]:
+    """(what to read, element of each LAMMPS type) for ``source``.
+
+    A deck directory becomes its trajectory (``trajectory.dump``/``production.dump``), else its final data
+    file, with the elements of its manifest; a file inside a deck directory gets the manifest's elements
+    too. Anything else is returned as it is.
+    """
+    from sei_lmp.run.directory import RunDirectory
+
+    path = Path(source) if isinstance(source, (str, PathLike)) else None
+    if path is None:
+        return source, elements
+    if path.is_dir():
+        if elements is None:
+            elements = manifest_elements(path)
+        run = RunDirectory(path)
+        candidates = [run.trajectory, run.production_dump, run.final_data]
+        found = [c for c in candidates if c.is_file()]
+        if not found:
+            raise ConfigurationError(f"{path} holds none of {', '.join(c.name for c in candidates)}; run the deck "
+                                     "first ('sei-lmp run DIR') or pass a file")
+        path = found[0]
+    elif elements is None and path.is_file() and not carries_elements(path) \
+            and RunDirectory(path.parent).has_manifest():
+        elements = manifest_elements(path.parent)
+    return path, elements
+
+
+def make_pipeline(source: Source, elements: Sequence[str] | None = None):
+    """An OVITO ``Pipeline`` over ``source`` whose particle types are named by element.
+
+    ``source`` is an ``ase.Atoms``, a list of them (one frame each), a LAMMPS dump/data file, or a deck
+    directory (its ``trajectory.dump``/``production.dump``, else ``final.data``; elements from its
+    manifest). For a file, ``elements`` gives the element of LAMMPS types 1, 2, ...
+    """
+    return load_pipeline(*resolve_source(source, elements))

@@ -40,11 +40,9 @@ def alone_in_scene(pipeline):
 
 
 def _pipeline(source, elements: Sequence[str] | None):
-    # a deck directory's files and elements are run-directory facts; the frames are read by sei_lmp.io
-    from sei_lmp.analysis.structure.frames import resolve_source
-    from sei_lmp.io.frames import load_pipeline
+    from sei_lmp.io.frames import make_pipeline
 
-    return load_pipeline(*resolve_source(source, elements))
+    return make_pipeline(source, elements)
 
 
 def species_pipeline(source, elements: Sequence[str] | None = None):

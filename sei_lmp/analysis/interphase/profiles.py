@@ -12,9 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sei_lmp.analysis.structure.frames import make_pipeline
 from sei_lmp.errors import ConfigurationError
-from sei_lmp.io.frames import Source, iter_data_collections, num_frames, timestep
+from sei_lmp.io.frames import iter_data_collections, make_pipeline, num_frames, Source, timestep
 from sei_lmp.units import density_g_cm3
 
 __all__ = ["composition_profiles", "profile_elements"]

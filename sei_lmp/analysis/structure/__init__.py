@@ -11,7 +11,7 @@ from sei_lmp.analysis.structure.crystallinity import (
                                                    structure_fractions,
 )
 from sei_lmp.analysis.structure.defects import wigner_seitz
-from sei_lmp.analysis.structure.frames import make_pipeline, manifest_elements
+from sei_lmp.io.frames import make_pipeline, manifest_elements
 from sei_lmp.analysis.structure.meltquench import (
                                                    GlassTransition,
                                                    MeltQuenchQA,

@@ -12,9 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sei_lmp.analysis.structure.frames import make_pipeline
 from sei_lmp.errors import ConfigurationError
-from sei_lmp.io.frames import Source, iter_data_collections, timestep
+from sei_lmp.io.frames import iter_data_collections, make_pipeline, Source, timestep
 
 __all__ = ["wigner_seitz"]
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sei_lmp.analysis.structure.frames import manifest_elements
+from sei_lmp.io.frames import manifest_elements
 from sei_lmp.errors import ConfigurationError, ParseError
 from sei_lmp.run.directory import Manifest, RunDirectory
 

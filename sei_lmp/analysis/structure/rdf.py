@@ -13,9 +13,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from sei_lmp.analysis.structure.frames import make_pipeline
 from sei_lmp.errors import ConfigurationError
-from sei_lmp.io.frames import Source, iter_data_collections, timestep, type_names
+from sei_lmp.io.frames import iter_data_collections, make_pipeline, Source, timestep, type_names
 from sei_lmp.units import density_g_cm3
 
 __all__ = ["bond_angle_distribution", "coordination_numbers", "density", "first_peak", "partial_rdf"]

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sei_lmp.analysis.structure.frames import make_pipeline
 from sei_lmp.errors import ConfigurationError
-from sei_lmp.io.frames import Source, iter_data_collections, timestep, type_names
+from sei_lmp.io.frames import iter_data_collections, make_pipeline, Source, timestep, type_names
 
 __all__ = ["Fingerprinter", "label_phases", "phase_fractions", "phase_profile"]
 
