@@ -2,8 +2,9 @@
 CIF/POSCAR/extxyz file), with particle types named by element, and the frames they compute.
 
 LAMMPS files only number their atom types; the element of each type is given as ``elements=[...]``
-(type 1 first). Finding the files and elements of a deck directory is the run directory's business:
-:func:`sei_lmp.analysis.structure.make_pipeline` does it and hands the file to :func:`load_pipeline`.
+(type 1 first), or comes from a run's manifest: :func:`make_pipeline` takes a deck directory too, asks
+:class:`sei_lmp.run.directory.RunDirectory` for its trajectory and elements (:func:`resolve_source`) and hands
+the file to :func:`load_pipeline`.
 
 For the unwrapped positions the transport analysis needs, see :mod:`sei_lmp.io.trajectory`.
 """
