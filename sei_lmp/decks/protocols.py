@@ -121,6 +121,8 @@ class Protocol:
     fit_by: ClassVar[tuple[str, ...]] = ()
     #: ``"module:function(results, fits, out) -> list[Path]"``: plots of a sweep's collected results
     plot: ClassVar[str | None] = None
+    #: the setting of the last stage, which a finished run can lengthen and continue (sweep.extend); None: none
+    extend_setting: ClassVar[str | None] = None
 
     md: MDSettings = field(default_factory=MDSettings)
     guards: Guards = field(default_factory=Guards)
@@ -234,6 +236,7 @@ class MeltQuench(Protocol):
     name: ClassVar[str] = "melt_quench"
     styles: ClassVar[Mapping[str, tuple[str, ...]]] = {"fix": ("nvt", "npt", "ave/time")}
     analysis: ClassVar[str | None] = "sei_lmp.analysis.structure:analyze_melt_quench"
+    extend_setting: ClassVar[str | None] = "equilibrate_ps"
     t_start_K: float = 300.0
     t_melt_K: float = 2000.0
     t_final_K: float = 300.0
@@ -263,6 +266,7 @@ class InterfaceNPT(Protocol):
     name: ClassVar[str] = "interface_npt"
     styles: ClassVar[Mapping[str, tuple[str, ...]]] = {"fix": ("npt", "setforce")}
     analysis: ClassVar[str | None] = "sei_lmp.analysis.interphase:analyze_interface_run"
+    extend_setting: ClassVar[str | None] = "run_ps"
     temperature_K: float = 300.0
     pressure_bar: float = 1.0
     barostat: Literal["z", "aniso", "iso"] = "z"
@@ -286,6 +290,7 @@ class DiffusionNVT(Protocol):
     fit_over: ClassVar[tuple[str, ...]] = ("temperature_K", "md.seed")
     fit_by: ClassVar[tuple[str, ...]] = ("species",)
     plot: ClassVar[str | None] = "sei_lmp.sweep.plots:arrhenius_plot"
+    extend_setting: ClassVar[str | None] = "production_ps"
     temperature_K: float = 600.0
     pressure_bar: float = 1.0
     equilibrate_npt: bool = True
