@@ -187,13 +187,18 @@ def _no_fit(n_measurable: int) -> pd.DataFrame:
 
 def _figures(output: Path, diffusion: pd.DataFrame) -> dict[str, Path]:
     """MSD of Li at every temperature with its fit window, and the Arrhenius plot with the 300 K band."""
-    from sei_lmp.analysis.transport import fit_arrhenius, transport_run
+    import warnings
+
+    from sei_lmp.analysis.transport import TransportWarning, fit_arrhenius, transport_run
     from sei_lmp.analysis.transport.plots import plot_arrhenius, save
 
     fig, ax = new_figure(figsize=(5.5, 4))
     for _, row in diffusion.iterrows():
-        # the curves behind the collected D (same options, so the same fit windows)
-        curve = transport_run(row["run_dir"], **TRANSPORT_OPTIONS).msd["Li"]
+        # the curves behind the collected D (same options, so the same fit windows); the collection already
+        # reported this analysis's warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TransportWarning)
+            curve = transport_run(row["run_dir"], **TRANSPORT_OPTIONS).msd["Li"]
         line, = ax.loglog(curve["time_ps"].iloc[1:], curve["msd_xyz_A2"].iloc[1:], label=f"{row['temperature_K']:.0f} K")
         ax.axvspan(row["fit_start_ps"], row["fit_end_ps"], color=line.get_color(), alpha=0.08)
     ax.set_xlabel("t (ps)")
