@@ -184,19 +184,24 @@ class Protocol:
             owner = self if prefix == "" else getattr(self, prefix, None) if prefix in changes else None
             known = {f.name for f in fields(owner)} - {"md", "guards"} if owner is not None else set()
             if name not in known:
-                raise ConfigurationError(f"unknown setting '{key}' for {self.name}; known: {', '.join(sorted(known))}"
-                                         if owner is not None else f"unknown setting group in '{key}' (md., guards.)")
+                everything = ", ".join(self.setting_names())
+                raise ConfigurationError(f"unknown setting '{key}' for {self.name}; known: {everything}"
+                                         if owner is not None else
+                                         f"unknown setting group in '{key}' (md., guards.); known: {everything}")
             changes[prefix][name] = _coerce(value, getattr(owner, name), key)
         return replace(self, md=replace(self.md, **changes["md"]), guards=replace(self.guards, **changes["guards"]),
                        **changes[""])
 
     def validate(self) -> None:
-        g, md = self.guards, self.md
-        if md.thermo_every % g.gamma_every:
-            raise ConfigurationError(f"md.thermo_every ({md.thermo_every}) must be a multiple of guards.gamma_every "
-                                     f"({g.gamma_every}) so thermo can print the extrapolation grade")
-        if md.timestep_fs <= 0 or md.timestep_fs > 5:
-            raise ConfigurationError(f"md.timestep_fs = {md.timestep_fs} is outside (0, 5] fs")
+        """Refuse settings outside their range, each message naming the setting (see :func:`setting_problems`)."""
+        problems = setting_problems(self)
+        if problems:
+            raise ConfigurationError(f"{self.name}: " + "; ".join(problems))
+
+    def setting_names(self) -> list[str]:
+        """Every setting this protocol takes, by the names ``--set`` and sweep files use."""
+        top = sorted(f.name for f in fields(self) if f.name not in ("md", "guards"))
+        return top + [f"{group}.{f.name}" for group in ("md", "guards") for f in fields(getattr(self, group))]
 
     def changed_settings(self) -> dict[str, Any]:
         """The settings that differ from the protocol's defaults, by the names ``--set`` and sweep files take
@@ -227,6 +232,89 @@ def _coerce(value: Any, current: Any, key: str) -> Any:
         return type(current)(value) if current is not None else value
     except ValueError as err:
         raise ConfigurationError(f"setting {key}={value!r}: expected {type(current).__name__}") from err
+
+
+#: stage lengths: each must hold at least one thermo interval (shorter ones used to be rounded up silently)
+_DURATIONS = ("heat_ps", "hold_ps", "anneal_ps", "equilibrate_ps", "production_ps", "run_ps")
+#: settings whose range their unit does not tell
+_EXPLICIT_RANGES = {"seed": (1, 2**31 - 1), "climb_steps": (0, None), "gamma_save": (0, None),
+                    "minimize_etol": (0, None), "minimize_ftol": (0, None), "etol": (0, None),
+                    "frozen_bottom_A": (0, None)}
+
+
+def _allowed(name: str) -> tuple[float | None, float | None, bool]:
+    """(low, high, low is exclusive) of a numeric setting, from its name: names carry their units."""
+    if name in _EXPLICIT_RANGES:
+        low, high = _EXPLICIT_RANGES[name]
+        return low, high, False
+    if name.endswith("_fs"):
+        return 0, 5, True                         # time step: above 5 fs no MLIP MD stays stable
+    if name.endswith(("_every", "_steps")):
+        return 1, None, False                     # intervals and damping in steps
+    if name.endswith(("_K", "_ps", "_per_ps", "_A", "_eV_A", "_eV_A2")) or name.startswith("gamma_"):
+        return 0, None, True                      # temperatures, times, rates, lengths, forces, grades: positive
+    if name.endswith("_bar"):
+        return 0, None, False                     # pressures: tensile states are not a deck's business
+    return None, None, False
+
+
+def setting_problems(protocol: Protocol) -> list[str]:
+    """Every setting of ``protocol`` outside its range, as messages that name the setting and what it takes."""
+    import math
+    import typing
+
+    problems = []
+    for group, owner in (("", protocol), ("md.", protocol.md), ("guards.", protocol.guards)):
+        hints = typing.get_type_hints(type(owner))
+        for f in fields(owner):
+            if f.name in ("md", "guards"):
+                continue
+            key, value, kind = f"{group}{f.name}", getattr(owner, f.name), hints.get(f.name)
+            if typing.get_origin(kind) is Literal:
+                if value not in typing.get_args(kind):
+                    problems.append(f"{key} = {value!r} is not one of {', '.join(map(str, typing.get_args(kind)))}")
+                continue
+            if kind is bool:
+                if not isinstance(value, bool):
+                    problems.append(f"{key} = {value!r}: expected true or false")
+                continue
+            if kind in (int, float):
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                        (kind is int and not float(value).is_integer()):
+                    problems.append(f"{key} = {value!r}: expected {'a whole number' if kind is int else 'a number'}")
+                    continue
+                if not math.isfinite(value):
+                    problems.append(f"{key} = {value!r}: expected a finite number")
+                    continue
+                low, high, exclusive = _allowed(f.name)
+                below = low is not None and (value <= low if exclusive else value < low)
+                if low is not None and high is not None and (below or value > high):
+                    unit = f" {f.name.rpartition('_')[2]}" if f.name.endswith(("_fs", "_K", "_ps")) else ""
+                    problems.append(f"{key} = {value!r} is outside {'(' if exclusive else '['}{low}, {high}]{unit}")
+                elif below:
+                    problems.append(f"{key} = {value!r} must be {'>' if exclusive else '>='} {low}")
+                elif high is not None and value > high:
+                    problems.append(f"{key} = {value!r} must be <= {high}")
+    if problems:
+        return problems                           # the checks below divide by these
+    md, g = protocol.md, protocol.guards
+    if md.thermo_every % g.gamma_every:
+        problems.append(f"md.thermo_every ({md.thermo_every}) must be a multiple of guards.gamma_every "
+                        f"({g.gamma_every}) so thermo can print the extrapolation grade")
+    if g.gamma_break <= g.gamma_save:
+        problems.append(f"guards.gamma_break ({g.gamma_break:g}) must be above guards.gamma_save ({g.gamma_save:g})")
+    interval_ps = md.thermo_every * md.timestep_ps
+    for name in _DURATIONS:
+        value = getattr(protocol, name, None)
+        if value is not None and value < interval_ps * (1 - 1e-9):
+            problems.append(f"{name} = {value:g} ps is shorter than one thermo interval ({interval_ps:g} ps = "
+                            "md.thermo_every x md.timestep_fs); make it longer or md.thermo_every smaller")
+    last = next((n for n in ("production_ps", "run_ps") if hasattr(protocol, n)), None)
+    dump = getattr(protocol, "dump_every_ps", None)
+    if last and dump is not None and dump > getattr(protocol, last):
+        problems.append(f"dump_every_ps = {dump:g} ps is longer than {last} = {getattr(protocol, last):g} ps: the run "
+                        "would write no frame")
+    return problems
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,8 @@ def test_guard_quiet_below_thresholds(mtp_reference, tmp_path):
     out = li2s_deck(mtp_reference, tmp_path, **{"guards.gamma_save": "1e6", "guards.gamma_break": "1e9",
                                                 "temperature": "50", "md.timestep_fs": "0.5", "minimize": "false",
                                                 "equilibrate_npt": "false", "md.thermo_every": "10",
-                                                "equilibrate_ps": "0.005", "production_ps": "0.005"})
+                                                "equilibrate_ps": "0.005", "production_ps": "0.005",
+                                                "dump_every_ps": "0.005"})
     proc = run_lmp(out)
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert "ITEM: TIMESTEP" not in (out / "extrapolative.dump").read_text()   # nothing above the save level
