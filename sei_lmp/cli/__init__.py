@@ -186,11 +186,15 @@ def deck(
     lmp: LmpPath = None,
     temperatures: Temperatures = None,
     output: OutputDir = ...,
+    force: bool = typer.Option(False, "--force", help="OUTPUT holds a started or finished run: move it aside "
+                               "(to OUTPUT.replaced-<time>) and write the new deck"),
 ) -> None:
     """Render a protocol deck for a structure and potential, checked before it is written.
 
     --lmp: check the deck against that LAMMPS (lmp -h). --temperatures: one deck each in OUTPUT/T<temperature>K.
     """
+    import tempfile
+
     from rich.console import Console
 
     from sei_lmp.decks import PROTOCOLS, render_deck
@@ -217,10 +221,15 @@ def deck(
         targets = [(output / f"T{float(t):g}K", proto.with_settings({"temperature_K": t}))
                    for t in split_list(temperatures)]
     for directory, settings in targets:
-        directory.mkdir(parents=True, exist_ok=True)
-        result = render_deck(settings, source, pot, backend, type_elements=split_list(elements), capabilities=caps,
-                             pair_style=pair_style, workdir=directory)
-        run = RunDirectory(result.write(directory))
+        # rendered aside and written in one step: a directory holding a run is refused before anything in it changes
+        with tempfile.TemporaryDirectory() as scratch:
+            result = render_deck(settings, source, pot, backend, type_elements=split_list(elements),
+                                 capabilities=caps, pair_style=pair_style, workdir=Path(scratch))
+            old = RunDirectory(directory)
+            moved = old.path.is_dir() and old.started() and force
+            run = RunDirectory(result.write(directory, force=force))
+        if moved:
+            console.print(f"moved the run that was in {directory} aside (next to it, *.replaced-<time>)")
         m = run.manifest
         size = f"{m.total_steps} steps" if m.total_steps else "a minimisation"
         ranks = f" --np {m.partitions}" if m.partitions > 1 else ""       # one rank per replica at least

@@ -39,10 +39,12 @@ class Deck:
     structure_file: Path
     extra_files: dict[str, str] = field(default_factory=dict)
 
-    def write(self, directory: str | Path) -> Path:
-        """Write the input, the manifest, the data file and any extra files into ``directory``."""
+    def write(self, directory: str | Path, *, force: bool = False) -> Path:
+        """Write the input, the manifest, the data file and any extra files into ``directory``; a directory with
+        a started run is refused unless ``force``, which moves that run aside first (see
+        :meth:`sei_lmp.run.directory.RunDirectory.write_deck`)."""
         return RunDirectory(directory).write_deck(self.input_text, self.manifest,
-                                                  {DATA_FILE: self.structure_file, **self.extra_files})
+                                                  {DATA_FILE: self.structure_file, **self.extra_files}, force=force)
 
 
 def _environment():

@@ -448,12 +448,21 @@ class RunDirectory:
         return manifest
 
     def write_deck(self, input_text: str, manifest: Manifest | Mapping[str, Any],
-                   files: Mapping[str, str | PathLike] | None = None) -> Path:
+                   files: Mapping[str, str | PathLike] | None = None, *, force: bool = False) -> Path:
         """Write a rendered deck: ``in.lmp``, ``manifest.json`` and ``files``.
 
         ``files`` maps a file name in the directory to its contents: a :class:`str` is written as
-        text, a path is copied (unless it is that file already).
+        text, a path is copied (unless it is that file already). A directory that holds a started or
+        finished run is refused (a new deck would resume the old restarts and append to the old dumps);
+        with ``force`` that run is moved aside first (:meth:`set_aside`), so nothing is lost.
         """
+        if self.path.is_dir() and self.started():
+            if not force:
+                raise ConfigurationError(
+                    f"{self.path} holds a {self.state().state} run ({len(self.attempts())} attempt(s)); a new deck "
+                    "there would resume its restarts and append to its dumps. Write the deck into another "
+                    "directory, or force it (sei-lmp deck --force) to move the old run aside first")
+            self.set_aside()
         self.path.mkdir(parents=True, exist_ok=True)
         self.input.write_text(input_text)
         self.write_manifest(manifest)
@@ -464,6 +473,18 @@ class RunDirectory:
             elif Path(content).resolve() != target.resolve():
                 shutil.copyfile(content, target)
         return self.path
+
+    def set_aside(self) -> Path:
+        """Move the whole run directory to a sibling ``<name>.replaced-<UTC time>``; returns where it went."""
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.replaced-{stamp}")
+        n = 1
+        while target.exists():
+            target = self.path.with_name(f"{self.path.name}.replaced-{stamp}-{n}")
+            n += 1
+        self.path.rename(target)
+        self.__dict__.pop("manifest", None)
+        return target
 
     # ---- restarts
 
@@ -493,6 +514,16 @@ class RunDirectory:
             if _is_complete_restart(path):
                 return path
         return None
+
+    def incomplete_restarts(self, restart_glob: str | None = None) -> list[Path]:
+        """Restart files newer than the newest complete one: cut off or empty (LAMMPS was killed writing them)."""
+        latest = self.latest_restart(restart_glob)
+        newest = self.restart_step(latest, restart_glob) if latest is not None else -1
+        return [path for step, path in self.restarts(restart_glob) if step > newest]
+
+    def started(self) -> bool:
+        """Whether a run has begun here (an attempt, LAMMPS output, a restart or the done marker)."""
+        return bool(self.attempts()) or self.stdout.is_file() or self.is_done() or bool(self.restarts())
 
     def restart_step(self, path: str | PathLike, restart_glob: str | None = None) -> int:
         """Timestep of one of this run's restart files, from its name."""

@@ -11,6 +11,7 @@ flushes the screen at every thermo line but buffers its log file), so thermo is 
 from __future__ import annotations
 
 import re
+import sys
 import socket
 import subprocess
 from collections import deque
@@ -113,9 +114,19 @@ def run_deck(directory: str | PathLike, nprocs: int = 1, lmp: str | PathLike | N
         if run.reached_end(manifest):
             return RunResult(directory, run.thermo(), None, 0, already_done=True)
         restart = run.latest_restart(manifest.restart_glob)
+        skipped = run.incomplete_restarts(manifest.restart_glob)
+        if skipped and restart is None:
+            raise RunFailed(
+                f"every restart file of {directory} is incomplete ({', '.join(p.name for p in skipped)}): the run "
+                "cannot resume, and starting over would append a second run to its dumps. Render the deck into a "
+                "new directory (or 'sei-lmp deck --force' to move this run aside)")
+        if skipped:
+            print(f"note: {directory.name}: skipped incomplete restart file(s) "
+                  f"{', '.join(p.name for p in skipped)}; resuming from {restart.name}", file=sys.stderr)
         command = build_command(manifest, restart and restart.relative_to(directory).as_posix(),
                                 nprocs, lmp, mpirun, extra_args)
-        returncode, last_step, errors = _attempt(run, manifest, command, restart, nprocs, progress)
+        returncode, last_step, errors = _attempt(run, manifest, command, restart, nprocs, progress,
+                                                 [p.relative_to(directory).as_posix() for p in skipped])
         if returncode != 0:
             where = (f"it resumes from {latest.relative_to(directory)}"
                      if (latest := run.latest_restart(manifest.restart_glob)) else "it starts over")
@@ -136,7 +147,7 @@ def run_deck(directory: str | PathLike, nprocs: int = 1, lmp: str | PathLike | N
 
 
 def _attempt(run: RunDirectory, manifest: Manifest, command: list[str], restart: Path | None,
-             nprocs: int, progress: bool) -> tuple[int, int | None, list[str]]:
+             nprocs: int, progress: bool, skipped: Sequence[str] = ()) -> tuple[int, int | None, list[str]]:
     """Run LAMMPS once; returns (return code, last thermo step, error lines)."""
     directory = run.path
     attempt = len(run.attempts()) + 1
@@ -154,7 +165,8 @@ def _attempt(run: RunDirectory, manifest: Manifest, command: list[str], restart:
         raise ConfigurationError(f"cannot start {command[0]}: {exc}; check the lmp/mpirun arguments") from exc
     run.append_attempt("start", attempt, command=command,
                        restart=restart.relative_to(directory).as_posix() if restart else None,
-                       nprocs=nprocs, pid=process.pid, host=socket.gethostname())
+                       nprocs=nprocs, pid=process.pid, host=socket.gethostname(),
+                       **({"skipped_restarts": list(skipped)} if skipped else {}))
     try:
         with sigterm_exits(), run.stdout.open("ab") as out, \
                 StepProgress(progress, directory.name, manifest.total_steps, start_step) as bar:
