@@ -74,10 +74,12 @@ def register(app: typer.Typer) -> None:
         require_tg: bool = typer.Option(False, help="fail the run when no kink is seen in density vs T"),
         max_crystalline: float = typer.Option(0.05, help="largest allowed PTM crystalline fraction"),
         density_window: Optional[str] = typer.Option(None, help="allowed density range, e.g. 1.9,2.2 (g/cm^3)"),
-        strict: bool = typer.Option(False, help="exit with status 1 when the verdict is FAIL"),
+        strict: bool = typer.Option(False, help="exit with status 1 unless the verdict is PASS (FAIL or "
+                                    "INCONCLUSIVE)"),
         output: AnalysisOutput = None,
     ) -> None:
-        """Melt-quench QA: Tg from density/energy vs T, crystallinity, RDF vs reference; PASS/FAIL with reasons."""
+        """Melt-quench QA: Tg from density/energy vs T, crystallinity, density, RDF vs reference; PASS, FAIL
+        (with reasons) or INCONCLUSIVE (with the checks that could not be made)."""
         from rich.console import Console
 
         from sei_lmp.analysis.structure import QACriteria, check_melt_quench
@@ -90,9 +92,12 @@ def register(app: typer.Typer) -> None:
         console = Console()
         for key, value in qa.metrics.items():
             console.print(f"  {key:22s} {value:.4g}")
-        console.print("[green]PASS[/green]" if qa.passed else "[red]FAIL[/red]")
+        colour = {"PASS": "green", "FAIL": "red", "INCONCLUSIVE": "yellow"}[qa.verdict]
+        console.print(f"[{colour}]{qa.verdict}[/{colour}]")
         for reason in qa.reasons:
             console.print(f"  - {reason}")
+        for check in qa.missing:
+            console.print(f"  not checked: {check}")
         for note in qa.notes:
             console.print(f"  note: {note}")
         console.print(f"wrote {_names(written)} to {out}")

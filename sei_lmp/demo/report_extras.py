@@ -14,7 +14,7 @@ def _num(value, fmt: str = ".3g") -> str:
 def glass_section(glass) -> list[str]:
     m = glass.qa.metrics
     s, mq = glass.settings, glass.settings.melt_quench
-    verdict = "PASS" if glass.qa.passed else "FAIL"
+    verdict = glass.qa.verdict
     lines = [
         "## Li3PS4 glass: melt-quench and its quality checks",
         "",
@@ -25,7 +25,8 @@ def glass_section(glass) -> list[str]:
         "Quench rates this fast are a demo budget; production glasses use 1-10 K/ps.",
         "",
         f"* **QA verdict: {verdict}**",
-        f"* final density {_num(m.get('density'), '.3f')} g/cm3 (relative std over the last stage "
+        f"* final density {_num(m.get('density'), '.3f')} g/cm3 ({_num(100 * m.get('density_change', math.nan), '+.0f')} "
+        f"% from the packing; relative std over the last stage "
         f"{_num(100 * m.get('density_rsd', math.nan), '.1f')} %); residual crystallinity (PTM) "
         f"{_num(100 * m.get('crystalline_fraction', math.nan), '.1f')} %",
         f"* Tg from density {_num(m.get('tg_density'), '.0f')} +- {_num(m.get('tg_density_err'), '.0f')} K; "
@@ -34,6 +35,8 @@ def glass_section(glass) -> list[str]:
     ]
     if glass.qa.reasons:
         lines += ["Why it failed:", "", *[f"* {r}" for r in glass.qa.reasons], ""]
+    if glass.qa.missing:
+        lines += ["Not checked (so no PASS):", "", *[f"* {m}" for m in glass.qa.missing], ""]
     if glass.qa.notes:
         lines += ["Notes:", "", *[f"* {n}" for n in glass.qa.notes], ""]
     return lines

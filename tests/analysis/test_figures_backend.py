@@ -70,7 +70,7 @@ def test_no_plot_changes_the_backend(pdf_backend, tmp_path):
     T = np.linspace(300, 1500, 60)
     curve = pd.DataFrame({"temperature": T, "density": 2.0 - np.where(T < 900, 1e-4, 4e-4) * (T - 900),
                           "energy": -3.0 + 2e-4 * T + np.where(T > 900, 1e-4 * (T - 900), 0.0)})
-    qa = MeltQuenchQA(True, [], [], {"density": 2.0}, curve=curve,
+    qa = MeltQuenchQA([], [], {"density": 2.0}, curve=curve,
                       tg_density=glass_transition(T, curve["density"]), tg_energy=glass_transition(T, curve["energy"]))
     table = _interphase_table()
     rdf = pd.DataFrame({"r": np.linspace(0.1, 5, 50), "Li-F": np.ones(50)})

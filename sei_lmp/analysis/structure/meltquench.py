@@ -1,11 +1,15 @@
 """Quality checks of a melt-quench run: is the product a glass at a sensible density?
 
-What is checked (each failed check is one reason in the verdict):
+The verdict is PASS only when every check ran and was met; FAIL when any check failed (each is one reason);
+INCONCLUSIVE when nothing failed but a check could not be made (no density window, no RDF reference, no glass
+transition seen): the ``missing`` list says what to give so it can be made.
+
+What is checked:
 
 - the run finished (``final.data`` exists);
 - residual crystallinity of the final structure (PTM, fraction of atoms in any template) is below a limit;
-- the density is steady over the final equilibration (relative standard deviation below a limit) and,
-  if a window is given, inside it;
+- the density is steady over the final equilibration (relative standard deviation below a limit), has not
+  moved far from the packed structure's (voids, phase separation, collapse), and lies inside the given window;
 - the final partial RDFs are close to a reference (another run, a crystal, or an RDF table), measured by
   the R-factor ``sqrt(sum (g - g_ref)^2 / sum g_ref^2)`` over all pairs;
 - optionally, a glass transition is seen: density and energy vs temperature on the quench follow two
@@ -202,16 +206,17 @@ class QACriteria:
     max_density_rsd: float | None = 0.02          # relative std of density over the final stage
     density_window: tuple[float, float] | None = None   # g/cm^3
     max_rdf_r_factor: float | None = 0.3
-    require_tg: bool = False                      # a kink must be seen in the density on the quench
+    require_tg: bool = False                      # no kink in the density on the quench is a FAIL (else INCONCLUSIVE)
+    max_density_change: float | None = 0.2        # |final / packed density - 1|: beyond, voids or a collapse
     min_slope_ratio: float = 1.2                  # |slope above Tg| / |slope below Tg| that counts as a kink
 
 
 @dataclass
 class MeltQuenchQA:
-    """Verdict of :func:`check_melt_quench`: ``passed``, the ``reasons`` for a fail, ``notes`` that do not
-    fail the run, the numbers (``metrics``), the quench ``curve`` and the final ``rdf``."""
+    """Verdict of :func:`check_melt_quench`: the ``reasons`` for a fail, the checks that could not be made
+    (``missing``), ``notes`` that do not change the verdict, the numbers (``metrics``), the quench ``curve``
+    and the final ``rdf``. ``verdict`` is PASS, FAIL or INCONCLUSIVE; ``passed`` is True for PASS only."""
 
-    passed: bool
     reasons: list[str]
     notes: list[str]
     metrics: dict[str, float]
@@ -220,10 +225,19 @@ class MeltQuenchQA:
     tg_density: GlassTransition | None = None
     tg_energy: GlassTransition | None = None
     criteria: QACriteria = field(default_factory=QACriteria)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        return "FAIL" if self.reasons else "INCONCLUSIVE" if self.missing else "PASS"
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "PASS"
 
     def to_frame(self, **identity) -> pd.DataFrame:
-        row = {**identity, **self.metrics, "passed": self.passed, "reasons": "; ".join(self.reasons),
-               "notes": "; ".join(self.notes)}
+        row = {**identity, **self.metrics, "verdict": self.verdict, "passed": self.passed,
+               "reasons": "; ".join(self.reasons), "missing": "; ".join(self.missing), "notes": "; ".join(self.notes)}
         return pd.DataFrame([row])
 
     def plot(self, ax=None):
@@ -285,11 +299,10 @@ def check_melt_quench(run_dir: str | PathLike, reference=None, criteria: QACrite
     manifest = _manifest(run)
     if manifest.protocol not in ("", "melt_quench"):
         raise ConfigurationError(f"{run_dir} holds a '{manifest.protocol}' deck, not a melt-quench one")
-    reasons, notes, metrics = [], [], {}
+    reasons, notes, metrics, missing = [], [], {}, []
     final = run.final_data
     if not final.is_file():
-        return MeltQuenchQA(False, [f"the run did not finish: {final.name} is missing"], notes, metrics,
-                            criteria=criteria)
+        return MeltQuenchQA([f"the run did not finish: {final.name} is missing"], notes, metrics, criteria=criteria)
     elements = manifest_elements(run_dir)
     rdf = partial_rdf(final, cutoff=rdf_cutoff, bins=rdf_bins, elements=elements)
 
@@ -307,10 +320,21 @@ def check_melt_quench(run_dir: str | PathLike, reference=None, criteria: QACrite
     if criteria.max_density_rsd is not None and rho.size > 1 and metrics["density_rsd"] > criteria.max_density_rsd:
         reasons.append(f"density not steady over the final stage (relative std {metrics['density_rsd']:.1%} > "
                        f"{criteria.max_density_rsd:.1%}): equilibrate longer")
+    metrics["density_start"] = _packed_density(run, elements)
+    metrics["density_change"] = metrics["density"] / metrics["density_start"] - 1.0
+    if not np.isfinite(metrics["density_start"]):
+        notes.append(f"no {run.data_file.name} to compare the final density with the packed one")
+    elif criteria.max_density_change is not None and abs(metrics["density_change"]) > criteria.max_density_change:
+        reasons.append(f"density changed by {metrics['density_change']:+.0%} from the packed structure "
+                       f"({metrics['density_start']:.3f} -> {metrics['density']:.3f} g/cm^3): voids, phase "
+                       "separation or a collapsing potential; look at the final structure")
     if criteria.density_window is not None and rho.size:
         lo, hi = criteria.density_window
         if not lo <= metrics["density"] <= hi:
             reasons.append(f"density {metrics['density']:.3f} g/cm^3 outside [{lo}, {hi}]")
+    elif criteria.density_window is None:
+        missing.append("no density window to judge the density by (density_window=(lo, hi), e.g. the measured "
+                       "density +-5 %)")
 
     if reference is not None:
         ref = _reference_rdf(reference, rdf, rdf_cutoff, rdf_bins)
@@ -322,6 +346,8 @@ def check_melt_quench(run_dir: str | PathLike, reference=None, criteria: QACrite
                            f"{criteria.max_rdf_r_factor} (worst pair {worst}, R = {r_factors[worst]:.2f})")
     else:
         metrics["rdf_r_factor"] = np.nan
+        missing.append("no reference for the structure (reference=: a crystal or glass structure, another run, or "
+                       "an RDF table)")
 
     curve = quench_curve(run_dir, "quench")
     tg_rho = tg_e = None
@@ -342,14 +368,30 @@ def check_melt_quench(run_dir: str | PathLike, reference=None, criteria: QACrite
             message = (f"no kink in density vs T on the quench (slope ratio {tg_rho.slope_ratio:.2f} < "
                        f"{criteria.min_slope_ratio})")
         if message:
-            (reasons if criteria.require_tg else notes).append(message)
+            if criteria.require_tg:
+                reasons.append(message)
+            else:
+                missing.append(f"no glass transition seen: {message}")
             metrics.update(tg_density=np.nan, tg_density_err=np.nan)
     elif criteria.require_tg:
         reasons.append("no glass transition could be fitted")
+    else:
+        missing.append("no glass transition seen: no two-line fit of density vs T on the quench")
     if tg_e is not None and not tg_e.monotonic:
         notes.append("energy vs T on the quench is not monotonic: no Tg from the energy")
         metrics.update(tg_energy=np.nan, tg_energy_err=np.nan)
-    return MeltQuenchQA(not reasons, reasons, notes, metrics, curve, rdf, tg_rho, tg_e, criteria)
+    return MeltQuenchQA(reasons, notes, metrics, curve, rdf, tg_rho, tg_e, criteria, missing)
+
+
+def _packed_density(run: RunDirectory, elements) -> float:
+    """Density of the structure the deck started from (g/cm^3)."""
+    from sei_lmp.io.datafile import read_lammps_data
+    from sei_lmp.units import density_g_cm3
+
+    if not run.data_file.is_file():
+        return float("nan")
+    start = read_lammps_data(run.data_file, elements)
+    return float(density_g_cm3(start.get_masses().sum(), start.get_volume()))
 
 
 def analyze_melt_quench(run_dir: str | PathLike, reference=None, **criteria) -> pd.DataFrame:
@@ -357,13 +399,15 @@ def analyze_melt_quench(run_dir: str | PathLike, reference=None, **criteria) -> 
 
     Columns: ``run_dir``, ``crystalline_fraction``, ``density`` (g/cm^3, final stage mean), ``density_rsd``,
     ``energy`` (eV/atom), ``rdf_r_factor`` (NaN without reference), ``tg_density``, ``tg_density_err``,
-    ``tg_energy``, ``tg_energy_err`` (K; NaN when no fit), ``passed`` (bool), ``reasons``, ``notes`` (text).
+    ``tg_energy``, ``tg_energy_err`` (K; NaN when no fit), ``verdict`` (PASS / FAIL / INCONCLUSIVE), ``passed``
+    (bool, PASS only), ``reasons``, ``missing``, ``notes`` (text).
     ``criteria`` are :class:`QACriteria` fields.
     """
     qa = check_melt_quench(run_dir, reference=reference, criteria=QACriteria(**criteria))
     frame = qa.to_frame(run_dir=str(run_dir))
-    columns = ["run_dir", "crystalline_fraction", "density", "density_rsd", "energy", "rdf_r_factor", "tg_density",
-               "tg_density_err", "tg_energy", "tg_energy_err", "passed", "reasons", "notes"]
+    columns = ["run_dir", "crystalline_fraction", "density", "density_rsd", "density_change", "energy",
+               "rdf_r_factor", "tg_density", "tg_density_err", "tg_energy", "tg_energy_err", "verdict", "passed",
+               "reasons", "missing", "notes"]
     return frame.reindex(columns=columns)
 
 

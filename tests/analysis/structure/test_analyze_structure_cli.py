@@ -31,9 +31,14 @@ def test_structure_command(tmp_path):
 
 def test_meltquench_command(tmp_path, glass):
     run = write_run(tmp_path / "mq", glass)
-    result = runner.invoke(app, ["analyze", "meltquench", str(run), "--reference", str(run), "--strict"])
+    result = runner.invoke(app, ["analyze", "meltquench", str(run), "--reference", str(run), "--strict",
+                                 "--density-window", "1.9,2.2"])
     assert result.exit_code == 0, result.output
     assert "PASS" in result.output
+    # without a density window the density cannot be judged: not a PASS, and --strict says so by its exit code
+    unjudged = runner.invoke(app, ["analyze", "meltquench", str(run), "--reference", str(run), "--strict",
+                                   "-o", str(tmp_path / "unjudged")])
+    assert unjudged.exit_code == 1 and "INCONCLUSIVE" in unjudged.output and "no density window" in unjudged.output
     qa = pd.read_csv(run / "analysis" / "meltquench_qa.csv")
     assert bool(qa["passed"].iloc[0]) and (run / "analysis" / "quench_curve.png").is_file()
     bad = write_run(tmp_path / "xtal", phase("LiF") * (3, 3, 3))

@@ -84,8 +84,9 @@ def test_quench_curve_reads_the_quench_stage(tmp_path, glass):
 
 
 def test_verdict_passes_for_a_glass(tmp_path, glass):
-    qa = check_melt_quench(write_run(tmp_path / "mq", glass), reference=glass, criteria=QACriteria(require_tg=True))
-    assert qa.passed, qa.reasons
+    qa = check_melt_quench(write_run(tmp_path / "mq", glass), reference=glass,
+                           criteria=QACriteria(require_tg=True, density_window=(1.9, 2.2)))
+    assert qa.passed and qa.verdict == "PASS", (qa.reasons, qa.missing)
     assert qa.metrics["rdf_r_factor"] == pytest.approx(0.0, abs=1e-12)
     assert abs(qa.metrics["tg_density"] - TG) < max(3 * qa.metrics["tg_density_err"], 10.0)
     assert abs(qa.metrics["tg_energy"] - TG) < max(3 * qa.metrics["tg_energy_err"], 10.0)
@@ -111,10 +112,13 @@ def test_verdict_fails_with_reasons(tmp_path, glass):
 def test_analyze_melt_quench_contract(tmp_path, glass):
     runs = [write_run(tmp_path / f"r{k}", atoms) for k, atoms in enumerate([glass, phase("LiF") * (3, 3, 3)])]
     table = pd.concat([analyze_melt_quench(r) for r in runs], ignore_index=True)
-    assert list(table.columns) == ["run_dir", "crystalline_fraction", "density", "density_rsd", "energy",
+    assert list(table.columns) == ["run_dir", "crystalline_fraction", "density", "density_rsd", "density_change", "energy",
                                    "rdf_r_factor", "tg_density", "tg_density_err", "tg_energy", "tg_energy_err",
-                                   "passed", "reasons", "notes"]
-    assert table["passed"].tolist() == [True, False]
+                                   "verdict", "passed", "reasons", "missing", "notes"]
+    # no reference and no density window: nothing failed for the glass, but it cannot PASS either
+    assert table["verdict"].tolist() == ["INCONCLUSIVE", "FAIL"] and table["passed"].tolist() == [False, False]
+    assert "no reference for the structure" in table["missing"].iloc[0]
+    assert "no density window" in table["missing"].iloc[0]
     assert np.isnan(table["rdf_r_factor"]).all()
     with pytest.raises(ConfigurationError, match="has no manifest.json: pass a melt-quench deck directory"):
         analyze_melt_quench(tmp_path)
@@ -155,8 +159,8 @@ def test_real_tiny_melt_quench_run(tmp_path):
     assert 0.0 <= qa.metrics["crystalline_fraction"] <= 1.0
     assert np.isfinite(qa.metrics["rdf_r_factor"])
     # this short NVT melt leaves a barostat transient on the quench: a Tg, or the note that says why not
-    assert np.isfinite(qa.metrics["tg_density"]) or any("not monotonic" in n for n in qa.notes)
-    assert qa.passed == (not qa.reasons)
+    assert np.isfinite(qa.metrics["tg_density"]) or any("not monotonic" in m for m in qa.missing)
+    assert qa.verdict == ("FAIL" if qa.reasons else "INCONCLUSIVE" if qa.missing else "PASS")
     table = analyze_melt_quench(out)
     assert table["density"].iloc[0] == pytest.approx(qa.metrics["density"])
 

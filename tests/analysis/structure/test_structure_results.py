@@ -55,7 +55,7 @@ def test_meltquench_plot_shows_both_curves_and_fits(tmp_path, glass):
 
 
 def test_meltquench_without_curve_writes_the_verdict_only(tmp_path):
-    qa = MeltQuenchQA(False, ["the run has not finished (no final.data)"], [], {"density": np.nan})
+    qa = MeltQuenchQA(["the run has not finished (no final.data)"], [], {"density": np.nan})
     assert [p.name for p in qa.write(tmp_path)] == ["meltquench_qa.csv"]
     assert pd.read_csv(tmp_path / "meltquench_qa.csv")["reasons"].iloc[0] == qa.reasons[0]
     with pytest.raises(ConfigurationError, match="no quench curve"):
