@@ -38,12 +38,15 @@ def carries_elements(path: str | PathLike) -> bool:
 def name_types(pipeline, elements: Sequence[str]) -> None:
     """Name LAMMPS types 1..n after ``elements`` on the pipeline's source, so every frame (and a session file
     opened in the desktop program) sees element names, colours and radii."""
-    types = pipeline.source.data.particles_.particle_types_
+    particles = pipeline.source.data.particles_
+    types = particles.particle_types_
+    present = {ptype.id for ptype in types.types}
     for t, element in enumerate(elements, start=1):
-        if types.type_by_id(t) is not None:
-            ptype = types.type_by_id_(t)
-            ptype.name = element
-            ptype.load_defaults()
+        # a type the file does not use (an element of the potential absent from this structure) is defined
+        # too: OVITO raises KeyError for an unknown type id, and a later frame may bring it in
+        ptype = types.type_by_id_(t) if t in present else types.add_type_id(t, particles)
+        ptype.name = element
+        ptype.load_defaults()
 
 
 def load_pipeline(source: Source, elements: Sequence[str] | None = None):
