@@ -46,8 +46,8 @@ def arrhenius_axes(results: pd.DataFrame, fits: pd.DataFrame | None = None, ax=N
             bound, guessed = _upper_bounds(dropped, z, shown)
             ok = np.isfinite(bound) & (bound > 0)
             if ok.any():
-                text = f"{name}: no measurable D, upper limit" + (" (placed at the lowest D shown)" if guessed[ok].any()
-                                                                  else "")
+                text = f"{name}: no measurable D (upper limit" + (
+                    "; without a bound: at the lowest D shown)" if guessed[ok].any() else ")")
                 bars = ax.errorbar(1000.0 / dropped["temperature_K"].to_numpy(float)[ok], bound[ok],
                                    yerr=0.4 * bound[ok], uplims=True, fmt="v", color=color, capsize=3, label=text)
                 color = color or bars[0].get_color()

@@ -32,7 +32,8 @@ from scipy import optimize, special, stats
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.units import A2_PER_PS_TO_CM2_PER_S, BOLTZMANN_EV_PER_K, NERNST_EINSTEIN_MS_CM
 
-__all__ = ["EA_MAX_EV", "MAX_RATE_DECADES", "CountArrheniusFit", "fit_count_arrhenius", "poisson_interval"]
+__all__ = ["EA_MAX_EV", "MAX_RATE_DECADES", "CountArrheniusFit", "count_arrhenius", "fit_count_arrhenius",
+           "poisson_interval"]
 
 #: the largest barrier searched (eV); an interval that reaches it has no upper bound from the data
 EA_MAX_EV = 5.0
@@ -196,13 +197,16 @@ class CountArrheniusFit:
         if np.isfinite(self.ln_rate0_per_ps):
             t_low = min(self.temperature_K.min(), self.at_K) if extrapolate else self.temperature_K.min()
             grid = np.linspace(t_low, self.temperature_K.max(), 30)
-            text = (f"Ea = {self.Ea_eV:.3f} eV [{self.Ea_low_eV:.3f}, {self.Ea_high_eV:.3f}]" if self.supported
-                    else "Ea not determined")
-            ax.plot(1000.0 / grid, self.rate(grid), "-", color=color, label=text)
+            if self.supported:     # an unsupported maximum (e.g. Ea at the search limit) is not drawn as a line
+                ax.plot(1000.0 / grid, self.rate(grid), "-", color=color,
+                        label=f"Ea = {self.Ea_eV:.3f} eV [{self.Ea_low_eV:.3f}, {self.Ea_high_eV:.3f}]")
             low, high = self.band(grid)
-            ok = np.isfinite(low) & np.isfinite(high) & (high > 0)
+            ok = np.isfinite(high) & (high > 0)
+            # an open lower side (rate may be 0) ends two decades below the data or the upper side, not at 1e-300
+            shown = np.concatenate([tab["rate_low_per_ps"], tab["rate_upper_limit_per_ps"]])
+            floor = 0.01 * shown[shown > 0].min()
             if ok.any():
-                ax.fill_between(1000.0 / grid[ok], np.maximum(low[ok], 1e-300), high[ok], color=color, alpha=0.2,
+                ax.fill_between(1000.0 / grid[ok], np.maximum(low[ok], np.minimum(floor, 0.01 * high[ok])), high[ok], color=color, alpha=0.2,
                                 label=f"{self.confidence:.0%} profile-likelihood band")
         ax.set_yscale("log")
         ax.set_xlabel("1000 / T (1/K)")
@@ -287,39 +291,40 @@ def _side_root(func, level: float, inside: float, edge: float) -> float:
 
 def _rate_interval(beta, n, t, beta_at: float, ea_max: float, confidence: float):
     """(ln Gamma(beta_at) at the maximum, low, high) with the profile-likelihood interval over Ea in
-    [0, ea_max]; a bound reached only at Ea = ea_max is open (0 or inf)."""
+    [0, ea_max]; a bound that moves when the search limit ea_max is doubled is set by that limit, not by the
+    data, and is open (0 or inf)."""
     drop = stats.chi2.ppf(confidence, 1) / 2
     total = n.sum()
 
-    def best_ea(g):
-        return _bounded_max(lambda ea: _lnl(g, ea, beta, n, t, beta_at), 0.0, ea_max)
+    def prof(g, cap):
+        return _bounded_max(lambda ea: _lnl(g, ea, beta, n, t, beta_at), 0.0, cap)
 
     if total > 0:
         ea_hat, _ = _bounded_max(lambda ea: _profile_ea(ea, beta, n, t), 0.0, ea_max)
         g_hat = float(_ln_rate_for(ea_hat, beta, n, t, beta_at))
+        level = prof(g_hat, ea_max)[1] - drop
     else:
-        # no jumps: the likelihood rises towards zero rate; start from a rate well below one jump
+        # no jumps: the likelihood rises towards zero rate (ln L -> 0); start well below one expected jump
         g_hat = float(np.log(1e-3 / t.sum())) - ea_max * max(0.0, float((beta_at - beta).max()))
-    top = best_ea(g_hat)[1] if total > 0 else 0.0
-    level = top - drop
+        level = -drop
 
-    def prof(g):
-        return best_ea(g)[1]
-
-    def find(sign):
+    def root(sign, cap):
         step = 1.0
-        g = g_hat + sign * step
-        while prof(g) >= level:
+        while prof(g_hat + sign * step, cap)[1] >= level:
             step *= 2
-            g = g_hat + sign * step
             if step > 1e4:
                 return np.inf * sign
-        root = optimize.brentq(lambda x: prof(x) - level, min(g_hat, g), max(g_hat, g), xtol=1e-8)
-        ea_at = best_ea(root)[0]
-        return np.inf * sign if ea_at >= ea_max * (1 - 1e-6) else root
+        g = g_hat + sign * step
+        return optimize.brentq(lambda x: prof(x, cap)[1] - level, min(g_hat, g), max(g_hat, g), xtol=1e-9)
 
-    low = -np.inf if total == 0 else find(-1)
-    high = find(+1)
+    def bound(sign):
+        g = root(sign, ea_max)
+        if not np.isfinite(g) or prof(g, ea_max)[0] < ea_max * (1 - 1e-6):
+            return g
+        return g if abs(root(sign, 2 * ea_max) - g) < 1e-3 else np.inf * sign
+
+    low = -np.inf if total == 0 else bound(-1)
+    high = bound(+1)
     return g_hat if total > 0 else -np.inf, float(np.exp(low)), float(np.exp(high))
 
 
@@ -418,3 +423,30 @@ def _reason(temps, n, t, open_low, open_high, ea_low, ea_high, confidence) -> st
         return (f"the {pct} interval of Ea reaches 0 (Ea < {ea_high:.3g} eV): the rates show no measurable "
                 "activation; more jumps (longer runs) or a wider temperature range")
     return ""
+
+
+def count_arrhenius(table: pd.DataFrame, *, counts: str = "jumps", exposure: str = "exposure_ps",
+                    at_K: float = 300.0, confidence: float = 0.95, **options) -> pd.DataFrame:
+    """:func:`fit_count_arrhenius` per species (and region, if present) of a table with one row per run.
+
+    ``table`` needs ``temperature_K``, ``species`` and the ``counts`` and ``exposure`` columns (jumps seen and
+    ps x carriers watched); a ``jump_length_A`` column (its mean per group) gives D at ``at_K``, and
+    ``options`` go to :func:`fit_count_arrhenius`. Returns one :meth:`CountArrheniusFit.summary` row per group,
+    usable as a sweep protocol's group fit.
+    """
+    need = {"temperature_K", "species", counts, exposure}
+    missing = need - set(table.columns)
+    if missing:
+        raise ConfigurationError(f"the table lacks columns {sorted(missing)} (jump counts and exposure per run)")
+    keys = ["species"] + (["region"] if "region" in table else [])
+    rows = []
+    for key, group in table.groupby(keys, sort=False):
+        label = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
+        group = group.dropna(subset=[counts, exposure])
+        extra = dict(options)
+        if "jump_length_A" in group and "jump_length_A" not in extra and group["jump_length_A"].notna().any():
+            extra["jump_length_A"] = float(group["jump_length_A"].mean())
+        fit = fit_count_arrhenius(group["temperature_K"], group[counts], group[exposure], at_K=at_K,
+                                  confidence=confidence, label=" ".join(map(str, label.values())), **extra)
+        rows.append({**label, **{k: v for k, v in fit.summary().items() if k != "label"}})
+    return pd.DataFrame(rows)

@@ -159,3 +159,27 @@ def test_bad_input_is_refused(args, match):
 
 def test_result_type():
     assert isinstance(fit_count_arrhenius(TEMPS_K, [1, 2, 3, 4, 5], np.ones(5)), CountArrheniusFit)
+
+
+def test_count_arrhenius_fits_each_species_of_a_run_table():
+    from sei_lmp.analysis.transport import count_arrhenius
+
+    rng = np.random.default_rng(11)
+    rows = [{"temperature_K": t, "species": s, "jumps": int(rng.poisson(true_rate(t) * 2000.0 * k)),
+             "exposure_ps": 1000.0 * k, "jump_length_A": 2.0}
+            for s, k in (("Li", 2.0), ("Na", 0.0)) for t in TEMPS_K for _ in range(2)]
+    table = count_arrhenius(pd.DataFrame(rows).assign(exposure_ps=lambda d: d["exposure_ps"].clip(lower=1.0)))
+    assert list(table["species"]) == ["Li", "Na"]
+    li, na = table.iloc[0], table.iloc[1]
+    assert li["supported"] and li["Ea_low_eV"] < EA_EV < li["Ea_high_eV"] and np.isfinite(li["D_300K_cm2_s"])
+    assert not na["supported"] and np.isnan(na["Ea_eV"]) and "no jumps" in na["reason"]
+    with pytest.raises(ConfigurationError, match="lacks columns"):
+        count_arrhenius(pd.DataFrame(rows).drop(columns="jumps"))
+
+
+def test_an_open_band_stays_on_the_scale_of_the_data():
+    fit = fit_count_arrhenius(TEMPS_K, [0, 0, 0, 0, 40], np.full(5, 1000.0))
+    ax = fit.plot()
+    # Ea > 0.49 eV bounds the rate at 300 K from above near 1e-17 /ps; the open lower side is not drawn to 1e-300
+    assert fit.band([300.0])[1][0] == pytest.approx(1.7e-17, rel=0.05)
+    assert ax.get_ylim()[0] > 1e-22
