@@ -4,6 +4,9 @@ per group (e.g. Arrhenius per potential and species) and plot.
 The protocol class says which analysis, group fit and plot apply (``Protocol.analysis``, ``group_fit``,
 ``fit_over``, ``fit_by``, ``plot``: ``"module:function"`` strings imported only when used), so collecting a
 diffusion sweep never imports the structure analysis, and a new protocol needs no edit here.
+
+One group or one run never stops the collect: runs without a measurable D are left out of their group's fit
+and named in ``fits.csv`` (``dropped``), and a group without a supported result has NaN and a ``reason``.
 """
 
 from __future__ import annotations
@@ -109,8 +112,8 @@ def group_fits(results: pd.DataFrame, protocol: str | type[Protocol], keys: list
         label = dict(zip(by, values))
         kept, dropped = screen_runs(group.reset_index(drop=True), over)
         fitted = _fit_group(fit, kept, over)
-        if len(dropped):
-            fitted["dropped"] = "; ".join(dropped["drop_reason"])
+        if any(column in group for column in SCREENED):     # the columns are there even when nothing was dropped
+            fitted["dropped"] = "; ".join(dropped["drop_reason"]) if len(dropped) else ""
             fitted["n_dropped"] = len(dropped)
         rows.append(pd.concat([pd.DataFrame([label] * len(fitted)),
                                fitted.drop(columns=[c for c in by if c in fitted.columns])], axis=1))
@@ -121,19 +124,20 @@ def _fit_group(fit, kept: pd.DataFrame, over: str | None) -> pd.DataFrame:
     """The group fit of the measurable runs as rows, with NaN and a ``reason`` where there is no result."""
     if over is not None and kept[over].nunique() < 2:
         seen = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in sorted(kept[over].unique()))
+        hint = ("run longer (until the MSD is diffusive, several A^2 or more) or at more / higher temperatures"
+                if any(column in kept for column in SCREENED) else f"add runs at more {over} values")
         return pd.DataFrame([{"Ea_eV": np.nan, "reason": (
-            f"fewer than 2 {over} values with a measurable result ({seen or 'none'}): run longer (until the "
-            "MSD is diffusive, several A^2 or more) or at more / higher temperatures")}])
+            f"fewer than 2 {over} values with a measurable result ({seen or 'none'}): {hint}")}])
     try:
         fitted = _as_frame(fit(kept))
     except Exception as err:   # noqa: BLE001 - a group's fit failing must not stop the other groups
         return pd.DataFrame([{"Ea_eV": np.nan, "fit_error": f"{type(err).__name__}: {err}",
                               "reason": f"the fit failed: {err}"}])
     reasons = [unsupported_reason(row) for _, row in fitted.iterrows()]
+    if "Ea_eV" in fitted and "reason" not in fitted:
+        fitted = fitted.assign(reason="")
     if any(reasons):
         fitted = fitted.copy()
-        if "reason" not in fitted:
-            fitted["reason"] = ""
         for i, why in enumerate(reasons):
             if why:
                 headline = [c for c in fitted.columns if _HEADLINE.search(c) and c not in _KEEP]

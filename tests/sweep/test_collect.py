@@ -167,6 +167,7 @@ def test_a_perfect_crystal_sweep_says_its_ea_is_not_supported(quiet):
     assert row["reason"].startswith("not supported: the fit gives Ea = ")
     assert "interval reaches zero" in row["reason"]
     assert (row["T_min_K"], row["T_max_K"]) == (400, 500)     # what was fitted stays on the row
+    assert row["dropped"] == "" and row["n_dropped"] == 0       # every run was measurable
 
 
 def test_a_negative_ea_is_never_a_result(quiet):
