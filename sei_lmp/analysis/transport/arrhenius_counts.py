@@ -125,7 +125,8 @@ class CountArrheniusFit:
         fitted = self.rate(self.temperature_K) if np.isfinite(self.ln_rate0_per_ps) else np.full(len(t), np.nan)
         return pd.DataFrame({"temperature_K": self.temperature_K, "jumps": self.counts.astype(int),
                              "exposure_ps": t, "rate_per_ps": self.counts / t, "rate_low_per_ps": low / t,
-                             "rate_high_per_ps": high / t, "rate_upper_limit_per_ps": _upper_limit(self.counts, conf) / t,
+                             "rate_high_per_ps": high / t,
+                             "rate_upper_limit_per_ps": _upper_limit(self.counts, conf) / t,
                              "fitted_rate_per_ps": fitted})
 
     def summary(self) -> dict:
@@ -137,7 +138,8 @@ class CountArrheniusFit:
                "exposure_ps": float(self.exposure_ps.sum()), "supported": self.supported,
                "Ea_eV": self.Ea_eV, "Ea_low_eV": self.Ea_low_eV, "Ea_high_eV": self.Ea_high_eV,
                "Ea_interval": _interval_text(self.Ea_low_eV, self.Ea_high_eV, "eV", open_low=0.0),
-               "Ea_mle_eV": self.Ea_mle_eV, "rate0_per_ps": float(np.exp(self.ln_rate0_per_ps)),
+               "Ea_mle_eV": self.Ea_mle_eV,
+               "rate0_per_ps": float(np.exp(self.ln_rate0_per_ps)) if self.supported else np.nan,
                f"rate_{tag}_per_ps": self.rate_at_K_per_ps, f"rate_{tag}_low_per_ps": self.rate_at_K_low_per_ps,
                f"rate_{tag}_high_per_ps": self.rate_at_K_high_per_ps,
                f"rate_{tag}_interval": _interval_text(self.rate_at_K_low_per_ps, self.rate_at_K_high_per_ps, "/ps")}
@@ -206,7 +208,8 @@ class CountArrheniusFit:
             shown = np.concatenate([tab["rate_low_per_ps"], tab["rate_upper_limit_per_ps"]])
             floor = 0.01 * shown[shown > 0].min()
             if ok.any():
-                ax.fill_between(1000.0 / grid[ok], np.maximum(low[ok], np.minimum(floor, 0.01 * high[ok])), high[ok], color=color, alpha=0.2,
+                bottom = np.maximum(low[ok], np.minimum(floor, 0.01 * high[ok]))
+                ax.fill_between(1000.0 / grid[ok], bottom, high[ok], color=color, alpha=0.2,
                                 label=f"{self.confidence:.0%} profile-likelihood band")
         ax.set_yscale("log")
         ax.set_xlabel("1000 / T (1/K)")
