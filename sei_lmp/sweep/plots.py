@@ -46,7 +46,7 @@ def arrhenius_axes(results: pd.DataFrame, fits: pd.DataFrame | None = None, ax=N
             bound, guessed = _upper_bounds(dropped, z, shown)
             ok = np.isfinite(bound) & (bound > 0)
             if ok.any():
-                text = f"{name}: no measurable D (upper limit" + (
+                text = f"{name}: no measurable D\n(upper limit" + (
                     "; without a bound: at the lowest D shown)" if guessed[ok].any() else ")")
                 bars = ax.errorbar(1000.0 / dropped["temperature_K"].to_numpy(float)[ok], bound[ok],
                                    yerr=0.4 * bound[ok], uplims=True, fmt="v", color=color, capsize=3, label=text)
@@ -61,7 +61,7 @@ def arrhenius_axes(results: pd.DataFrame, fits: pd.DataFrame | None = None, ax=N
             d = match[d0] * np.exp(-ea / (BOLTZMANN_EV_PER_K * t))
             ax.plot(1000.0 / t, d, "-", color=color, label=f"Ea = {ea:.3f} eV")
         elif isinstance(match.get("reason"), str) and match["reason"]:
-            ax.plot([], [], " ", label=f"{name}: no Ea ({_short(match['reason'])})")
+            ax.plot([], [], " ", label=_short(f"{name}: no Ea ({match['reason'].removeprefix('not supported: ')})"))
     ax.set_yscale("log")
     ax.set_xlabel("1000 / T (1/K)")
     ax.set_ylabel("D (cm$^2$/s)")
@@ -69,9 +69,12 @@ def arrhenius_axes(results: pd.DataFrame, fits: pd.DataFrame | None = None, ax=N
     return ax
 
 
-def _short(text: str, width: int = 60) -> str:
-    text = text.removeprefix("not supported: ")
-    return text if len(text) <= width else text[:width - 3] + "..."
+def _short(text: str, width: int = 80) -> str:
+    # a legend entry no wider than the axes: cut, then wrapped onto lines of 40 characters
+    import textwrap
+
+    text = text if len(text) <= width else text[:width - 4] + "...)"
+    return "\n".join(textwrap.wrap(text, 40))
 
 
 def _fit_row(fits: pd.DataFrame | None, labels: list[str], values: tuple) -> pd.Series | None:

@@ -201,7 +201,7 @@ def test_an_unsupported_fit_is_named_in_the_plot(quiet):
     rows = diffusion_rows([400, 450, 500], [2.0e-9, 1.7e-9, 2.2e-9], [0.5e-9] * 3)
     ax = arrhenius_axes(rows, arrhenius_group_fits(rows))
     texts = ax.get_legend_handles_labels()[1]
-    assert any(t.startswith("bcc mtp Li: no Ea (the fit gives Ea = ") for t in texts)
+    assert any(t.startswith("bcc mtp Li: no Ea (the fit gives Ea =") for t in texts)
     assert not any(t.startswith("Ea = ") for t in texts)
 
 
