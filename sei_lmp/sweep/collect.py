@@ -4,17 +4,23 @@ per group (e.g. Arrhenius per potential and species) and plot.
 The protocol class says which analysis, group fit and plot apply (``Protocol.analysis``, ``group_fit``,
 ``fit_over``, ``fit_by``, ``plot``: ``"module:function"`` strings imported only when used), so collecting a
 diffusion sweep never imports the structure analysis, and a new protocol needs no edit here.
+
+One group or one run never stops the collect: runs without a measurable D are left out of their group's fit
+and named in ``fits.csv`` (``dropped``), and a group without a supported result has NaN and a ``reason``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sei_lmp.decks.protocols import PROTOCOLS, Protocol, resolve
 from sei_lmp.errors import ConfigurationError
@@ -86,23 +92,130 @@ def collect(directory: str | PathLike, *, options: Mapping[str, Any] | None = No
 
 
 def group_fits(results: pd.DataFrame, protocol: str | type[Protocol], keys: list[str]) -> pd.DataFrame:
-    """Apply the protocol's group fit to every group of ``results`` (``protocol``: a name or class)."""
+    """Apply the protocol's group fit to every group of ``results`` (``protocol``: a name or class).
+
+    One group never stops the others. Runs whose fitted quantity is unmeasurable (see :func:`screen_runs`)
+    are left out of their group's fit and named in its ``dropped`` column; a group left with fewer than two
+    values of what the fit runs over (e.g. temperatures), a fit that fails, and an Arrhenius result the data
+    do not support (:func:`unsupported_reason`) give NaN with the ``reason``.
+    """
     protocol = PROTOCOLS[protocol] if isinstance(protocol, str) else protocol
     if protocol.group_fit is None:
         raise ConfigurationError(f"protocol '{protocol.name}' has no group fit")
     fit = resolve(protocol.group_fit, "group fit")
     by = [k for k in keys if k not in protocol.fit_over and k in results.columns]
     by += [k for k in protocol.fit_by if k in results.columns]
+    over = next((k for k in protocol.fit_over if k in results.columns), None)
     rows = []
     for values, group in results.groupby(by, dropna=False, sort=True) if by else [((), results)]:
         values = values if isinstance(values, tuple) else (values,)
         label = dict(zip(by, values))
-        try:
-            fitted = _as_frame(fit(group.reset_index(drop=True)))
-        except ConfigurationError:
-            raise
-        except Exception as err:   # noqa: BLE001 - e.g. too few temperatures in a group: recorded per group
-            fitted = pd.DataFrame([{"fit_error": f"{type(err).__name__}: {err}"}])
+        kept, dropped = screen_runs(group.reset_index(drop=True), over)
+        fitted = _fit_group(fit, kept, over)
+        if any(column in group for column in SCREENED):     # the columns are there even when nothing was dropped
+            fitted["dropped"] = "; ".join(dropped["drop_reason"]) if len(dropped) else ""
+            fitted["n_dropped"] = len(dropped)
         rows.append(pd.concat([pd.DataFrame([label] * len(fitted)),
                                fitted.drop(columns=[c for c in by if c in fitted.columns])], axis=1))
     return pd.concat(rows, ignore_index=True)
+
+
+def _fit_group(fit, kept: pd.DataFrame, over: str | None) -> pd.DataFrame:
+    """The group fit of the measurable runs as rows, with NaN and a ``reason`` where there is no result."""
+    if over is not None and kept[over].nunique() < 2:
+        seen = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in sorted(kept[over].unique()))
+        hint = ("run longer (until the MSD is diffusive, several A^2 or more) or at more / higher temperatures"
+                if any(column in kept for column in SCREENED) else f"add runs at more {over} values")
+        return pd.DataFrame([{"Ea_eV": np.nan, "reason": (
+            f"fewer than 2 {over} values with a measurable result ({seen or 'none'}): {hint}")}])
+    try:
+        fitted = _as_frame(fit(kept))
+    except Exception as err:   # noqa: BLE001 - a group's fit failing must not stop the other groups
+        return pd.DataFrame([{"Ea_eV": np.nan, "fit_error": f"{type(err).__name__}: {err}",
+                              "reason": f"the fit failed: {err}"}])
+    reasons = [unsupported_reason(row) for _, row in fitted.iterrows()]
+    if "Ea_eV" in fitted and "reason" not in fitted:
+        fitted = fitted.assign(reason="")
+    if any(reasons):
+        fitted = fitted.copy()
+        for i, why in enumerate(reasons):
+            if why:
+                headline = [c for c in fitted.columns if _HEADLINE.search(c) and c not in _KEEP]
+                fitted.loc[i, headline] = np.nan
+                fitted.loc[i, "reason"] = why
+    return fitted
+
+
+#: the fitted quantity a run must have measured to take part in a group fit (and its error column)
+SCREENED = {"D_cm2_s": "D_err_cm2_s"}
+#: columns that may hold an upper bound for a run without a measurable value (drawn as a limit)
+UPPER_BOUND_COLUMNS = {"D_cm2_s": ("D_upper_cm2_s", "D_upper_bound_cm2_s", "D_limit_cm2_s")}
+# fit columns that are headline numbers (blanked when the fit is not supported); ranges and counts stay
+_HEADLINE = re.compile(r"^(Ea_|D0_|A_|ln_prefactor|rate0)|_\d+(\.\d+)?K_")
+_KEEP = {"Ea_max_eV"}
+
+
+def screen_runs(group: pd.DataFrame, over: str | None = "temperature_K",
+                confidence: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a group's runs into (kept, dropped): a run is dropped when a screened quantity
+    (:data:`SCREENED`, e.g. D) is missing, not positive, or consistent with zero at ``confidence``
+    (value < z err) - no measurable diffusion, which a fit in log space cannot take. ``dropped`` has a
+    ``drop_reason`` column naming the run and why."""
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    why = pd.Series("", index=group.index, dtype=object)
+    for column, err_column in SCREENED.items():
+        if column not in group:
+            continue
+        value = pd.to_numeric(group[column], errors="coerce")
+        err = pd.to_numeric(group[err_column], errors="coerce") if err_column in group else None
+        for i in group.index:
+            v = value[i]
+            e = np.nan if err is None else err[i]
+            if not np.isfinite(v):
+                text = f"no measurable {column}"
+                note = _run_note(group, i)
+                text += f" ({note})" if note else ""
+            elif v <= 0:
+                text = f"{column} = {v:.3g} <= 0"
+            elif err is not None and not (np.isfinite(e) and e > 0):
+                text = f"{column} has no positive error ({e})"
+            elif err is not None and v < z * e:
+                text = f"{column} = {v:.3g} +- {e:.2g} is consistent with zero"
+            else:
+                continue
+            why[i] = why[i] + ("; " if why[i] else "") + text
+    bad = why != ""
+    dropped = group[bad].copy()
+    if len(dropped):
+        name = dropped["run_id"].astype(str) if "run_id" in dropped else dropped.index.astype(str)
+        at = (" (" + dropped[over].astype(str) + (" K" if over == "temperature_K" else "") + ")"
+              if over in dropped else "")
+        dropped["drop_reason"] = name + at + ": " + why[bad]
+    return group[~bad].reset_index(drop=True), dropped.reset_index(drop=True)
+
+
+def _run_note(group: pd.DataFrame, i) -> str:
+    for column in ("reason", "notes"):
+        if column in group and isinstance(group.at[i, column], str) and group.at[i, column]:
+            return group.at[i, column][:120]
+    return ""
+
+
+def unsupported_reason(row: pd.Series, confidence: float | None = None) -> str:
+    """Why a fitted row's activation energy is not a result ("" when it is): no Ea, Ea <= 0, or an
+    interval that reaches zero (Ea < z Ea_err: e.g. D that does not change measurably with temperature)."""
+    if "Ea_eV" not in row.index:
+        return ""
+    ea = pd.to_numeric(row["Ea_eV"], errors="coerce")
+    err = pd.to_numeric(row.get("Ea_err_eV", np.nan), errors="coerce")
+    level = confidence if confidence is not None else float(row.get("confidence", 0.95) or 0.95)
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    fitted = f"the fit gives Ea = {ea:.3g}" + (f" +- {err:.2g} eV" if np.isfinite(err) else " eV")
+    if not np.isfinite(ea):
+        return str(row.get("reason", "") or "") or "the fit gives no Ea"
+    if ea <= 0:
+        return f"not supported: {fitted} (<= 0, D does not rise with temperature); run longer until D is measured"
+    if np.isfinite(err) and z * err >= ea:
+        return (f"not supported: {fitted}, its {level:.0%} interval reaches zero (D does not change measurably "
+                "with temperature); run longer, or hotter, until diffusion is measured")
+    return ""

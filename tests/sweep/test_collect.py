@@ -106,3 +106,122 @@ def test_collect_with_the_transport_analysis(finished_sweep):
     np.testing.assert_array_equal(results["temperature_K"].astype(float), results["temperature_K"])
     assert results["D_cm2_s"].iloc[0] == pytest.approx(direct["D_cm2_s"].iloc[0], rel=1e-12)
     assert fits is not None and len(fits) == 1 and "Ea_eV" in fits.columns
+
+
+# --- unmeasurable temperatures: dropped with a note, never an abort or a number the data cannot support ---
+def diffusion_rows(temperatures, d_values, d_errors, species="Li"):
+    """Rows as the transport analysis gives them, one per run (run ids name temperature and seed)."""
+    rows = []
+    for i, (t, d, e) in enumerate(zip(temperatures, d_values, d_errors)):
+        rows.append({"run_id": f"T{t:g}_s{i}", "structure": "bcc", "potential": "mtp", "temperature_K": float(t),
+                     "md.seed": i, "species": species, "D_cm2_s": d, "D_err_cm2_s": e})
+    return pd.DataFrame(rows)
+
+
+def arrhenius_group_fits(rows):
+    from sei_lmp.sweep.collect import group_fits
+
+    return group_fits(rows, DiffusionNVT, ["structure", "potential", "temperature_K", "md.seed"])
+
+
+@pytest.fixture
+def quiet():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # the Arrhenius fit warns about poor fits: not what is tested here
+        yield
+
+
+def test_a_temperature_without_diffusion_is_dropped_with_a_note(quiet):
+    ea, d0 = 0.3, 1e-3
+    temps = [400, 400, 500, 500, 600, 600]
+    d = [d0 * np.exp(-ea / (BOLTZMANN_EV * t)) for t in temps]
+    d[0], d[1] = -2e-9, np.nan                        # 400 K: a negative slope and no fit at all
+    rows = diffusion_rows(temps, d, [0.05 * abs(x) if np.isfinite(x) else np.nan for x in d])
+    fits = arrhenius_group_fits(rows)
+    assert len(fits) == 1
+    row = fits.iloc[0]
+    # the rest is fitted: the two measurable temperatures give the true line
+    assert row["Ea_eV"] == pytest.approx(ea, rel=1e-6) and row["n_temperatures"] == 4
+    assert row["n_dropped"] == 2
+    assert "T400_s0 (400.0 K): D_cm2_s = -2e-09 <= 0" in row["dropped"]
+    assert "T400_s1 (400.0 K): no measurable D_cm2_s" in row["dropped"]
+
+
+def test_fewer_than_two_measurable_temperatures_give_nan_with_the_reason(quiet):
+    rows = diffusion_rows([400, 500, 600], [-1e-8, 1e-9, 5e-7], [1e-9, 2e-9, 2e-8])
+    row = arrhenius_group_fits(rows).iloc[0]
+    assert np.isnan(row["Ea_eV"])
+    assert "fewer than 2 temperature_K values with a measurable result (600)" in row["reason"]
+    assert "T500_s1 (500.0 K): D_cm2_s = 1e-09 +- 2e-09 is consistent with zero" in row["dropped"]
+
+
+def test_a_perfect_crystal_sweep_says_its_ea_is_not_supported(quiet):
+    # what the README's bcc Li example gives: a D at each temperature, flat in T within its (large) errors;
+    # the weighted fit would say Ea ~ 0.001 +- 1.6 eV
+    rows = diffusion_rows([400, 400, 450, 450, 500, 500], [1.9e-9, 2.2e-9, 1.7e-9, 2.4e-9, 2.3e-9, 1.9e-9],
+                          [0.5e-9] * 6)
+    row = arrhenius_group_fits(rows).iloc[0]
+    assert np.isnan(row["Ea_eV"]) and np.isnan(row["Ea_err_eV"]) and np.isnan(row["D_300K_cm2_s"])
+    assert row["reason"].startswith("not supported: the fit gives Ea = ")
+    assert "interval reaches zero" in row["reason"]
+    assert (row["T_min_K"], row["T_max_K"]) == (400, 500)     # what was fitted stays on the row
+    assert row["dropped"] == "" and row["n_dropped"] == 0       # every run was measurable
+
+
+def test_a_negative_ea_is_never_a_result(quiet):
+    rows = diffusion_rows([400, 500, 600], [3e-7, 2e-7, 1e-7], [1e-9] * 3)
+    row = arrhenius_group_fits(rows).iloc[0]
+    assert np.isnan(row["Ea_eV"]) and "<= 0" in row["reason"]
+
+
+def test_dropped_temperatures_are_drawn_as_upper_limits(quiet):
+    from sei_lmp.sweep.plots import arrhenius_axes
+
+    temps = [400, 500, 600, 700]
+    d = [1e-9, 5e-8, 3e-7, 1e-6]
+    err = [2e-9, 2e-9, 1e-8, 3e-8]                    # 400 K: consistent with zero
+    rows = pd.concat([diffusion_rows(temps, d, err), diffusion_rows([300], [np.nan], [np.nan])], ignore_index=True)
+    fits = arrhenius_group_fits(rows)
+    assert np.isfinite(fits["Ea_eV"].iloc[0])
+    ax = arrhenius_axes(rows, fits)
+    limits = [c for c in ax.containers if "upper limit" in str(c.get_label())]
+    assert len(limits) == 1 and "lowest D shown" in limits[0].get_label()    # 300 K has no bound of its own
+    x, y = limits[0].lines[0].get_data()
+    np.testing.assert_allclose(x, [1000 / 400, 1000 / 300])
+    np.testing.assert_allclose(y, [1e-9 + 1.959963984540054 * 2e-9, 5e-8])
+    points = [c for c in ax.containers if "upper limit" not in str(c.get_label())]
+    assert len(points[0].lines[0].get_xdata()) == 3
+
+
+def test_an_unsupported_fit_is_named_in_the_plot(quiet):
+    from sei_lmp.sweep.plots import arrhenius_axes
+
+    rows = diffusion_rows([400, 450, 500], [2.0e-9, 1.7e-9, 2.2e-9], [0.5e-9] * 3)
+    ax = arrhenius_axes(rows, arrhenius_group_fits(rows))
+    texts = ax.get_legend_handles_labels()[1]
+    assert any(t.startswith("bcc mtp Li: no Ea (the fit gives Ea =") for t in texts)
+    assert not any(t.startswith("Ea = ") for t in texts)
+
+
+def negative_at_600(run_dir: Path, species=None) -> pd.DataFrame:
+    """The stand-in analysis, with no measurable diffusion at 600 K (a negative MSD slope)."""
+    row = msd_diffusion(run_dir, species)
+    if row["temperature_K"].iloc[0] == 600:
+        row["D_cm2_s"] = -abs(row["D_cm2_s"])
+    return row
+
+
+@pytest.mark.slow
+def test_collect_keeps_going_when_a_temperature_has_no_diffusion(finished_sweep, monkeypatch, quiet):
+    monkeypatch.setattr(DiffusionNVT, "analysis", f"{__name__}:negative_at_600")
+    results, fits = collect(finished_sweep, progress=False)
+    assert len(results) == 4 and (results["D_cm2_s"] < 0).sum() == 2
+    row = fits.iloc[0]
+    # two seeds at 900 K are one temperature: no Ea, and the reason and the dropped runs are in fits.csv
+    assert np.isnan(row["Ea_eV"]) and "fewer than 2 temperature_K values" in row["reason"]
+    assert row["n_dropped"] == 2 and row["dropped"].count("(600.0 K): D_cm2_s =") == 2
+    saved = pd.read_csv(finished_sweep / "collect" / "fits.csv")
+    assert "dropped" in saved.columns and "reason" in saved.columns
+    assert (finished_sweep / "collect" / "arrhenius.png").stat().st_size > 1000

@@ -21,3 +21,8 @@ __all__ = ["ArrheniusFit", "DiffusionFit", "TransportResult", "TransportSeries",
            "analyze_trajectory", "arrhenius", "auto_window", "collective_conductivity", "cross_msd_fft",
            "fit_arrhenius", "fit_diffusion", "msd_fft", "msd_fft_weighted", "nernst_einstein_mS_cm",
            "onsager", "random_walk_covariance", "transport_run"]
+
+from sei_lmp.analysis.transport.arrhenius_counts import (CountArrheniusFit, count_arrhenius, fit_count_arrhenius,
+                                                       poisson_interval)
+
+__all__ += ["CountArrheniusFit", "count_arrhenius", "fit_count_arrhenius", "poisson_interval"]
