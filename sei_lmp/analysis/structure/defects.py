@@ -80,8 +80,9 @@ def wigner_seitz(source: Source, reference=None, frames=None, elements: Sequence
 
 def _per_type(data) -> dict[str, int]:
     """Per-element counts: the output frame holds the reference sites, each with the occupancy per type."""
-    occupancy = np.asarray(data.particles["Occupancy"])
     site_types = np.asarray(data.particles.particle_types)
+    # one column per type; OVITO gives a plain vector when there is only one type
+    occupancy = np.asarray(data.particles["Occupancy"]).reshape(len(site_types), -1)
     names = {t.id: t.name for t in data.particles.particle_types.types}
     type_ids = sorted(names)
     out = {}

@@ -72,3 +72,20 @@ def test_errors_are_reported(tmp_path):
 def _flat(text: str) -> str:
     """Rich wraps long lines; compare with single spaces."""
     return " ".join(text.split())
+
+
+def test_defects_of_a_one_element_structure(tmp_path):
+    """One type: OVITO's occupancy is a vector, not a table (it raised AxisError)."""
+    from ase.build import bulk
+
+    ref = bulk("Li", "bcc", a=3.44, cubic=True).repeat(3)
+    bad = ref.copy()
+    del bad[[0]]
+    write(tmp_path / "ref.extxyz", ref)
+    write(tmp_path / "bad.extxyz", bad)
+    result = runner.invoke(app, ["analyze", "defects", str(tmp_path / "bad.extxyz"), "--reference",
+                                 str(tmp_path / "ref.extxyz"), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "defects.csv")
+    assert table["vacancies"].iloc[0] == 1 and table["vacancies_Li"].iloc[0] == 1
+    assert table["interstitials"].iloc[0] == 0
