@@ -26,3 +26,9 @@ def shipped_potential(pattern: str) -> Path:
     if not matches:
         raise ConfigurationError(f"no shipped potential matches '{pattern}' in {data_dir('potentials')}")
     return matches[-1]
+
+
+def shipped_potentials() -> list[Path]:
+    """Every shipped potential file (its metadata card beside it), sorted by name."""
+    return sorted(p for p in data_dir("potentials").iterdir()
+                  if p.is_file() and (p.parent / (p.name + ".json")).is_file())

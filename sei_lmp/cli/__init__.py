@@ -60,8 +60,19 @@ def info(lmp: LmpPath = None, potential: PotentialPaths = [], species: Species =
         table.add_row(f"pair_style {style}", "yes" if caps.has("pair", style) else
                       "not built (install torch, then reinstall sei_lmp)" if not mace_available() else "MISSING")
     console.print(table)
+    from sei_lmp.data import shipped_potentials
+    from sei_lmp.potentials import load_potential
+
+    shipped = Table(title="shipped potentials (use as -p shipped:<file>)")
+    for column in ("file", "family", "species", "cutoff (A)", "teacher / data"):
+        shipped.add_column(column)
+    for path in shipped_potentials():
+        pot = load_potential(path)
+        teacher, dataset = pot.card.provenance.get("teacher") or {}, pot.card.provenance.get("dataset") or {}
+        source = (teacher.get("calculator") or dataset.get("name") or "") if isinstance(teacher, dict) else str(teacher)
+        shipped.add_row(path.name, pot.family, ",".join(pot.species), f"{pot.cutoff:g}", str(source))
+    console.print(shipped)
     if potential:
-        from sei_lmp.potentials import load_potential
         from sei_lmp.sweep.target import backend_options
 
         view = Table(title="backend per potential (first usable row is chosen)")

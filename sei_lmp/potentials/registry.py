@@ -14,6 +14,8 @@ from sei_lmp.potentials.mace import MACEPotential
 from sei_lmp.potentials.mtp import MTPPotential
 from sei_lmp.potentials.snap import SNAPPotential
 
+#: prefix of a shipped potential's name: "shipped:LiF_ace_chgnet.yace"
+SHIPPED = "shipped:"
 #: (file-name endings, class); first match wins
 FAMILIES: tuple[tuple[tuple[str, ...], type[Potential]], ...] = (
     ((".mtp", ".almtp"), MTPPotential),
@@ -27,11 +29,17 @@ def load_potential(path: str | PathLike, species: Sequence[str] | None = None) -
     """Read a potential file (and its metadata card) into a :class:`Potential`.
 
     ``species`` names the elements in the file's species order where neither the file nor a card does
-    (MTP files number their species).
+    (MTP files number their species). ``"shipped:<name or glob>"`` is a potential shipped with sei_lmp
+    (``sei-lmp info`` lists them), found wherever sei_lmp is installed.
     """
+    if str(path).startswith(SHIPPED):
+        from sei_lmp.data import shipped_potential
+
+        path = shipped_potential(str(path)[len(SHIPPED):])
     path = Path(path).expanduser().resolve()
     if not path.is_file():
-        raise ConfigurationError(f"potential file {path} does not exist")
+        raise ConfigurationError(f"potential file {path} does not exist (a shipped one is named shipped:<file>; "
+                                 "'sei-lmp info' lists them)")
     card = PotentialCard.for_file(path)
     for endings, cls in FAMILIES:
         if path.name.endswith(endings) or (card.family and card.family == cls.family):

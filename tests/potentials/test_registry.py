@@ -181,3 +181,26 @@ def test_unknown_file(tmp_path):
 def test_unknown_backend(lips_mtp):
     with pytest.raises(ConfigurationError, match="unknown backend 'gpu'"):
         load_potential(lips_mtp).pair_block("gpu", ["Li"])
+
+
+def test_shipped_names_work_wherever_a_potential_is_taken(tmp_path):
+    from typer.testing import CliRunner
+
+    from sei_lmp.cli import app
+    from sei_lmp.data import shipped_potentials
+
+    names = [p.name for p in shipped_potentials()]
+    assert {"Li_mtp_L10_mlearn.mtp", "LiF_ace_chgnet.yace", "LiPS_ace_chgnet.yace"} <= set(names)
+    pot = load_potential("shipped:Li_mtp_L10_mlearn.mtp")
+    assert pot.species == ("Li",) and pot.path.name == "Li_mtp_L10_mlearn.mtp"
+    with pytest.raises(ConfigurationError, match="no shipped potential matches 'nothing.yace'"):
+        load_potential("shipped:nothing.yace")
+    runner = CliRunner()
+    info = runner.invoke(app, ["info"], env={"COLUMNS": "200"})
+    assert info.exit_code == 0 and all(name in info.output for name in names)
+    built = runner.invoke(app, ["build", "phase", "Li", "-p", "shipped:Li_mtp_L10_mlearn.mtp",
+                                "-o", str(tmp_path / "li.data")])
+    assert built.exit_code == 0, built.output
+    deck = runner.invoke(app, ["deck", "diffusion_nvt", "-s", str(tmp_path / "li.data"), "-p",
+                               "shipped:Li_mtp_L10_mlearn.mtp", "-o", str(tmp_path / "deck")])
+    assert deck.exit_code == 0, deck.output
