@@ -17,6 +17,10 @@ class PluginError(ConfigurationError):
     """The sei_lmp LAMMPS plugin is missing or could not be loaded into this LAMMPS."""
 
 
+class RunLocked(ConfigurationError):
+    """Another runner holds the run directory: the run is going on elsewhere, nothing is wrong with it."""
+
+
 class RunFailed(SeiLmpError):
     """LAMMPS stopped with an error during a run."""
 

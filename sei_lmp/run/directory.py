@@ -41,7 +41,7 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sei_lmp.errors import ConfigurationError
+from sei_lmp.errors import ConfigurationError, RunLocked
 from sei_lmp.run import layout
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ _UNIT_SUFFIXES = ("_K", "_fs", "_ps", "_ns", "_bar", "_A", "_eV")
 #: a complete restart file ends with this string (read_restart checks it too)
 _RESTART_MAGIC = b"LammpS RestartT"
 #: exit statuses that mean "stopped from outside", not "LAMMPS found an error"
-_SIGNALLED = {-9, -15, -2, 137, 143, 130}
+SIGNALLED_EXITS = {-9, -15, -2, 137, 143, 130}
 _MISSING = object()
 
 
@@ -605,7 +605,7 @@ class RunDirectory:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
-                raise ConfigurationError(
+                raise RunLocked(
                     f"another run_deck is running in {self.path}; wait for it to finish or stop it"
                 ) from None
             try:
@@ -704,7 +704,7 @@ class RunDirectory:
                 if int(last.get("pid") or 0) > 0 and _alive(int(last["pid"])):
                     return RunState("running", f"LAMMPS (pid {last.get('pid')}) runs without its runner", **facts)
                 return RunState("interrupted", "the runner died during the attempt", **facts)
-            if last.get("status") == "interrupted" or last.get("returncode") in _SIGNALLED:
+            if last.get("status") == "interrupted" or last.get("returncode") in SIGNALLED_EXITS:
                 return RunState("interrupted", f"stopped from outside (exit status {last.get('returncode')})",
                                 **facts)
             return RunState("failed", self.failure_reason(), **facts)

@@ -25,7 +25,7 @@ import pandas as pd
 from sei_lmp.errors import ConfigurationError, RunFailed
 from sei_lmp.io.lammps_log import STEP, Header, Row, ThermoScanner
 from sei_lmp.run import layout
-from sei_lmp.run.directory import Manifest, RunDirectory
+from sei_lmp.run.directory import SIGNALLED_EXITS, Manifest, RunDirectory
 from sei_lmp.run.process import build_command, describe_exit, sigterm_exits, stop
 from sei_lmp.run.progress import StepProgress
 
@@ -184,7 +184,12 @@ def _attempt(run: RunDirectory, manifest: Manifest, command: list[str], restart:
                 elif isinstance(event, Header) and event.columns[0] != STEP:
                     last_step = None    # cannot follow steps through this block
         returncode = process.wait()
-        status = "completed" if returncode == 0 else "failed"
+        # killed by a signal (kill -9, the OOM killer, scancel): stopped from outside, not a LAMMPS error
+        killed = returncode < 0 or returncode in SIGNALLED_EXITS
+        status = "completed" if returncode == 0 else "interrupted" if killed else "failed"
+        if killed and not errors:
+            errors = [f"LAMMPS was {describe_exit(returncode)} (stopped from outside: kill, out of memory, "
+                      "or the scheduler)"]
     except BaseException:
         # Ctrl-C, SIGTERM or a bug here: LAMMPS must not go on writing into the directory
         status = "interrupted"

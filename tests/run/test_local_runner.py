@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from interrupt import kill_after_first_restart
 
 from sei_lmp.errors import ConfigurationError, RunFailed
 from sei_lmp.run import latest_restart, read_attempts, run_deck
+from sei_lmp.run.directory import RunDirectory
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[2]
@@ -121,10 +121,14 @@ def test_kill_and_resume_matches_an_uninterrupted_run(snap_deck):
     stopped_at = int(restart.name.split(".")[1])
     assert 50 <= stopped_at < 300
 
+    assert RunDirectory(deck).state().state == "interrupted"
     resumed = run_deck(deck, progress=False)
     assert resumed.restarted_from == restart
     first, second = read_attempts(deck)
-    assert first["status"] == "failed" and first["returncode"] == -signal.SIGKILL
+    # a kill from outside is an interruption, recorded as such, not a LAMMPS failure with a thermo row as its error
+    assert first["status"] == "interrupted" and first["returncode"] == -signal.SIGKILL
+    assert first["errors"] == ["LAMMPS was killed by signal SIGKILL (stopped from outside: kill, out of memory, "
+                               "or the scheduler)"]
     assert second["status"] == "completed" and second["restart"] == f"restarts/restart.{stopped_at}"
 
     # every thermo step once, and the same numbers as without the interruption

@@ -114,3 +114,23 @@ def test_unknown_profile_on_the_command_line(tmp_path, monkeypatch):
     assert result.exit_code == 1 and "no profile 'laptop'" in result.output
     result = runner.invoke(app, ["sweep", "run", str(tmp_path), "--executor", "pbs"])
     assert result.exit_code == 2 and "unknown executor 'pbs'" in result.output
+
+
+def test_a_run_locked_by_another_driver_is_running_elsewhere_not_an_error(write_sweep, tmp_path):
+    """Two sweep drivers that start the same run: the one that loses the lock reports 'running elsewhere'
+    (exit 3 of the worker), not a configuration error, and its driver does not fail."""
+    import pandas as pd
+
+    from sei_lmp.run.directory import RunDirectory
+    from sei_lmp.sweep import load_sweep, plan_sweep, read_sweep
+    from sei_lmp.sweep.executors import worker
+    from sei_lmp.sweep.executors.base import SUCCESS
+
+    out = tmp_path / "out"
+    plan_sweep(read_sweep(write_sweep(temperatures=(600,), seeds=(1,))), out, progress=False)
+    run_dir = out / load_sweep(out)[1]["directory"].iloc[0]
+    with RunDirectory(run_dir).lock():                     # the other driver's runner
+        assert worker.run(run_dir) == worker.RUNNING_ELSEWHERE
+    launch = Launch(results=pd.DataFrame([{"run_id": "a", "outcome": "running elsewhere", "returncode": 3,
+                                           "seconds": 0.0, "reason": ""}]))
+    assert launch.ok and "running elsewhere" not in SUCCESS

@@ -27,6 +27,8 @@ __all__ = ["RESULT_COLUMNS", "SUCCESS", "Executor", "Launch", "unfinished"]
 RESULT_COLUMNS = ["run_id", "outcome", "returncode", "seconds", "reason"]
 #: outcomes of a run that went well
 SUCCESS = ("done", "already done")
+#: outcomes that are no failure of this driver: the run goes on in another one (its lock is held)
+ELSEWHERE = ("running elsewhere",)
 
 
 @dataclass
@@ -51,7 +53,7 @@ class Launch:
     @property
     def ok(self) -> bool:
         """Every run that ran here finished (nothing ran counts as ok)."""
-        return self.results is None or bool(self.results["outcome"].isin(SUCCESS).all())
+        return self.results is None or bool(self.results["outcome"].isin(SUCCESS + ELSEWHERE).all())
 
 
 class Executor(ABC):

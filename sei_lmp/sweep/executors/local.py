@@ -28,7 +28,7 @@ from sei_lmp.sweep.plan import load_sweep
 
 __all__ = ["Executor", "LocalExecutor", "run_local"]
 
-OUTCOMES = {0: "done", 1: "failed", 2: "configuration error"}
+OUTCOMES = {0: "done", 1: "failed", 2: "configuration error", 3: "running elsewhere"}
 
 
 @dataclass

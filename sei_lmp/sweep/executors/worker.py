@@ -2,7 +2,8 @@
 
 Both executors start runs this way (the local pool as child processes, Slurm as one array task
 each), so a run resumes, records its attempts and refuses a second runner the same way everywhere.
-Exit status: 0 finished (or already finished), 1 LAMMPS failed, 2 bad set-up, 128+N stopped by signal N.
+Exit status: 0 finished (or already finished), 1 LAMMPS failed, 2 bad set-up, 3 another runner holds the run
+(a second sweep driver: it is running elsewhere), 128+N stopped by signal N.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ import shutil
 import sys
 from pathlib import Path
 
-from sei_lmp.errors import ConfigurationError, RunFailed
+from sei_lmp.errors import ConfigurationError, RunFailed, RunLocked
 from sei_lmp.run.directory import RunDirectory
+
+
+#: exit status when another runner holds the run (not a failure: the run goes on in the other driver)
+RUNNING_ELSEWHERE = 3
 
 
 def _lmp(given: str | None) -> str:
@@ -53,6 +58,9 @@ def run(directory: Path, nprocs: int = 1, lmp: str | None = None, mpirun: str | 
     except RunFailed as err:
         print(f"FAILED {directory}: {err}", file=sys.stderr)
         return 1
+    except RunLocked as err:
+        print(f"RUNNING ELSEWHERE {directory}: {err}", file=sys.stderr)
+        return RUNNING_ELSEWHERE
     except ConfigurationError as err:
         print(f"CONFIGURATION {directory}: {err}", file=sys.stderr)
         return 2
