@@ -21,3 +21,11 @@ __all__ = ["ArrheniusFit", "DiffusionFit", "TransportResult", "TransportSeries",
            "analyze_trajectory", "arrhenius", "auto_window", "collective_conductivity", "cross_msd_fft",
            "fit_arrhenius", "fit_diffusion", "msd_fft", "msd_fft_weighted", "nernst_einstein_mS_cm",
            "onsager", "random_walk_covariance", "transport_run"]
+
+# jump analysis (rare-event transport): sites, jumps with hysteresis, defect paths, Poisson rates
+from sei_lmp.analysis.transport.jump_stats import (JumpAnalysis, correlation_factor, jump_analysis,  # noqa: E402
+                                                  poisson_interval, weighted_poisson_interval)
+from sei_lmp.analysis.transport.sites import Sites, assign_sites, cluster_sites, rocksalt_sites  # noqa: E402
+
+__all__ += ["JumpAnalysis", "Sites", "assign_sites", "cluster_sites", "correlation_factor", "jump_analysis",
+            "poisson_interval", "rocksalt_sites", "weighted_poisson_interval"]
