@@ -250,11 +250,10 @@ def _d_rows(carrier: str, rates: pd.DataFrame, vectors: np.ndarray, who: np.ndar
 
 
 def _shortest_site_distance(sites: Sites, cell: np.ndarray) -> float:
-    from scipy.spatial import cKDTree
+    from sei_lmp.analysis.transport.sites import _site_tree
 
-    shifts = np.array(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1], indexing="ij")).reshape(3, -1).T
-    images = (sites.frac[None] + shifts[:, None]).reshape(-1, 3) @ cell
-    d, _ = cKDTree(images).query(sites.frac @ cell, k=2)
+    tree, _ = _site_tree(sites, cell)
+    d, _ = tree.query(sites.frac @ cell, k=2)
     return float(d[:, 1].min())
 
 
@@ -330,7 +329,7 @@ def jump_analysis(source, sites: Sites | None = None, species: str = "Li", *, r_
                                  "for the simulated supercell")
     d_min = _shortest_site_distance(sites, cells[0])
     r_capture = 0.4 * d_min if r_capture_A is None else float(r_capture_A)
-    site, dist = assign_sites(positions, cells, sites)
+    site, dist = assign_sites(positions, cells, sites, max_distance_A=r_capture)
     events, occupancy = jump_events(site, dist, time_ps, cells, sites, r_capture, min_residence_ps)
     events = classify_jumps(events, sites, n_atoms, pair_window_ps, collinear_cos, classify)
     mech = mechanism_events(events)

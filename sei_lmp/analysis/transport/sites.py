@@ -105,38 +105,51 @@ def minimum_image(vectors: np.ndarray, cell: np.ndarray) -> np.ndarray:
     return cand[np.arange(len(cand)), best].reshape(np.shape(vectors))
 
 
-def _site_tree(sites: Sites, cell: np.ndarray) -> cKDTree:
+def _site_tree(sites: Sites, cell: np.ndarray, reach_A: float = np.inf) -> tuple[cKDTree, np.ndarray]:
+    """A KD-tree of the sites in ``cell`` and of those periodic images that lie within ``reach_A`` of the cell
+    (in fractional terms: within reach / cell height of a face), so a wrapped point finds every site within
+    ``reach_A`` of it. Returns (tree, site index of each tree point)."""
     shifts = np.array(np.meshgrid([-1, 0, 1], [-1, 0, 1], [-1, 0, 1], indexing="ij")).reshape(3, -1).T
-    images = (sites.frac[None] + shifts[:, None]).reshape(-1, 3) @ cell
-    return cKDTree(images)
+    frac = (sites.frac[None] + shifts[:, None]).reshape(-1, 3)
+    index = np.tile(np.arange(len(sites)), len(shifts))
+    if np.isfinite(reach_A):
+        heights = abs(np.linalg.det(cell)) / np.linalg.norm(np.cross(cell[[1, 2, 0]], cell[[2, 0, 1]]), axis=1)
+        margin = reach_A / heights + 1e-9
+        keep = ((frac >= -margin) & (frac < 1 + margin)).all(axis=1)
+        frac, index = frac[keep], index[keep]
+    return cKDTree(frac @ cell), index
 
 
-def assign_sites(positions: np.ndarray, cells: np.ndarray, sites: Sites) -> tuple[np.ndarray, np.ndarray]:
+def assign_sites(positions: np.ndarray, cells: np.ndarray, sites: Sites, max_distance_A: float = np.inf,
+                 workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Nearest site of every atom in every frame: ``(site, distance_A)``, both (n_frames, n_atoms).
 
     ``positions`` (n_frames, n_atoms, 3) may be wrapped or unwrapped; ``cells`` is (3, 3) or (n_frames, 3, 3).
-    Positions are wrapped into each frame's cell and compared with the sites and their 26 neighbouring images
-    (a KD-tree, rebuilt only when the cell changes), so the minimum image holds in any cell.
+    Positions are wrapped into each frame's cell and looked up in a KD-tree of the sites and their periodic
+    images near the cell (rebuilt only when the cell changes), so the minimum image holds in any cell. Atoms farther than ``max_distance_A`` from every site get site -1 and
+    distance inf (a bound makes the search much faster). ``workers``: threads of the KD-tree query.
     """
     positions = np.asarray(positions, float)
     n_frames, n_atoms = positions.shape[:2]
     cells = np.broadcast_to(np.asarray(cells, float), (n_frames, 3, 3))
+
+    def query(tree, index, cell, points):
+        frac = np.linalg.solve(cell.T, points.reshape(-1, 3).T).T % 1.0
+        d, i = tree.query(frac @ cell, distance_upper_bound=max_distance_A, workers=workers)
+        far = ~np.isfinite(d)
+        return np.where(far, -1, index[np.where(far, 0, i)]), d
+
+    if np.allclose(cells, cells[0], rtol=0, atol=1e-9):
+        # one tree and one solve for all frames
+        i, d = query(*_site_tree(sites, cells[0], max_distance_A), cells[0], positions)
+        return i.reshape(n_frames, n_atoms), d.reshape(n_frames, n_atoms)
     site = np.empty((n_frames, n_atoms), np.int64)
     dist = np.empty((n_frames, n_atoms))
-    n_sites = len(sites)
-    constant = bool(np.allclose(cells, cells[0], rtol=0, atol=1e-9))
-    if constant:
-        # one tree and one solve for all frames
-        frac = np.linalg.solve(cells[0].T, positions.reshape(-1, 3).T).T % 1.0
-        d, i = _site_tree(sites, cells[0]).query(frac @ cells[0])
-        return (i % n_sites).reshape(n_frames, n_atoms), d.reshape(n_frames, n_atoms)
     tree, last = None, None
     for t in range(n_frames):
         if last is None or not np.allclose(cells[t], last, rtol=0, atol=1e-9):
-            tree, last = _site_tree(sites, cells[t]), cells[t]
-        frac = np.linalg.solve(cells[t].T, positions[t].T).T % 1.0
-        d, i = tree.query(frac @ cells[t])
-        site[t], dist[t] = i % n_sites, d
+            (tree, index), last = _site_tree(sites, cells[t], max_distance_A), cells[t]
+        site[t], dist[t] = query(tree, index, cells[t], positions[t])
     return site, dist
 
 

@@ -295,3 +295,33 @@ def test_write_plot_and_run_directory(tmp_path):
     with pytest.raises(ConfigurationError, match="no manifest"):
         jump_analysis(tmp_path / "out", SITES)
 
+
+
+# ---- GEMDAT (not installed with sei_lmp: its matplotlib pin < 3.11 clashes with ours; run with it on the path)
+
+
+def test_jump_counts_match_gemdat():
+    pytest.importorskip("gemdat")
+    from gemdat import Trajectory as GemdatTrajectory
+    from gemdat.jumps import Jumps
+    from pymatgen.core import Element, Lattice, Structure
+
+    pos, t, cell, _ = kmc_cubic(16, 1000, 0.2, 0.05, A, 6, 0.15, seed=3)
+    lattice = Lattice(cell)
+    frac = np.linalg.solve(cell.T, pos.reshape(-1, 3).T).T.reshape(pos.shape)
+    theirs = GemdatTrajectory(species=[Element("Li")] * 16, coords=frac, lattice=lattice, time_step=0.2e-12,
+                              coords_are_displacement=False, constant_lattice=True)
+    reference = Structure(lattice, ["Li"] * len(SITES), SITES.frac, labels=["Li"] * len(SITES))
+    transitions = theirs.transitions_between_sites(sites=reference, floating_specie="Li", site_radius=1.0)
+    for frames in (1, 2, 3):
+        gemdat_jumps = Jumps(transitions, minimal_residence=frames).data
+        ours = jump_analysis(traj(pos, t, cell), SITES, "Li", r_capture_A=1.0, min_residence_ps=0.2 * frames)
+        assert len(ours.events) == len(gemdat_jumps) > 100
+        # the same jumps: atom, destination and the frame of arrival
+        mine = set(zip(ours.events["atom"], ours.events["to_site"], ours.events["frame"]))
+        assert mine == set(zip(gemdat_jumps["atom index"], gemdat_jumps["destination site"],
+                               gemdat_jumps["stop time"]))
+        # GEMDAT names as origin the last site touched, even a visit too short to count (199 -> 205 for one
+        # frame -> 204 is its "205 -> 204"); ours is the site the atom resided on, so jumps chain up
+        for _, jumps in ours.events.groupby("atom"):
+            assert (jumps["from_site"].to_numpy()[1:] == jumps["to_site"].to_numpy()[:-1]).all()
