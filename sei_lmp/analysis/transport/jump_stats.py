@@ -334,7 +334,12 @@ def jump_analysis(source, sites: Sites | None = None, species: str = "Li", *, r_
     events = classify_jumps(events, sites, n_atoms, pair_window_ps, collinear_cos, classify)
     mech = mechanism_events(events)
 
-    counts = site_counts(occupancy, len(sites))
+    # for defect counting, an atom sits on its first residence site until it is first seen to reside there
+    placed = occupancy >= 0
+    first_frame = np.argmax(placed, axis=0)
+    before = np.arange(n_frames)[:, None] < first_frame[None, :]
+    counts = site_counts(np.where(before, occupancy[first_frame, np.arange(n_atoms)][None, :], occupancy),
+                         len(sites))
     inter, vac = defect_sites(counts, sites)
     resolved = (occupancy >= 0).all(axis=1)
     n_inter = np.array([len(x) for x in inter])
@@ -347,8 +352,7 @@ def jump_analysis(source, sites: Sites | None = None, species: str = "Li", *, r_
     # exposure: from each atom's first residence to the last frame at which a jump can still be seen
     k = residence_frames(time_ps, min_residence_ps)
     t_end = time_ps[max(n_frames - k, 0)]
-    placed = occupancy >= 0
-    first = np.where(placed.any(axis=0), time_ps[np.argmax(placed, axis=0)], t_end)
+    first = np.where(placed.any(axis=0), time_ps[first_frame], t_end)
     atom_exposure = float(np.clip(t_end - first, 0, None).sum())
     run_time = float(t_end - time_ps[0])
     if lattice_only:
@@ -360,13 +364,13 @@ def jump_analysis(source, sites: Sites | None = None, species: str = "Li", *, r_
         types.append(VACANCY)
     types += [t for t in mech["type"].unique() if t not in types]
     exposure, n_carriers = {}, {}
-    for name in types:
-        if by_defects and name in INTERSTITIAL_TYPES:
-            n_carriers[name], exposure[name] = mean_inter, mean_inter * run_time
-        elif by_defects and name == VACANCY:
-            n_carriers[name], exposure[name] = mean_vac, mean_vac * run_time
+    for mechanism in types:
+        if by_defects and mechanism in INTERSTITIAL_TYPES:
+            n_carriers[mechanism], exposure[mechanism] = mean_inter, mean_inter * run_time
+        elif by_defects and mechanism == VACANCY:
+            n_carriers[mechanism], exposure[mechanism] = mean_vac, mean_vac * run_time
         else:
-            n_carriers[name], exposure[name] = float(n_atoms), atom_exposure
+            n_carriers[mechanism], exposure[mechanism] = float(n_atoms), atom_exposure
     l2_fallback = (d_min if hop_length_A is None else float(hop_length_A)) ** 2
     rates = _rate_rows(mech, types, exposure, n_carriers, l2_fallback, dim, confidence)
     if (rates["exposure_ps"] <= 0).any():
@@ -399,7 +403,9 @@ def jump_analysis(source, sites: Sites | None = None, species: str = "Li", *, r_
     if not len(events):
         notes.append(f"no {species} jumps in {run_time:.4g} ps: rates and D are {100 * confidence:.0f} % upper "
                      "limits")
-    info = {"name": name or getattr(traj, "source", ""), "species": species, "n_atoms": int(n_atoms),
+    if not name:
+        name = Path(source).name if isinstance(source, (str, Path)) else Path(str(traj.source)).stem
+    info = {"name": name, "species": species, "n_atoms": int(n_atoms),
             "n_frames": int(n_frames), "n_sites": len(sites), "run_time_ps": run_time,
             "r_capture_A": r_capture, "min_residence_ps": float(min_residence_ps), "residence_frames": int(k),
             "temperature_K": temperature_K if temperature_K is not None else run_T, "confidence": confidence,

@@ -284,7 +284,7 @@ def test_write_plot_and_run_directory(tmp_path):
                np.ones(8, int))
     from_dir = jump_analysis(run.path, SITES)
     from_traj = jump_analysis(traj(pos, t, cell), SITES)
-    assert from_dir.info["temperature_K"] == 600.0
+    assert from_dir.info["temperature_K"] == 600.0 and from_dir.info["name"] == "T600K"
     columns = ["time_ps", "atom", "from_site", "to_site"]
     assert len(from_traj.events) > 5
     pd.testing.assert_frame_equal(from_dir.events[columns], from_traj.events[columns], check_dtype=False)
