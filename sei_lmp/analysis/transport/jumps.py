@@ -209,12 +209,16 @@ def mechanism_events(events: pd.DataFrame) -> pd.DataFrame:
 
 def defect_sites(counts: np.ndarray, sites: Sites):
     """Per frame: arrays of interstitial sites (a site appears once per extra atom) and vacant lattice sites."""
+    n_frames, n_sites = counts.shape
     lattice = sites.is_lattice()
     extra = np.where(lattice[None, :], np.maximum(counts - 1, 0), counts)
-    vacant = (counts == 0) & lattice[None, :]
-    inter = [np.repeat(np.arange(len(sites)), e) for e in extra]
-    vac = [np.nonzero(v)[0] for v in vacant]
-    return inter, vac
+    vacant = ((counts == 0) & lattice[None, :]).astype(np.int64)
+
+    def per_frame(times):
+        flat = np.repeat(np.arange(n_frames * n_sites), times.ravel()) % n_sites
+        return np.split(flat, np.cumsum(times.sum(axis=1))[:-1])
+
+    return per_frame(extra), per_frame(vacant)
 
 
 def defect_paths(per_frame: list[np.ndarray], time_ps: np.ndarray, cells: np.ndarray, sites: Sites,
