@@ -163,10 +163,11 @@ class JumpAnalysis:
             return f"no {carrier} row"
         r = rows.iloc[0]
         pct = f"{100 * self.info.get('confidence', 0.95):.0f} %"
+        who = self.info.get("species", "") + ("" if carrier == "atoms" else f" {carrier}")
         if r["limit"] == "upper":
-            return (f"D({self.info.get('species', '')}) < {r['D_hi_cm2_s']:.2g} cm^2/s ({pct} upper limit: "
+            return (f"D({who}) < {r['D_hi_cm2_s']:.2g} cm^2/s ({pct} upper limit: "
                     f"no jumps in {self.info.get('run_time_ps', np.nan):.4g} ps)")
-        return (f"D({self.info.get('species', '')}) = {r['D_cm2_s']:.3g} cm^2/s ({pct}: {r['D_lo_cm2_s']:.3g} to "
+        return (f"D({who}) = {r['D_cm2_s']:.3g} cm^2/s ({pct}: {r['D_lo_cm2_s']:.3g} to "
                 f"{r['D_hi_cm2_s']:.3g}) from {int(r['n_events'])} jumps, f = {r['f']:.2f}")
 
     def plot(self, ax=None, title: str | None = None):
@@ -174,7 +175,7 @@ class JumpAnalysis:
         from sei_lmp.analysis.figures import new_axes
 
         if ax is None:
-            ax = new_axes((6, 3.5), layout="constrained")
+            ax = new_axes((7.5, 3.5), layout="constrained")
         ax.hlines(np.arange(self.info.get("n_atoms", 0)), 0, self.info.get("run_time_ps", 0), color="0.9", lw=0.5,
                   zorder=0)
         for name, group in self.events.groupby("type", sort=True):
@@ -182,7 +183,7 @@ class JumpAnalysis:
         if self.events.empty:
             ax.text(0.5, 0.5, "no jumps", transform=ax.transAxes, ha="center", va="center")
         else:
-            ax.legend(fontsize="small", loc="upper right")
+            ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         ax.set_xlabel("time (ps)")
         ax.set_ylabel(f"{self.info.get('species', '')} atom")
         ax.set_title(self.info.get("name", "") if title is None else title)
@@ -391,6 +392,12 @@ def jump_analysis(source, sites: Sites | None = None, species: str = "Li", *, r_
         per_frame = inter if (n_inter > 0).any() or not (n_vac > 0).any() else vac
         kind = "interstitial" if per_frame is inter else "vacancy"
         path, defect_events, n_def = defect_paths(per_frame, time_ps, cells, sites, min_residence_ps)
+        sizes = np.array([len(x) for x in per_frame])
+        other = float(np.mean(sizes != n_def)) if n_def else 0.0
+        if other > 0:
+            notes.append(f"the number of {kind}s differs from {n_def} in {100 * other:.0f} % of the frames "
+                         "(Frenkel pairs, defects in transit): the defect path holds its last sites there and "
+                         "may switch between defects, so its D is indicative only")
         if n_def:
             d_rates = _rate_rows(defect_events.assign(type=kind), [kind], {kind: n_def * run_time},
                                  {kind: float(n_def)}, l2_fallback, dim, confidence)
