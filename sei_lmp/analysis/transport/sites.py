@@ -121,13 +121,18 @@ def _site_tree(sites: Sites, cell: np.ndarray, reach_A: float = np.inf) -> tuple
 
 
 def assign_sites(positions: np.ndarray, cells: np.ndarray, sites: Sites, max_distance_A: float = np.inf,
-                 workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
+                 workers: int = 1, stride: int = 10) -> tuple[np.ndarray, np.ndarray]:
     """Nearest site of every atom in every frame: ``(site, distance_A)``, both (n_frames, n_atoms).
 
     ``positions`` (n_frames, n_atoms, 3) may be wrapped or unwrapped; ``cells`` is (3, 3) or (n_frames, 3, 3).
     Positions are wrapped into each frame's cell and looked up in a KD-tree of the sites and their periodic
-    images near the cell (rebuilt only when the cell changes), so the minimum image holds in any cell. Atoms farther than ``max_distance_A`` from every site get site -1 and
-    distance inf (a bound makes the search much faster). ``workers``: threads of the KD-tree query.
+    images near the cell (rebuilt only when the cell changes), so the minimum image holds in any cell. Atoms
+    farther than ``max_distance_A`` from every site get site -1 and distance inf (a bound makes the search
+    much faster). ``workers``: threads of the KD-tree query.
+
+    With a fixed cell and ``max_distance_A`` at most half the shortest site-site distance (a site within it is
+    then the only one), only every ``stride``-th frame is searched in full; in the frames between, an atom
+    within ``max_distance_A`` of its site in the last searched frame keeps it, and the rest are searched.
     """
     positions = np.asarray(positions, float)
     n_frames, n_atoms = positions.shape[:2]
@@ -141,8 +146,12 @@ def assign_sites(positions: np.ndarray, cells: np.ndarray, sites: Sites, max_dis
 
     if np.allclose(cells, cells[0], rtol=0, atol=1e-9):
         # one tree and one solve for all frames
-        i, d = query(*_site_tree(sites, cells[0], max_distance_A), cells[0], positions)
-        return i.reshape(n_frames, n_atoms), d.reshape(n_frames, n_atoms)
+        cell = cells[0]
+        tree, index = _site_tree(sites, cell, max_distance_A)
+        if not (np.isfinite(max_distance_A) and n_frames > 2 * stride):
+            i, d = query(tree, index, cell, positions)
+            return i.reshape(n_frames, n_atoms), d.reshape(n_frames, n_atoms)
+        return _coherent(positions, cell, sites, tree, index, query, max_distance_A, stride)
     site = np.empty((n_frames, n_atoms), np.int64)
     dist = np.empty((n_frames, n_atoms))
     tree, last = None, None
@@ -150,6 +159,29 @@ def assign_sites(positions: np.ndarray, cells: np.ndarray, sites: Sites, max_dis
         if last is None or not np.allclose(cells[t], last, rtol=0, atol=1e-9):
             (tree, index), last = _site_tree(sites, cells[t], max_distance_A), cells[t]
         site[t], dist[t] = query(tree, index, cells[t], positions[t])
+    return site, dist
+
+
+def _coherent(positions, cell, sites, tree, index, query, max_distance_A, stride):
+    """assign_sites for a fixed cell, searching in full only every ``stride``-th frame (see there)."""
+    n_frames, n_atoms = positions.shape[:2]
+    d_pair, _ = tree.query(sites.frac @ cell, k=2)
+    if max_distance_A > 0.5 * float(d_pair[:, 1].min()):
+        i, d = query(tree, index, cell, positions)
+        return i.reshape(n_frames, n_atoms), d.reshape(n_frames, n_atoms)
+    key = np.arange(0, n_frames, stride)
+    i_key, _ = query(tree, index, cell, positions[key])
+    guess = i_key.reshape(len(key), n_atoms)[np.arange(n_frames) // stride]
+    frac = np.linalg.solve(cell.T, positions.reshape(-1, 3).T).T.reshape(n_frames, n_atoms, 3)
+    delta = frac - sites.frac[np.maximum(guess, 0)]
+    delta -= np.round(delta)
+    # this image is never closer than the minimum image: a distance under the bound is the true one
+    dist = np.linalg.norm(delta @ cell, axis=-1)
+    ok = (guess >= 0) & (dist < max_distance_A)
+    site = np.where(ok, guess, -1)
+    if (~ok).any():
+        i, d = query(tree, index, cell, positions[~ok])
+        site[~ok], dist[~ok] = i, d
     return site, dist
 
 

@@ -251,6 +251,22 @@ def test_assign_sites_minimum_image_and_changing_cell():
     assert site[0, 0] == 0
 
 
+def test_strided_search_equals_the_full_search():
+    pos, t, cell, _ = kmc_cubic(32, 600, 0.1, 0.2, A, 6, 0.25, seed=8)
+    fast = assign_sites(pos, cell, SITES, max_distance_A=1.0)
+    full = assign_sites(pos, cell, SITES, max_distance_A=1.0, stride=10 ** 9)
+    assert (fast[0] == full[0]).all()
+    np.testing.assert_allclose(fast[1], full[1], rtol=0, atol=1e-9)          # inf (no site) matches inf
+    assert (fast[0] >= 0).mean() > 0.9
+    # a skewed cell: the image found by rounding fractions is not always the nearest; the search covers it
+    skew = np.array([[6 * A, 0, 0], [2 * A, 6 * A, 0], [A, A, 6 * A]])
+    sheared = Sites(SITES.frac, skew, SITES.kinds)
+    moved = np.linalg.solve(cell.T, pos.reshape(-1, 3).T).T.reshape(pos.shape) @ skew
+    fast = assign_sites(moved, skew, sheared, max_distance_A=1.0)
+    full = assign_sites(moved, skew, sheared, max_distance_A=1.0, stride=10 ** 9)
+    assert (fast[0] == full[0]).all()
+
+
 def test_rocksalt_sites_and_clustered_sites():
     sites = rocksalt_sites(4.0, (2, 2, 2))
     assert (sites.kinds == "lattice").sum() == 32 and (sites.kinds == "interstitial").sum() == 64
