@@ -22,7 +22,14 @@ __all__ = ["ArrheniusFit", "DiffusionFit", "TransportResult", "TransportSeries",
            "fit_arrhenius", "fit_diffusion", "msd_fft", "msd_fft_weighted", "nernst_einstein_mS_cm",
            "onsager", "random_walk_covariance", "transport_run"]
 
-from sei_lmp.analysis.transport.arrhenius_counts import (CountArrheniusFit, count_arrhenius, fit_count_arrhenius,
-                                                       poisson_interval)
+from sei_lmp.analysis.transport.arrhenius_counts import (CountArrheniusFit, count_arrhenius,  # noqa: E402
+                                                       fit_count_arrhenius)
+# jump analysis (rare-event transport): sites, jumps with hysteresis, defect paths, Poisson rates
+from sei_lmp.analysis.transport.jump_stats import JumpAnalysis, correlation_factor, jump_analysis  # noqa: E402
+from sei_lmp.analysis.transport.poisson import (poisson_interval, poisson_upper_limit,  # noqa: E402
+                                                weighted_poisson_interval)
+from sei_lmp.analysis.transport.sites import Sites, assign_sites, cluster_sites, rocksalt_sites  # noqa: E402
 
-__all__ += ["CountArrheniusFit", "count_arrhenius", "fit_count_arrhenius", "poisson_interval"]
+__all__ += ["CountArrheniusFit", "JumpAnalysis", "Sites", "assign_sites", "cluster_sites", "correlation_factor",
+            "count_arrhenius", "fit_count_arrhenius", "jump_analysis", "poisson_interval", "poisson_upper_limit",
+            "rocksalt_sites", "weighted_poisson_interval"]

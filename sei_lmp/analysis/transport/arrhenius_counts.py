@@ -29,30 +29,16 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from sei_lmp.analysis.transport.poisson import poisson_interval, poisson_upper_limit
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.units import A2_PER_PS_TO_CM2_PER_S, BOLTZMANN_EV_PER_K, NERNST_EINSTEIN_MS_CM
 
-__all__ = ["EA_MAX_EV", "MAX_RATE_DECADES", "CountArrheniusFit", "count_arrhenius", "fit_count_arrhenius",
-           "poisson_interval"]
+__all__ = ["EA_MAX_EV", "MAX_RATE_DECADES", "CountArrheniusFit", "count_arrhenius", "fit_count_arrhenius"]
 
 #: the largest barrier searched (eV); an interval that reaches it has no upper bound from the data
 EA_MAX_EV = 5.0
 #: an extrapolated rate whose interval spans more decades than this is not a result (reported as bounds only)
 MAX_RATE_DECADES = 4.0
-
-
-def poisson_interval(counts, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Exact (Garwood) central interval of a Poisson mean for observed ``counts``; the lower end is 0 at n = 0."""
-    n = np.asarray(counts, dtype=float)
-    alpha = 1.0 - confidence
-    low = np.where(n > 0, stats.chi2.ppf(alpha / 2, 2 * n) / 2, 0.0)
-    high = stats.chi2.ppf(1 - alpha / 2, 2 * n + 2) / 2
-    return low, high
-
-
-def _upper_limit(counts, confidence: float) -> np.ndarray:
-    # one-sided upper limit (3.0 for n = 0 at 95 %): what a zero-count point is drawn at
-    return stats.chi2.ppf(confidence, 2 * np.asarray(counts, dtype=float) + 2) / 2
 
 
 @dataclass
@@ -126,7 +112,7 @@ class CountArrheniusFit:
         return pd.DataFrame({"temperature_K": self.temperature_K, "jumps": self.counts.astype(int),
                              "exposure_ps": t, "rate_per_ps": self.counts / t, "rate_low_per_ps": low / t,
                              "rate_high_per_ps": high / t,
-                             "rate_upper_limit_per_ps": _upper_limit(self.counts, conf) / t,
+                             "rate_upper_limit_per_ps": poisson_upper_limit(self.counts, conf) / t,
                              "fitted_rate_per_ps": fitted})
 
     def summary(self) -> dict:

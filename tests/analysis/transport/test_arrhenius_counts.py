@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from sei_lmp.analysis.transport import fit_arrhenius
-from sei_lmp.analysis.transport.arrhenius_counts import CountArrheniusFit, fit_count_arrhenius, poisson_interval
+from sei_lmp.analysis.transport import poisson_interval
+from sei_lmp.analysis.transport.arrhenius_counts import CountArrheniusFit, fit_count_arrhenius
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.units import BOLTZMANN_EV_PER_K
 
