@@ -64,7 +64,7 @@ def run(
         if not launched.ok:
             raise typer.Exit(1)
     elif launched.script is None:
-        console.print("every run is done; nothing to submit")
+        console.print(launched.note or "nothing to submit")
     else:
         console.print(f"wrote {launched.script}")
         if launched.job_id is not None:

@@ -110,3 +110,29 @@ def test_slurm_array_runs_the_sweep(slurm_cluster, write_sweep, tmp_path, monkey
     results, _ = collect_module.collect(out, fit=False, plots=False, progress=False)
     assert list(results["temperature_K"]) == [600.0, 900.0]
     assert results["D_cm2_s"].iloc[0] == msd_diffusion(out / table["directory"][0])["D_cm2_s"].iloc[0]
+
+
+def test_queued_runs_are_not_submitted_twice(slurm_cluster, write_sweep, tmp_path, monkeypatch):
+    """A held array (its tasks pending) counts as queued: a second submission would run them twice, so there is
+    nothing to submit and the CLI says why; once the array is cancelled the runs can be submitted again."""
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from sei_lmp.cli import app
+    from sei_lmp.sweep.executors.slurm import queued_runs
+
+    monkeypatch.setenv("SLURM_CONF", str(slurm_cluster.conf))
+    out = tmp_path / "out"
+    plan_sweep(read_sweep(write_sweep(temperatures=(600, 900), seeds=(1,))), out, progress=False)
+    job = submit(write_array_script(out), extra=["--hold"])
+    queued = queued_runs(out)
+    assert len(queued) == 2 and {task.partition("_")[0] for task in queued.values()} == {job}
+    assert write_array_script(out) is None
+    result = CliRunner().invoke(app, ["sweep", "run", str(out), "--executor", "slurm", "--submit"])
+    assert result.exit_code == 0, result.output
+    assert f"nothing to submit: 0 done, 2 queued (jobs {job}) of 2 runs" in result.output
+    assert len(submitted_jobs(out)) == 1
+    subprocess.run(["scancel", job], check=True)
+    slurm_cluster.wait_for_job(job)
+    assert queued_runs(out) == {} and write_array_script(out) is not None

@@ -43,7 +43,7 @@ def test_plan_run_status_collect(write_sweep, tmp_path, monkeypatch):
     assert (out / "collect" / "results.csv").is_file()
 
     result = runner.invoke(app, ["sweep", "run", str(out), "--executor", "slurm"])
-    assert result.exit_code == 0 and "every run is done; nothing to submit" in result.output
+    assert result.exit_code == 0 and "nothing to submit: 2 done of 2 runs" in result.output
 
 
 def test_cli_errors(tmp_path):

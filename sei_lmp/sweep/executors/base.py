@@ -44,11 +44,14 @@ class Launch:
         the batch script written for a scheduler; None when nothing was left to run or none is used.
     job_id
         the scheduler's job id once submitted.
+    note
+        why nothing was written or started (e.g. every run done or queued already).
     """
 
     results: pd.DataFrame | None = None
     script: Path | None = None
     job_id: str | None = None
+    note: str = ""
 
     @property
     def ok(self) -> bool:

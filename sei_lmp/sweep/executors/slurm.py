@@ -55,7 +55,7 @@ def _gpus_from_switches(switches: Iterable[str]) -> int | None:
 
 def write_array_script(directory: str | PathLike, *, runs: Iterable[str] | None = None,
                        options: Mapping[str, Any] | None = None, profile: Profile | None = None) -> Path | None:
-    """Write the job-array script for every unfinished run; None if every run is done.
+    """Write the job-array script for every unfinished run not queued already; None if there is none.
 
     The launch settings are the sweep file's ``[run]`` and ``[slurm]`` sections, with ``profile`` (a
     machine profile) laid over them and ``options`` (keys as in ``[slurm]``) over that. The array index
@@ -65,7 +65,8 @@ def write_array_script(directory: str | PathLike, *, runs: Iterable[str] | None 
     directory = Path(directory).resolve()
     spec, table = load_sweep(directory)
     launch = SlurmExecutor(profile).settings(spec).with_options(options)
-    todo = [rdir for _, rdir in unfinished(directory, table, runs)[0]]
+    queued = queued_runs(directory)
+    todo = [rdir for _, rdir in unfinished(directory, table, runs)[0] if str(rdir) not in queued]
     if not todo:
         return None
     script = directory / SLURM_DIR / f"{spec.name}.sbatch"
@@ -134,10 +135,39 @@ def submit(script: str | PathLike, *, sbatch: str = "sbatch", extra: Iterable[st
     if result.returncode != 0:
         raise ConfigurationError(f"sbatch refused {script}: {result.stderr.strip() or result.stdout.strip()}")
     job_id = result.stdout.strip().split(";")[0]
+    listed = script.with_name(script.name.replace(".sbatch", ".runs.txt"))
+    runs = listed.read_text().split() if listed.is_file() else []
     with (script.parent / SUBMISSIONS).open("a") as f:
-        f.write(json.dumps({"job_id": job_id, "script": script.name,
+        f.write(json.dumps({"job_id": job_id, "script": script.name, "runs": runs,
                             "time": datetime.now(timezone.utc).isoformat(timespec="seconds")}) + "\n")
     return job_id
+
+
+def queued_runs(directory: str | PathLike, *, squeue: str = "squeue") -> dict[str, str]:
+    """Run directories whose array task of an earlier submission is still queued or running, with its job
+    (``JOB_INDEX``): submitting them again would run them twice."""
+    submissions = [s for s in submitted_jobs(directory) if s.get("runs")]
+    if not submissions:
+        return {}
+    exe = shutil.which(squeue)
+    if exe is None:
+        raise ConfigurationError(f"earlier submissions of {directory} (jobs "
+                                 f"{', '.join(s['job_id'] for s in submissions)}) cannot be checked without "
+                                 f"'{squeue}': run this on the Slurm login node, so no run is queued twice")
+    queued = {}
+    for sub in submissions:
+        result = subprocess.run([exe, "-h", "-r", "-j", sub["job_id"], "-o", "%i %T"], capture_output=True,
+                                text=True, check=False)
+        for line in result.stdout.splitlines():     # a finished or purged job lists nothing (or errors)
+            task, _, state = line.strip().partition(" ")
+            index = task.rpartition("_")[2]
+            if index.isdigit() and int(index) < len(sub["runs"]) and state in LIVE_STATES:
+                queued[sub["runs"][int(index)]] = task
+    return queued
+
+
+#: squeue states of a task that will still run (or runs)
+LIVE_STATES = {"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED", "RESIZING", "SUSPENDED"}
 
 
 def submitted_jobs(directory: str | PathLike) -> list[dict]:
@@ -153,10 +183,26 @@ class SlurmExecutor(base.Executor):
 
     def run(self, sweep_dir: str | PathLike, runs: Iterable[str] | None = None, *, submit: bool = False,
             progress: bool = True) -> base.Launch:
-        """Write the array script (None when every run is done) and, with ``submit``, hand it to sbatch."""
+        """Write the array script (None, with a note why, when no run is left to queue) and, with ``submit``, hand
+        it to sbatch."""
         script = write_array_script(sweep_dir, runs=runs, profile=self.profile)
         job_id = _sbatch(script) if submit and script is not None else None
-        return base.Launch(script=script, job_id=job_id)
+        note = "" if script is not None else _nothing_to_submit(Path(sweep_dir))
+        return base.Launch(script=script, job_id=job_id, note=note)
+
+
+def _nothing_to_submit(directory: Path) -> str:
+    """Why no array was written: how many runs are done, queued (by which jobs) or running."""
+    from sei_lmp.sweep.status import sweep_status
+
+    status = sweep_status(directory)
+    queued = queued_runs(directory)
+    done = int((status["state"] == "done").sum())
+    running = int((status["state"] == "running").sum())
+    parts = [f"{done} done"] + ([f"{running} running"] if running else []) + \
+        ([f"{len(queued)} queued (jobs {', '.join(sorted({q.partition('_')[0] for q in queued.values()}))})"]
+         if queued else [])
+    return f"nothing to submit: {', '.join(parts)} of {len(status)} runs"
 
 
 Executor = SlurmExecutor
