@@ -222,9 +222,7 @@ def deck(
     if structure.name.endswith(DATA_SUFFIXES):
         source = structure
     else:
-        from sei_lmp.io.structure import read_structure
-
-        source = read_structure(structure)
+        source = _deck_structure(structure, pot, proto, console)
     targets = [(output, proto)]
     if temperatures:
         if not hasattr(proto, "temperature_K"):
@@ -245,6 +243,25 @@ def deck(
         size = f"{m.total_steps} steps" if m.total_steps else "a minimisation"
         ranks = f" --np {m.partitions}" if m.partitions > 1 else ""       # one rank per replica at least
         console.print(f"wrote {run.input} ({size}, {m.pair_style}); run it with: sei-lmp run {directory}{ranks}")
+
+
+def _deck_structure(path: Path, pot, protocol, console):
+    """A structure file read by build's rules (partial occupancies refused) and, like build, repeated until
+    every cell width holds 2 x (cutoff + skin); says what it did. A hop (NEB) is taken at the size it was built."""
+    from sei_lmp.io.structure import read_structure
+    from sei_lmp.structures import supercell
+    from sei_lmp.structures.migration import FINAL
+
+    atoms = read_structure(path)
+    if FINAL in atoms.arrays:
+        return atoms
+    bigger = supercell(atoms, cutoff=pot.cutoff, skin=protocol.md.neighbor_skin_A)
+    report = bigger.info["supercell"]
+    if len(bigger) != len(atoms):
+        console.print(f"{path.name}: {len(atoms)} atoms -> {len(bigger)} atoms, so every cell width holds 2 x "
+                      f"(cutoff {pot.cutoff:g} + skin {protocol.md.neighbor_skin_A:g}) A "
+                      f"(supercell matrix {report.get('matrix')})")
+    return bigger
 
 
 @app.command()

@@ -25,6 +25,14 @@ def test_deck_from_cif(mtp_reference, validation_dir, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["settings"]["temperature_K"] == 700.0 and manifest["elements"] == ["Li", "S"]
     assert "fix production all nvt temp 700 700" in (out / "in.lmp").read_text()
+    # the 12-atom conventional cell is repeated, as build does, until every width holds 2 x (cutoff + skin)
+    from sei_lmp.io.datafile import read_lammps_data
+    from sei_lmp.structures import perpendicular_widths
+
+    data = read_lammps_data(out / "structure.data", ["Li", "S"])
+    assert len(data) > 12 and len(data) % 12 == 0
+    assert perpendicular_widths(data.cell).min() >= 2 * (5.5 + 2.0) - 1e-6      # max_dist 5.5 A, skin 2 A
+    assert f"12 atoms -> {len(data)} atoms" in " ".join(result.output.split())
 
 
 def test_deck_rejects_unknown_setting(mtp_reference, tmp_path):
