@@ -285,8 +285,27 @@ def run(
     launch = load_profile(profile)
     result = run_deck(directory, nprocs=np or launch.nprocs or 1, lmp=lmp or launch.lmp, mpirun=launch.mpirun)
     thermo = result.thermo
+    if len(thermo):
+        console.print(_thermo_table(thermo))
     console.print(f"done: {directory} ({len(thermo)} thermo rows"
                   f"{', resumed from ' + str(result.restarted_from) if result.restarted_from else ''})")
+
+
+def _thermo_table(thermo, rows: int = 11):
+    """About ``rows`` evenly spaced thermo rows (first and last included) of the usual columns, numbers whole."""
+    import numpy as np
+    from rich.table import Table
+
+    from sei_lmp.run import layout
+
+    wanted = [c for c in ("Step", "Time", "Temp", "PotEng", "TotEng", "Press", "Volume", "Density") if c in thermo]
+    picked = thermo.iloc[np.unique(np.linspace(0, len(thermo) - 1, min(rows, len(thermo))).round().astype(int))]
+    table = Table(title=f"thermo (every row: {layout.STDOUT}, {layout.LOG})")
+    for column in wanted:
+        table.add_column(column, justify="right", no_wrap=True)
+    for _, row in picked.iterrows():
+        table.add_row(*[f"{row[c]:.0f}" if c == "Step" else f"{row[c]:.6g}" for c in wanted])
+    return table
 
 
 def _add_groups() -> None:

@@ -212,8 +212,7 @@ def _figures(output: Path, diffusion: pd.DataFrame) -> dict[str, Path]:
     fits = {"Li": fit_arrhenius(measurable["temperature_K"], measurable["D_cm2_s"], measurable["D_err_cm2_s"])} \
         if measurable["temperature_K"].nunique() >= 2 else {}
     ax = plot_arrhenius(measurable, fits, extrapolate_to_K=300.0)
-    ax.set_title("Li in LiF (one interstitial), sei/mtp")
-    ax.figure.tight_layout()
+    ax.set_title("Li in LiF (one interstitial), sei/mtp")      # the figure lays itself out (constrained)
     figures["arrhenius"] = output / "arrhenius.png"
     save(ax, figures["arrhenius"])
     return figures

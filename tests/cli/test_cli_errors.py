@@ -78,3 +78,23 @@ def test_help_imports_no_heavy_library(args):
             "print(json.dumps(sorted(m for m in heavy if m in sys.modules)))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.splitlines()[-1]) == []
+
+
+def test_warnings_become_one_line_notes(monkeypatch):
+    """An analysis' warning reaches the terminal as one 'note:' line, once, without Python's file and source
+    lines (the demo and sweep collect printed walls of them)."""
+    import io
+    import sys
+    import warnings
+
+    from sei_lmp.cli.errors import notes_on_stderr
+
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    with notes_on_stderr():
+        for _ in range(3):
+            warnings.warn("run too short: MSD reaches 0.25 A^2", UserWarning, stacklevel=1)
+        warnings.warn("an internal deprecation", DeprecationWarning, stacklevel=1)
+    text = err.getvalue()
+    assert text.count("note: run too short: MSD reaches 0.25 A^2") == 1
+    assert "warnings.warn" not in text and "UserWarning" not in text and "deprecation" not in text
