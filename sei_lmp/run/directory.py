@@ -704,6 +704,8 @@ class RunDirectory:
                 if int(last.get("pid") or 0) > 0 and _alive(int(last["pid"])):
                     return RunState("running", f"LAMMPS (pid {last.get('pid')}) runs without its runner", **facts)
                 return RunState("interrupted", "the runner died during the attempt", **facts)
+            if last.get("stopped_by") == "sei_lmp":       # the runner stopped a run gone wrong (NaN): a failure
+                return RunState("failed", " | ".join(last.get("errors") or []) or self.failure_reason(), **facts)
             if last.get("status") == "interrupted" or last.get("returncode") in SIGNALLED_EXITS:
                 return RunState("interrupted", f"stopped from outside (exit status {last.get('returncode')})",
                                 **facts)

@@ -10,6 +10,7 @@ flushes the screen at every thermo line but buffers its log file), so thermo is 
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import socket
@@ -125,13 +126,13 @@ def run_deck(directory: str | PathLike, nprocs: int = 1, lmp: str | PathLike | N
                   f"{', '.join(p.name for p in skipped)}; resuming from {restart.name}", file=sys.stderr)
         command = build_command(manifest, restart and restart.relative_to(directory).as_posix(),
                                 nprocs, lmp, mpirun, extra_args)
-        returncode, last_step, errors = _attempt(run, manifest, command, restart, nprocs, progress,
+        returncode, last_step, errors, how = _attempt(run, manifest, command, restart, nprocs, progress,
                                                  [p.relative_to(directory).as_posix() for p in skipped])
         if returncode != 0:
             where = (f"it resumes from {latest.relative_to(directory)}"
                      if (latest := run.latest_restart(manifest.restart_glob)) else "it starts over")
             raise RunFailed(
-                f"LAMMPS stopped ({describe_exit(returncode)}) in {directory}"
+                f"LAMMPS stopped ({how}) in {directory}"
                 + (f" at step {last_step}" if last_step is not None else "") + ":\n"
                 + "\n".join(errors)
                 + f"\nFull output in {run.stdout}. Fix the cause and run again; {where}."
@@ -146,9 +147,21 @@ def run_deck(directory: str | PathLike, nprocs: int = 1, lmp: str | PathLike | N
         return RunResult(directory, run.thermo(), restart, returncode)
 
 
+#: thermo columns that must stay finite (the watchdog's temperature ceiling cannot see NaN)
+_MUST_BE_FINITE = ("PotEng", "TotEng", "KinEng", "Temp", "Press", "Volume")
+
+
+def _non_finite(columns, values) -> str:
+    """'PotEng = nan' for the first thermo value of :data:`_MUST_BE_FINITE` that is NaN or inf, else ''."""
+    for name, value in zip(columns, values):
+        if name in _MUST_BE_FINITE and not math.isfinite(value):
+            return f"{name} = {value}"
+    return ""
+
+
 def _attempt(run: RunDirectory, manifest: Manifest, command: list[str], restart: Path | None,
-             nprocs: int, progress: bool, skipped: Sequence[str] = ()) -> tuple[int, int | None, list[str]]:
-    """Run LAMMPS once; returns (return code, last thermo step, error lines)."""
+             nprocs: int, progress: bool, skipped: Sequence[str] = ()) -> tuple[int, int | None, list[str], str]:
+    """Run LAMMPS once; returns (return code, last thermo step, error lines, how it ended)."""
     directory = run.path
     attempt = len(run.attempts()) + 1
     start_step = run.restart_step(restart, manifest.restart_glob) if restart else 0
@@ -157,6 +170,7 @@ def _attempt(run: RunDirectory, manifest: Manifest, command: list[str], restart:
     errors: list[str] = []
     tail: deque[str] = deque(maxlen=8)
     status = "failed"
+    blew_up = False
     try:
         # a session of its own, so the whole tree (launcher, mpirun, ranks) can be signalled together
         process = subprocess.Popen(command, cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -181,12 +195,21 @@ def _attempt(run: RunDirectory, manifest: Manifest, command: list[str], restart:
                 if isinstance(event, Row) and scanner.columns and scanner.columns[0] == STEP:
                     last_step = int(event.values[0])
                     bar.update(scanner.columns, event.values)
+                    if (bad := _non_finite(scanner.columns, event.values)) and not errors:
+                        # NaN forces never recover, and a minimiser fed them can search without end: stop now
+                        errors.append(f"non-finite {bad} at step {last_step}: the potential gave NaN or inf "
+                                      "(check its coefficients and species mapping), or the run blew up")
+                        blew_up = True
+                        stop(process)
+                        break
                 elif isinstance(event, Header) and event.columns[0] != STEP:
                     last_step = None    # cannot follow steps through this block
         returncode = process.wait()
+        if blew_up and returncode == 0:
+            returncode = 1          # it had ended by itself before the stop: still not a result
         # killed by a signal (kill -9, the OOM killer, scancel): stopped from outside, not a LAMMPS error
-        killed = returncode < 0 or returncode in SIGNALLED_EXITS
-        status = "completed" if returncode == 0 else "interrupted" if killed else "failed"
+        killed = (returncode < 0 or returncode in SIGNALLED_EXITS) and not blew_up
+        status = "completed" if returncode == 0 and not blew_up else "interrupted" if killed else "failed"
         if killed and not errors:
             errors = [f"LAMMPS was {describe_exit(returncode)} (stopped from outside: kill, out of memory, "
                       "or the scheduler)"]
@@ -202,6 +225,7 @@ def _attempt(run: RunDirectory, manifest: Manifest, command: list[str], restart:
         if not errors and status == "failed":
             errors = [line for line in tail if line.strip()]    # no ERROR line: show how it ended
         run.append_attempt("end", attempt, returncode=process.returncode, status=status, last_step=last_step,
-                           errors=errors)
+                           errors=errors, **({"stopped_by": "sei_lmp"} if blew_up else {}))
         run.collect_log()
-    return returncode, last_step, errors
+    how = "stopped by sei_lmp: non-finite thermo" if blew_up else describe_exit(returncode)
+    return returncode, last_step, errors, how
