@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.potentials.base import Backend, PairBlock, Potential
-from sei_lmp.potentials.card import PotentialCard
+from sei_lmp.potentials.card import PotentialCard, check_card_cutoff
 
 #: pace/kk evaluates atoms in chunks; 4096 fits typical GPU memory for ~300 basis functions per element
 KOKKOS_CHUNKSIZE = 4096
@@ -34,10 +34,19 @@ class ACEPotential(Potential):
     @classmethod
     def read(cls, path: Path, card: PotentialCard, species: Sequence[str] | None) -> ACEPotential:
         text = path.read_text(errors="replace")
-        names = tuple(species) if species else (_elements(text) or card.species)
+        in_file = _elements(text)
+        for what, given in (("the species given", species), ("its card", card.species)):
+            # the file names its elements: a different order would map types to the wrong parameters
+            if given and in_file and tuple(given) != tuple(in_file):
+                raise ConfigurationError(f"{path.name} has the elements {', '.join(in_file)} in that order, but "
+                                         f"{what} says {', '.join(given)}; drop the names (the file's are used) or "
+                                         "fix them")
+        names = tuple(species) if species else (in_file or card.species)
         cutoffs = [float(v) for v in re.findall(r"\b(?:rcut|rcutij)\s*:\s*([0-9.eE+-]+)", text)]
         if not names or not (cutoffs or card.cutoff):
             raise ConfigurationError(f"{path} does not look like a pacemaker ACE potential (no elements/rcut)")
+        if cutoffs:
+            check_card_cutoff(path, card, max(cutoffs))
         stem = path.with_suffix("")
         yaml = path if path.suffix == ".yaml" else (stem.with_suffix(".yaml") if stem.with_suffix(".yaml").is_file() else None)
         asi = stem.with_suffix(".asi")

@@ -58,3 +58,10 @@ class PotentialCard:
             validation=dict(data.get("validation", {})),
             extra={k: v for k, v in data.items() if k not in known},
         )
+
+
+def check_card_cutoff(path: Path, card: PotentialCard, file_cutoff: float) -> None:
+    """Refuse a card whose cutoff is not the file's (the card belongs to another potential)."""
+    if card.cutoff is not None and abs(card.cutoff - file_cutoff) > 1e-6:
+        raise ConfigurationError(f"the card of {path.name} says cutoff {card.cutoff:g} A but the file has "
+                                 f"{file_cutoff:g} A: the card belongs to another potential; fix or regenerate it")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.potentials.base import Backend, PairBlock, Potential
-from sei_lmp.potentials.card import PotentialCard
+from sei_lmp.potentials.card import PotentialCard, check_card_cutoff
 
 ACTIVE_SET_MARKER = b"\n#MVS_v1.1"
 
@@ -35,6 +35,7 @@ class MTPPotential(Potential):
             names = tuple(str(k) for k in range(n_species))
         if len(names) != n_species:
             raise ConfigurationError(f"{path.name} has {n_species} species but {len(names)} names were given: {names}")
+        check_card_cutoff(path, card, float(cutoff.group(1)))
         return cls(path=path, species=tuple(names), cutoff=float(cutoff.group(1)), card=card,
                    active_set=ACTIVE_SET_MARKER in raw)
 

@@ -41,9 +41,34 @@ def load_potential(path: str | PathLike, species: Sequence[str] | None = None) -
         raise ConfigurationError(f"potential file {path} does not exist (a shipped one is named shipped:<file>; "
                                  "'sei-lmp info' lists them)")
     card = PotentialCard.for_file(path)
+    _check_card(path, card, species)
     for endings, cls in FAMILIES:
         if path.name.endswith(endings) or (card.family and card.family == cls.family):
             return cls.read(path, card, species)
     known = ", ".join(e for endings, _ in FAMILIES for e in endings)
     raise ConfigurationError(f"unknown potential type for {path.name}; known endings: {known} "
                              "(or set \"family\" in a metadata card)")
+
+
+def _check_card(path: Path, card: PotentialCard, species: Sequence[str] | None) -> None:
+    """Refuse a card that belongs to another file, or names that contradict it (a silent species mix-up runs
+    with the wrong parameters)."""
+    import hashlib
+
+    expected = card.provenance.get("sha256") or card.provenance.get("mtp_sha256") or card.extra.get("sha256")
+    if isinstance(expected, str) and len(expected) == 64:
+        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        if actual != expected:
+            raise ConfigurationError(f"{path.name} is not the file its card describes (sha256 {actual[:12]}... "
+                                     f"against the card's {expected[:12]}...): the file was changed or the card "
+                                     "belongs to another file; regenerate the card (or remove its checksum if you "
+                                     "changed the file on purpose)")
+    by_name = next((cls for endings, cls in FAMILIES if path.name.endswith(endings)), None)
+    if card.family and by_name is not None and card.family != by_name.family:
+        raise ConfigurationError(f"the card of {path.name} says family '{card.family}' but the file is a "
+                                 f"'{by_name.family}' potential; fix the card")
+    if species is not None and card.species is not None and tuple(species) != tuple(card.species):
+        raise ConfigurationError(f"the species given ({', '.join(species)}) contradict the card of {path.name} "
+                                 f"({', '.join(card.species)}), the order the potential was fitted with; drop "
+                                 "--species/species= (the card is used) or fix the card")
+
