@@ -99,13 +99,19 @@ def probe_executable(command: Sequence[str] = ("lmp",), env: Mapping[str, str] |
                      timeout: float = 120) -> LammpsCapabilities:
     """Ask an ``lmp`` executable (``command`` may include a launcher such as ``srun``)."""
     try:
-        help_text = subprocess.run([*command, "-h"], capture_output=True, text=True, env=env, timeout=timeout,
-                                   check=False).stdout
+        result = subprocess.run([*command, "-h"], capture_output=True, text=True, env=env, timeout=timeout,
+                                check=False)
     except FileNotFoundError as err:
         raise ConfigurationError(f"LAMMPS executable {command[0]!r} not found; give its path") from err
-    version, packages, styles, gpu = parse_help(help_text)
+    except subprocess.TimeoutExpired as err:
+        raise ConfigurationError(f"{' '.join(command)} -h did not answer within {timeout:g} s (a launcher waiting "
+                                 "for an allocation?); probe it where it runs, or give --lmp without the launcher") from err
+    version, packages, styles, gpu = parse_help(result.stdout)
     if not packages:
-        raise ConfigurationError(f"{' '.join(command)} -h did not print a LAMMPS package list")
+        # show what the launcher or the executable said: that is where the reason is (no allocation, no module)
+        said = (result.stderr.strip() or result.stdout.strip()).splitlines()[-5:]
+        raise ConfigurationError(f"{' '.join(command)} -h did not print a LAMMPS package list (exit status "
+                                 f"{result.returncode}); it said: " + (" | ".join(said) if said else "nothing"))
     if "PLUGIN" in packages:
         listing = subprocess.run([*command, "-log", "none", "-nocite"], input="plugin list\n", capture_output=True,
                                  text=True, env=env, timeout=timeout, check=False).stdout
