@@ -70,6 +70,9 @@ class DiffusionFit:
     effective_hops: float = float("nan")
     #: why D is missing or not a diffusion coefficient, and what would fix it ("" when measured)
     reason: str = ""
+    #: when the MSD became diffusive (log-log slope steadily near 1), ps; the window end when it had not settled
+    #: by then, NaN for a window given by hand
+    onset_ps: float = float("nan")
 
     @property
     def measured(self) -> bool:
@@ -281,6 +284,8 @@ def fit_diffusion(time_ps: np.ndarray, msd_A2: np.ndarray, *, n_atoms: int, ndim
     fit = DiffusionFit(D_cm2_s=slope * scale, D_err_cm2_s=slope_err * scale, slope_A2_ps=slope,
                        intercept_A2=intercept, fit_start_ps=float(lags[0] * dt), fit_end_ps=float(lags[-1] * dt),
                        n_points=len(lags), chi2_red=chi2_red, method=method, ndim=ndim, notes=notes)
+    if regime is not None:
+        fit.onset_ps = regime.onset_ps if np.isfinite(regime.onset_ps) else regime.end_ps
     return judge(fit, time_ps, msd_A2, n_atoms=n_atoms, regime=regime, hop_length_A=hop_length_A,
                  min_hops=min_hops, duration_ps=duration_ps)
 

@@ -124,7 +124,9 @@ def _block_fits(time: np.ndarray, positions: np.ndarray, drift, window, n_blocks
     ``whole.notes``, when fewer than 2 such blocks fit into the run: the caller keeps the whole-run fit."""
     if not whole.measured:
         return None
-    onset = whole.fit_start_ps if window is None or window[0] is None else window[0]
+    # a window given by hand says where diffusion starts; else the onset the whole run showed
+    onset = window[0] if window is not None and window[0] is not None else \
+        whole.onset_ps if np.isfinite(whole.onset_ps) else whole.fit_start_ps
     dt = time[1] - time[0]
     min_length = max(10, int(np.ceil(BLOCK_ONSETS * onset / dt)) + 1)
     n_blocks = min(n_blocks, len(time) // min_length)
