@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sei_lmp.analysis.transport.conductivity import (
     DEFAULT_CHARGES,
@@ -162,6 +163,37 @@ def _block_fits(time: np.ndarray, positions: np.ndarray, drift, window, n_blocks
     return fits
 
 
+#: the GLS error check uses up to this many blocks, and needs at least MIN_CHECK_BLOCKS
+CHECK_BLOCKS, MIN_CHECK_BLOCKS = 8, 4
+
+
+def _gls_block_check(time: np.ndarray, positions: np.ndarray, drift, window, whole: DiffusionFit) -> tuple[float, int]:
+    """How far the GLS error holds on this run: the scatter of D over independent time blocks (each at least
+    :data:`BLOCK_ONSETS` onsets of the diffusive regime long, GLS in each) over the root-mean-square of their
+    stated errors. About 1 where atoms move independently; above 1 where they do not (collective motion in a
+    liquid: the random-walk covariance takes the atoms as independent). Returns (ratio, blocks); NaN, 0 when
+    the run is too short for :data:`MIN_CHECK_BLOCKS` such blocks or D is not measured."""
+    if not whole.measured:
+        return float("nan"), 0
+    onset = window[0] if window is not None and window[0] is not None else \
+        whole.onset_ps if np.isfinite(whole.onset_ps) else whole.fit_start_ps
+    dt = time[1] - time[0]
+    n_blocks = min(CHECK_BLOCKS, len(time) // max(20, int(np.ceil(BLOCK_ONSETS * onset / dt)) + 1))
+    if n_blocks < MIN_CHECK_BLOCKS:
+        return float("nan"), 0
+    length = len(time) // n_blocks
+    block_time = time[:length] - time[0]
+    values, errors = [], []
+    for k in range(n_blocks):
+        sl = slice(k * length, (k + 1) * length)
+        curve = msd_fft(positions[sl], None if drift is None else drift[sl]).sum(axis=1)
+        end = block_time[-1] / 2
+        fit = fit_diffusion(block_time, curve, n_atoms=positions.shape[1], window=(min(onset, 0.6 * end), end))
+        values.append(fit.D_cm2_s)
+        errors.append(fit.D_err_cm2_s)
+    return float(np.std(values, ddof=1) / np.sqrt(np.mean(np.square(errors)))), n_blocks
+
+
 def analyze_trajectory(traj: Trajectory, temperature_K: float, *, species: Sequence[str] | None = None,
                        framework="auto", window=None, method: str = "gls",
                        charges: Mapping[str, float] | None = None, regions=None, hop_length_A: float = 2.5,
@@ -184,6 +216,11 @@ def analyze_trajectory(traj: Trajectory, temperature_K: float, *, species: Seque
     D_cm2_s is NaN (so an Arrhenius fit leaves the row out), ``D_status`` is upper_bound / not_diffusive,
     ``D_upper_cm2_s`` bounds D and ``D_note`` says why and what would give a D (run longer or hotter).
     ``effective_hops`` is that hop count (n_atoms 2 d D t_run / hop_length^2).
+
+    With ``method="gls"`` and a run of at least :data:`MIN_CHECK_BLOCKS` blocks of 3 onsets, the GLS error is
+    checked against the scatter of D over those blocks (``D_err_block_ratio``: about 1 when it holds) and
+    scaled up by that ratio where the scatter is significantly larger (atoms that do not move independently,
+    as in a liquid: on liquid argon the plain GLS interval is about half as wide as the scatter).
     """
     window = parse_window(window)
     charges = dict(DEFAULT_CHARGES if charges is None else charges)
@@ -208,6 +245,15 @@ def analyze_trajectory(traj: Trajectory, temperature_K: float, *, species: Seque
                               method="gls" if method == "blocks" else method, **gate)
         blocks = _block_fits(time, positions, drift, window, n_blocks, whole, hop_length_A, min_hops) \
             if method == "blocks" else None
+        ratio, n_check = _gls_block_check(time, positions, drift, window, whole) if method == "gls" else (np.nan, 0)
+        # the stated error grows by the ratio where the blocks scatter significantly more than it says
+        # (chi^2 test at 95 % on the n_check - 1 degrees of freedom of their spread)
+        inflate = ratio if n_check and ratio ** 2 > stats.chi2.ppf(0.95, n_check - 1) / (n_check - 1) else 1.0
+        if inflate > 1:
+            whole.D_err_cm2_s *= inflate
+            whole.notes.append(f"GLS error scaled by {inflate:.2f}: D scatters that much more over {n_check} "
+                               "independent blocks of the run than the random-walk error says (correlated atoms)")
+        row["D_err_block_ratio"] = ratio
         for name, (_, ndim) in COMPONENTS.items():
             if blocks:
                 fit = blocks[name]
@@ -217,6 +263,7 @@ def analyze_trajectory(traj: Trajectory, temperature_K: float, *, species: Seque
                 fit = fit_diffusion(time, curve[f"msd_{name}_A2"].to_numpy(), n_atoms=n_atoms, ndim=ndim,
                                     window=(whole.fit_start_ps, whole.fit_end_ps),
                                     method="gls" if method == "blocks" else method, **gate)
+                fit.D_err_cm2_s *= inflate
                 if not whole.measured:          # a direction is no better measured than the whole
                     fit.D_cm2_s = fit.D_err_cm2_s = np.nan
             if name == "xyz":
