@@ -134,3 +134,22 @@ def test_arrhenius_of_a_series_leaves_unmeasured_temperatures_out():
     statuses = series.table.set_index("temperature_K")["D_status"]
     assert statuses[500.0] == "upper_bound" and (statuses[[700.0, 900.0]] == "measured").all()
     assert series.arrhenius.iloc[0]["n_temperatures"] == 2
+
+
+def test_gls_error_is_checked_against_blocks_of_the_run():
+    """Independent walkers: the scatter of D over 8 time blocks matches the GLS error (ratio ~1, rarely scaled).
+    A run whose D changes from one stretch to the next (0.05 and 0.25 A^2/ps alternating every 12.5 ps) scatters
+    far more than the random-walk error of one stretch says: the error is scaled by that ratio, with a note."""
+    independent = [analyse(brownian(1000, 50, DT, 0.1, seed=600 + s)).iloc[0] for s in range(10)]
+    assert 0.6 < np.median([r["D_err_block_ratio"] for r in independent]) < 1.4
+    assert sum("GLS error scaled" in r["notes"] for r in independent) <= 3
+    rng = np.random.default_rng(11)
+    d = np.repeat(np.tile([0.05, 0.25], 4), 125)                       # per frame, 8 stretches of 125 frames
+    steps = rng.normal(size=(1000, 50, 3)) * np.sqrt(2 * d * DT)[:, None, None]
+    steps[0] = 0.0
+    x = np.cumsum(steps, axis=0)
+    row = analyse(x).iloc[0]
+    plain = fit_diffusion(np.arange(1000) * DT, msd_fft(x).sum(axis=1), n_atoms=50)
+    assert row["D_err_block_ratio"] > 3 and "GLS error scaled" in row["notes"]
+    assert row["D_err_cm2_s"] == pytest.approx(plain.D_err_cm2_s * row["D_err_block_ratio"], rel=1e-9)
+    assert abs(row["D_cm2_s"] - 0.15e-4) < 2 * row["D_err_cm2_s"]
