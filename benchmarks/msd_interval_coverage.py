@@ -14,7 +14,8 @@ below when too wide; "own z" is the same about the mean of the method's own bloc
 sqrt(K / (K - 1))): the variance alone, free of any offset between a block's fit window and the whole run's
 (in a liquid the MSD approaches its slope slowly, so a short window reads a slightly different D). "halfw %"
 is the median half-width over D. Blocks whose D the analysis does not support
-(status other than measured) are counted apart ("unmeasured"), not as misses.
+(status other than measured) are counted apart ("unmeas"), not as misses; for our block averaging "unmeas" also
+counts blocks too short for sub-blocks of 3 onsets of the diffusive regime, where the analysis keeps its GLS fit.
 
 Trajectories: the AIMD sets of ``../shared/validation`` (Li6PS5Cl, Li in a framework, and liquid Na at three
 temperatures), a Lennard-Jones liquid argon run here with LAMMPS (a liquid with a caging regime and a negative
