@@ -2,20 +2,20 @@
 
 Each trajectory is split into K independent time blocks. On every block D and its stated 95 % interval are
 computed by: our GLS fit (D +- 1.96 sigma), our block averaging inside the block (D +- 1.96 err; err is the
-standard error of the sub-blocks widened by t_{n-1} / 1.96, so this is the Student interval) and kinisi (2.5-97.5
-% of its posterior samples). Coverage is the share of block intervals that contain the reference, the D of the
-whole trajectory (our GLS fit; it is the most precise number at hand and every method agrees with it within
-errors), or the true D where it is known (the synthetic case; coverage should then be 95 %). Since the whole-run
-reference is itself about the mean of the blocks, a calibrated 95 % interval covers it a little more often than 95
-% (about 97.6 % for K = 4; printed as "expected"). With few blocks a coverage is coarse, so "rms z" adds the
-spread of the block estimates about the reference in units of their stated sigma (half the interval / 1.96): about
-1 when the intervals are calibrated (sqrt(1 - 1/K) against the whole-run reference), above 1 when they are too
-narrow, below when too wide; "own z" is the same about the mean of the method's own block estimates (times sqrt(K
-/ (K - 1))): the variance alone, free of any offset between a block's fit window and the whole run's (in a liquid
-the MSD approaches its slope slowly, so a short window reads a slightly different D). "halfw %" is the median
-half-width over D. Blocks whose D the analysis does not support (status other than measured) are counted apart
-("unmeas"), not as misses; for our block averaging "unmeas" also counts blocks too short for sub-blocks of 3
-onsets of the diffusive regime, where the analysis keeps its GLS fit.
+standard error of the sub-blocks widened by t_{n-1}/1.96, so this is the Student interval) and kinisi (2.5-97.5 %
+of its posterior samples). Coverage is the share of block intervals that contain the reference, the D of the whole
+trajectory (our GLS fit; it is the most precise number at hand and every method agrees with it within errors), or
+the true D where it is known (the synthetic case; coverage should then be 95 %). Since the whole-run reference is
+itself about the mean of the blocks, a calibrated 95 % interval covers it a little more often than 95 % (about
+97.6 % for K = 4; printed as "expected"). With few blocks a coverage is coarse, so "rms z" adds the spread of the
+block estimates about the reference in units of their stated sigma (half the interval / 1.96): about 1 when the
+intervals are calibrated (sqrt(1-1/K) against the whole-run reference), above 1 when they are too narrow, below
+when too wide; "own z" is the same about the mean of the method's own block estimates (times sqrt(K/(K-1))): the
+variance alone, free of any offset between a block's fit window and the whole run's (in a liquid the MSD
+approaches its slope slowly, so a short window reads a slightly different D). "halfw %" is the median half-width
+over D. Blocks whose D the analysis does not support (status other than measured) are counted apart ("unmeas"),
+not as misses; for our block averaging "unmeas" also counts blocks too short for sub-blocks of 3 onsets of the
+diffusive regime, where the analysis keeps its GLS fit.
 
 Trajectories: the AIMD sets of ``../shared/validation`` (Li6PS5Cl, Li in a framework, and liquid Na at three
 temperatures), a Lennard-Jones liquid argon run here with LAMMPS (a liquid with a caging regime and a negative
