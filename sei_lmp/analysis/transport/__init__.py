@@ -11,16 +11,24 @@ Trajectories are read by :func:`sei_lmp.io.read_trajectory` (a :class:`sei_lmp.i
 
 from sei_lmp.analysis.transport.arrhenius import ArrheniusFit, arrhenius, fit_arrhenius
 from sei_lmp.analysis.transport.conductivity import collective_conductivity, nernst_einstein_mS_cm, onsager
-from sei_lmp.analysis.transport.fit import DiffusionFit, auto_window, fit_diffusion, random_walk_covariance
+from sei_lmp.analysis.transport.fit import (
+    D_STATUSES,
+    DiffusionFit,
+    DiffusiveWindow,
+    auto_window,
+    diffusive_window,
+    fit_diffusion,
+    random_walk_covariance,
+)
 from sei_lmp.analysis.transport.msd import cross_msd_fft, msd_fft, msd_fft_weighted
 from sei_lmp.analysis.transport.notes import TransportWarning
 from sei_lmp.analysis.transport.run import TransportResult, analyze_run, analyze_trajectory, transport_run
 from sei_lmp.analysis.transport.series import TransportSeries
 
-__all__ = ["ArrheniusFit", "DiffusionFit", "TransportResult", "TransportSeries", "TransportWarning", "analyze_run",
-           "analyze_trajectory", "arrhenius", "auto_window", "collective_conductivity", "cross_msd_fft",
-           "fit_arrhenius", "fit_diffusion", "msd_fft", "msd_fft_weighted", "nernst_einstein_mS_cm",
-           "onsager", "random_walk_covariance", "transport_run"]
+__all__ = ["D_STATUSES", "ArrheniusFit", "DiffusionFit", "DiffusiveWindow", "TransportResult", "TransportSeries",
+           "TransportWarning", "analyze_run", "analyze_trajectory", "arrhenius", "auto_window",
+           "collective_conductivity", "cross_msd_fft", "diffusive_window", "fit_arrhenius", "fit_diffusion", "msd_fft",
+           "msd_fft_weighted", "nernst_einstein_mS_cm", "onsager", "random_walk_covariance", "transport_run"]
 
 from sei_lmp.analysis.transport.arrhenius_counts import (CountArrheniusFit, count_arrhenius,  # noqa: E402
                                                        fit_count_arrhenius)

@@ -11,6 +11,22 @@ per-dimension step variance s^2 (estimated from the fitted slope),
 w_k marking the m steps after origin k; tr(A_m A_l) is a sum over origin offsets of squared window overlaps.
 When the reduced chi^2 of the fit exceeds 1 (motion that is not a simple random walk) the error is scaled
 by sqrt(chi^2) so it stays conservative. ``method="ols"`` is the naive fit (for comparison only).
+
+Not every MSD supports a D. The automatic window starts only where the local log-log slope of the MSD has
+reached 1 (the ballistic and caging regimes are over) and stays there up to the window end; with
+``hop_length_A`` the fit also counts the effective hops its slope implies over the run (n_atoms 2 d D t_run /
+hop^2). The result carries a ``status``:
+
+* ``measured``: a diffusive regime and at least ``min_hops`` effective hops: D with its error;
+* ``upper_bound``: diffusive-looking but too few hops (or a non-positive slope): D is NaN and
+  ``D_upper_cm2_s`` bounds it (the larger of the largest MSD reached, MSD_max / (2 d t), and the 95 %
+  Poisson upper limit on the hop count);
+* ``not_diffusive``: the MSD never leaves its plateau (log-log slope below 1 up to the window end): D is NaN,
+  with the same upper bound;
+* ``superdiffusive``: the MSD grows faster than linearly up to the end (an undamped drift, ballistic or
+  flowing motion): the fitted number is kept, with the reason, but it is not a diffusion coefficient.
+
+``reason`` says in words why a D is missing and what would give one (run longer, hotter).
 """
 
 from __future__ import annotations
@@ -19,11 +35,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg
+from scipy import stats
 
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.units import A2_PER_PS_TO_CM2_PER_S
 
-__all__ = ["DiffusionFit", "auto_window", "fit_diffusion", "parse_window", "random_walk_covariance"]
+__all__ = ["D_STATUSES", "DiffusionFit", "DiffusiveWindow", "auto_window", "diffusive_window", "fit_diffusion",
+           "judge", "parse_window", "poisson_upper", "random_walk_covariance"]
+
+#: what a fit's ``status`` can be (see the module docstring)
+D_STATUSES = ("measured", "upper_bound", "not_diffusive", "superdiffusive")
 
 
 @dataclass
@@ -41,6 +62,21 @@ class DiffusionFit:
     method: str
     ndim: int
     notes: list[str] = field(default_factory=list)
+    #: one of :data:`D_STATUSES`; D_cm2_s is NaN unless "measured" or "superdiffusive"
+    status: str = "measured"
+    #: bound on D when it is not measured (cm^2/s), else NaN
+    D_upper_cm2_s: float = float("nan")
+    #: hops of ``hop_length_A`` the fitted slope implies over the run, summed over atoms (NaN without a hop length)
+    effective_hops: float = float("nan")
+    #: why D is missing or not a diffusion coefficient, and what would fix it ("" when measured)
+    reason: str = ""
+    #: when the MSD became diffusive (log-log slope steadily near 1), ps; the window end when it had not settled
+    #: by then, NaN for a window given by hand
+    onset_ps: float = float("nan")
+
+    @property
+    def measured(self) -> bool:
+        return self.status == "measured"
 
 
 def parse_window(text: str | tuple | None) -> tuple[float | None, float | None] | None:
@@ -73,10 +109,31 @@ def _local_slope(time: np.ndarray, msd: np.ndarray) -> tuple[np.ndarray, np.ndar
     return np.exp(grid), slope
 
 
-def auto_window(time: np.ndarray, msd: np.ndarray, *, end_fraction: float = 0.5,
-                tolerance: float = 0.25) -> tuple[float, float, list[str]]:
-    """Diffusive window: it ends at ``end_fraction`` of the run (longer lags have too few origins) and starts
-    where the log-log slope stays within 1 +- ``tolerance`` up to the end (at least 10% of the end)."""
+@dataclass
+class DiffusiveWindow:
+    """Where an MSD is diffusive: the fit window, whether the log-log slope reached 1, the slope at the window
+    end and the time it took to get there (``onset_ps``: the end of the ballistic / caging regime)."""
+
+    start_ps: float
+    end_ps: float
+    diffusive: bool
+    slope_end: float
+    onset_ps: float
+    notes: list[str] = field(default_factory=list)
+
+
+def diffusive_window(time: np.ndarray, msd: np.ndarray, *, end_fraction: float = 0.5, tolerance: float = 0.25,
+                     min_msd_A2: float = 0.0) -> DiffusiveWindow:
+    """The diffusive window of an MSD judged from the data.
+
+    It ends at ``end_fraction`` of the run (longer lags have too few origins) and starts where the local
+    log-log slope has come within 1 +- ``tolerance`` and stays there up to the end, and no earlier than where
+    the MSD reaches ``min_msd_A2`` (per atom; 0 = no floor: a per-atom floor would reject one mobile defect
+    among many vibrating atoms, whose averaged MSD stays small; the hop count of :func:`fit_diffusion` judges
+    that case). ``diffusive`` is False when a log-log line over the last factor 3 of the window has a slope
+    outside 1 +- 2 ``tolerance`` or the floor is never reached; the window is then a quarter to all of the end,
+    for a diagnostic fit only.
+    """
     notes: list[str] = []
     end = float(time[-1]) * end_fraction
     inside = time <= end
@@ -85,16 +142,49 @@ def auto_window(time: np.ndarray, msd: np.ndarray, *, end_fraction: float = 0.5,
         raise ConfigurationError(f"fewer than 4 positive MSD points below {end:.3g} ps: the run is too short to "
                                  "fit (write more frames, or give the window explicitly)")
     bad = np.nonzero(np.abs(slope - 1.0) > tolerance)[0]
-    start = float(grid[bad[-1] + 1]) if len(bad) and bad[-1] + 1 < len(grid) else float(grid[0])
-    if len(bad) and bad[-1] + 1 >= len(grid):
-        start = end / 4
-        notes.append(f"no diffusive regime: log-log slope {slope[-1]:.2f} at {end:.3g} ps (want 1); fit is "
-                     "sub- or super-diffusive, run longer or hotter")
-    start = max(start, 0.1 * end)
+    settled = not (len(bad) and bad[-1] + 1 >= len(grid))
+    onset = float(grid[bad[-1] + 1]) if len(bad) and settled else float(grid[0])
+    # the verdict: one log-log line over the last factor 3 of the window, far less noisy than the local slope
+    # at its end (a few random walkers wander +-0.3 around 1 there); twice the tolerance either side
+    late = inside & (time >= end / 3) & (time > 0) & (msd > 0)
+    tail = float(np.polyfit(np.log(time[late]), np.log(msd[late]), 1)[0]) if late.sum() >= 3 else float(slope[-1])
+    diffusive = abs(tail - 1.0) <= 2 * tolerance
+    if min_msd_A2 > 0:
+        reached = np.nonzero(msd[inside] >= min_msd_A2)[0]
+        if len(reached) == 0:
+            diffusive = False
+            notes.append(f"MSD stays below {min_msd_A2:g} A^2 up to {end:.3g} ps: atoms have not left their sites")
+        else:
+            onset = max(onset, float(time[inside][reached[0]]))
+    if not diffusive:
+        if not notes:
+            kind = "sub-diffusive (caged, still on the vibrational plateau)" if tail < 1 else \
+                "super-diffusive (drift or ballistic motion)"
+            notes.append(f"no diffusive regime: log-log slope {tail:.2f} over {end / 3:.3g}-{end:.3g} ps (want 1); the "
+                         f"MSD is {kind}: run longer or hotter")
+        return DiffusiveWindow(end / 4, end, False, tail, float("nan"), notes)
+    if not settled:
+        notes.append(f"log-log slope {slope[-1]:.2f} at {end:.3g} ps is not yet steadily 1: window {end / 4:.3g}-"
+                     f"{end:.3g} ps is a guess; run longer")
+        return DiffusiveWindow(end / 4, end, True, tail, float("nan"), notes)
+    start = max(onset, 0.1 * end)
     if start > 0.6 * end:
         notes.append(f"diffusive regime only from {start:.3g} ps of a {end:.3g} ps window: run longer")
         start = min(start, 0.6 * end)
-    return start, end, notes
+    return DiffusiveWindow(start, end, True, tail, onset, notes)
+
+
+def auto_window(time: np.ndarray, msd: np.ndarray, *, end_fraction: float = 0.5,
+                tolerance: float = 0.25, min_msd_A2: float = 0.0) -> tuple[float, float, list[str]]:
+    """(start, end, notes) of :func:`diffusive_window`."""
+    w = diffusive_window(time, msd, end_fraction=end_fraction, tolerance=tolerance, min_msd_A2=min_msd_A2)
+    return w.start_ps, w.end_ps, w.notes
+
+
+def poisson_upper(count: float, confidence: float = 0.95) -> float:
+    """One-sided upper limit of a Poisson mean after observing ``count`` events (Garwood; non-integer counts
+    such as effective hops are accepted)."""
+    return float(stats.chi2.ppf(confidence, 2 * max(count, 0.0) + 2) / 2)
 
 
 def random_walk_covariance(lags: np.ndarray, n_frames: int, step_variance: float, n_atoms: int,
@@ -131,8 +221,15 @@ def _gls(x: np.ndarray, y: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.
 
 def fit_diffusion(time_ps: np.ndarray, msd_A2: np.ndarray, *, n_atoms: int, ndim: int = 3,
                   window: tuple[float | None, float | None] | str | None = None, method: str = "gls",
-                  max_points: int = 64, inflate: bool = True) -> DiffusionFit:
-    """Fit D (cm^2/s) to an all-origins MSD sampled at equal time intervals starting at t = 0."""
+                  max_points: int = 64, inflate: bool = True, hop_length_A: float | None = None,
+                  min_hops: float = 10.0, min_msd_A2: float = 0.0, duration_ps: float | None = None,
+                  tolerance: float = 0.25) -> DiffusionFit:
+    """Fit D (cm^2/s) to an all-origins MSD sampled at equal time intervals starting at t = 0.
+
+    Without a window the diffusive one is found from the data (:func:`diffusive_window`, with ``tolerance``
+    and ``min_msd_A2``); where there is none the result is ``not_diffusive`` (or ``superdiffusive``). With
+    ``hop_length_A`` a fit whose slope implies fewer than ``min_hops`` hops over ``duration_ps`` (default: the
+    curve's length) summed over the ``n_atoms`` atoms is an ``upper_bound``. See the module docstring."""
     time_ps = np.asarray(time_ps, dtype=float)
     msd_A2 = np.asarray(msd_A2, dtype=float)
     if method not in ("gls", "ols"):
@@ -147,10 +244,12 @@ def fit_diffusion(time_ps: np.ndarray, msd_A2: np.ndarray, *, n_atoms: int, ndim
     window = parse_window(window)
     start, end = (window or (None, None))
     notes: list[str] = []
+    regime = None
     if start is None or end is None:
-        auto_start, auto_end, notes = auto_window(time_ps, msd_A2)
-        end = auto_end if end is None else end
-        start = auto_start if start is None else start
+        regime = diffusive_window(time_ps, msd_A2, tolerance=tolerance, min_msd_A2=min_msd_A2)
+        notes = list(regime.notes)
+        end = regime.end_ps if end is None else end
+        start = regime.start_ps if start is None else start
     if not (0 <= start < end <= time_ps[-1] + 1e-9):
         raise ConfigurationError(f"fit window {start:g}:{end:g} ps is not inside the run (0:{time_ps[-1]:g} ps)")
     first = max(1, int(np.ceil(start / dt - 1e-9)))
@@ -182,6 +281,56 @@ def fit_diffusion(time_ps: np.ndarray, msd_A2: np.ndarray, *, n_atoms: int, ndim
     scale = A2_PER_PS_TO_CM2_PER_S / (2 * ndim)
     if slope <= 0:
         notes.append("non-positive MSD slope: no measurable diffusion in this run")
-    return DiffusionFit(D_cm2_s=slope * scale, D_err_cm2_s=slope_err * scale, slope_A2_ps=slope,
-                        intercept_A2=intercept, fit_start_ps=float(lags[0] * dt), fit_end_ps=float(lags[-1] * dt),
-                        n_points=len(lags), chi2_red=chi2_red, method=method, ndim=ndim, notes=notes)
+    fit = DiffusionFit(D_cm2_s=slope * scale, D_err_cm2_s=slope_err * scale, slope_A2_ps=slope,
+                       intercept_A2=intercept, fit_start_ps=float(lags[0] * dt), fit_end_ps=float(lags[-1] * dt),
+                       n_points=len(lags), chi2_red=chi2_red, method=method, ndim=ndim, notes=notes)
+    if regime is not None:
+        fit.onset_ps = regime.onset_ps if np.isfinite(regime.onset_ps) else regime.end_ps
+    return judge(fit, time_ps, msd_A2, n_atoms=n_atoms, regime=regime, hop_length_A=hop_length_A,
+                 min_hops=min_hops, duration_ps=duration_ps)
+
+
+def judge(fit: DiffusionFit, time_ps: np.ndarray, msd_A2: np.ndarray, *, n_atoms: int,
+          regime: DiffusiveWindow | None = None, hop_length_A: float | None = None, min_hops: float = 10.0,
+          duration_ps: float | None = None) -> DiffusionFit:
+    """Set ``status``, ``D_upper_cm2_s``, ``effective_hops`` and ``reason`` of ``fit`` (in place; returned):
+    ``regime`` is the automatic window's verdict (None for a window given by hand), the hop count needs
+    ``hop_length_A``. A fit that is not measured has D_cm2_s and D_err_cm2_s NaN (kept for superdiffusive)."""
+    ndim = fit.ndim
+    duration = float(time_ps[-1]) if duration_ps is None else float(duration_ps)
+    in_window = time_ps <= fit.fit_end_ps + 1e-9
+    msd_max = float(np.nanmax(msd_A2[in_window])) if in_window.any() else float("nan")
+    msd_bound = msd_max / (2 * ndim * fit.fit_end_ps) * A2_PER_PS_TO_CM2_PER_S
+    hops = float("nan")
+    if hop_length_A is not None:
+        hops = n_atoms * max(fit.slope_A2_ps, 0.0) * duration / hop_length_A ** 2
+        fit.effective_hops = hops
+    status, reason = "measured", ""
+    if regime is not None and not regime.diffusive:
+        if regime.slope_end > 1:
+            status = "superdiffusive"
+            reason = (f"the MSD grows faster than linearly up to {regime.end_ps:.3g} ps (log-log slope "
+                      f"{regime.slope_end:.2f}): a drift or ballistic motion, not diffusion; remove the drift "
+                      "(framework) or run longer")
+        else:
+            status = "not_diffusive"
+            reason = (f"no diffusive regime: the MSD is still on its plateau at {regime.end_ps:.3g} ps (log-log "
+                      f"slope {regime.slope_end:.2f}, want 1; largest MSD {msd_max:.3g} A^2); run longer or hotter")
+    elif fit.slope_A2_ps <= 0:
+        status = "upper_bound"
+        reason = "non-positive MSD slope in the diffusive window: run longer or hotter"
+    elif hop_length_A is not None and hops < min_hops:
+        status = "upper_bound"
+        need = duration * min_hops / max(hops, 1e-12)
+        reason = (f"too few hops: the slope implies {hops:.1f} effective hops of {hop_length_A:g} A in "
+                  f"{duration:.3g} ps (want {min_hops:g}); run about {need:.3g} ps or hotter")
+    if status in ("upper_bound", "not_diffusive"):
+        bounds = [msd_bound]
+        if hop_length_A is not None:
+            count = 0.0 if status == "not_diffusive" or not np.isfinite(hops) else hops
+            bounds.append(poisson_upper(count) * hop_length_A ** 2 / (n_atoms * 2 * ndim * duration)
+                          * A2_PER_PS_TO_CM2_PER_S)
+        fit.D_upper_cm2_s = float(np.nanmax(bounds))
+        fit.D_cm2_s = fit.D_err_cm2_s = float("nan")
+    fit.status, fit.reason = status, reason
+    return fit

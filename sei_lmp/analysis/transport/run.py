@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sei_lmp.analysis.transport.conductivity import (
     DEFAULT_CHARGES,
@@ -20,7 +21,7 @@ from sei_lmp.analysis.transport.conductivity import (
     nernst_einstein_mS_cm,
     onsager,
 )
-from sei_lmp.analysis.transport.fit import DiffusionFit, fit_diffusion, parse_window
+from sei_lmp.analysis.transport.fit import DiffusionFit, fit_diffusion, judge, parse_window
 from sei_lmp.analysis.transport.msd import COMPONENTS, msd_fft, msd_fft_weighted, region_weights
 from sei_lmp.analysis.transport.notes import warn_all
 from sei_lmp.errors import ConfigurationError
@@ -107,43 +108,103 @@ def _region_edges(regions) -> np.ndarray:
     return edges
 
 
-def _block_fits(time: np.ndarray, positions: np.ndarray, drift, window, n_blocks: int) -> dict[str, DiffusionFit]:
-    """Block averaging: D per component from ``n_blocks`` independent stretches of the run (all-origins MSD and
-    an ordinary least-squares slope in each), reported as the mean with the standard error of the blocks.
+#: blocks are at least this many times the onset of the diffusive regime long (the time the MSD's log-log slope
+#: takes to reach 1: the mean residence time of rare hops, or the correlation time of a liquid)
+BLOCK_ONSETS = 3.0
+
+
+def _block_fits(time: np.ndarray, positions: np.ndarray, drift, window, n_blocks: int, whole: DiffusionFit,
+                hop_length_A: float | None, min_hops: float) -> dict[str, DiffusionFit] | None:
+    """Block averaging: D per component from independent stretches of the run (all-origins MSD and an ordinary
+    least-squares slope in each), reported as the mean with the standard error of the blocks, widened by
+    t_{n-1} / z so that D +- 1.96 err is a 95 % interval like every other error here.
 
     Makes no assumption about the motion, so it stays honest where the random-walk covariance of the GLS fit
-    does not hold, e.g. one mobile defect among many vibrating atoms (a vibrational plateau plus rare hops)."""
-    n_blocks = min(n_blocks, len(time) // 10)          # a short run gets fewer blocks of at least 10 frames
+    does not hold (one mobile defect among many vibrating atoms). ``whole`` is the GLS fit of the whole run:
+    blocks are only made when it measured a D, and each block is at least :data:`BLOCK_ONSETS` times the onset
+    of its diffusive window long (never a few residence times of a rare hop). Returns None, with the reason in
+    ``whole.notes``, when fewer than 2 such blocks fit into the run: the caller keeps the whole-run fit."""
+    if not whole.measured:
+        return None
+    # a window given by hand says where diffusion starts; else the onset the whole run showed
+    onset = window[0] if window is not None and window[0] is not None else \
+        whole.onset_ps if np.isfinite(whole.onset_ps) else whole.fit_start_ps
+    dt = time[1] - time[0]
+    min_length = max(10, int(np.ceil(BLOCK_ONSETS * onset / dt)) + 1)
+    n_blocks = min(n_blocks, len(time) // min_length)
     if n_blocks < 2:
-        raise ConfigurationError(f"{len(time)} frames are too few for block averaging (2 blocks of 10 frames); "
-                                 "write frames more often or use method='gls'")
+        whole.notes.append(f"no block errors: blocks would be shorter than {BLOCK_ONSETS:g} x the {onset:.3g} ps the "
+                           f"MSD takes to become diffusive (run >= {2 * BLOCK_ONSETS * onset:.3g} ps for 2 blocks); "
+                           "error from the GLS fit of the whole run")
+        return None
     length = len(time) // n_blocks
     block_time = time[:length] - time[0]
     per_block = [msd_fft(positions[k * length:(k + 1) * length],
                          None if drift is None else drift[k * length:(k + 1) * length]) for k in range(n_blocks)]
     mean_xyz = np.mean([b.sum(axis=1) for b in per_block], axis=0)
+    if window is None:      # the whole run's onset, to half a block
+        window = (min(onset, 0.6 * block_time[-1] / 2), block_time[-1] / 2)
     reference = fit_diffusion(block_time, mean_xyz, n_atoms=positions.shape[1], window=window, method="ols")
     fits = {}
     for name, (comps, ndim) in COMPONENTS.items():
         values = [fit_diffusion(block_time, b[:, list(comps)].sum(axis=1), n_atoms=positions.shape[1], ndim=ndim,
                                 window=(reference.fit_start_ps, reference.fit_end_ps), method="ols").D_cm2_s
                   for b in per_block]
-        mean, err = float(np.mean(values)), float(np.std(values, ddof=1) / np.sqrt(n_blocks))
-        notes = list(reference.notes) if name == "xyz" else []
+        # the standard error of n blocks has n - 1 degrees of freedom: stated so that +-1.96 err is the Student
+        # 95 % interval (the plain SE of 5 blocks covered 82 % in benchmarks/msd_interval_coverage.py)
+        mean = float(np.mean(values))
+        widen = stats.t.ppf(0.975, n_blocks - 1) / stats.norm.ppf(0.975)
+        err = float(np.std(values, ddof=1) / np.sqrt(n_blocks)) * widen
+        notes = (list(whole.notes) + list(reference.notes)) if name == "xyz" else []
         if mean <= 0:
             notes.append("non-positive MSD slope: no measurable diffusion in this run")
-        fits[name] = DiffusionFit(D_cm2_s=mean, D_err_cm2_s=err,
-                                  slope_A2_ps=mean * 2 * ndim / A2_PER_PS_TO_CM2_PER_S,
-                                  intercept_A2=reference.intercept_A2, fit_start_ps=reference.fit_start_ps,
-                                  fit_end_ps=reference.fit_end_ps, n_points=reference.n_points, chi2_red=np.nan,
-                                  method=f"blocks{n_blocks}", ndim=ndim, notes=notes)
+        fit = DiffusionFit(D_cm2_s=mean, D_err_cm2_s=err, slope_A2_ps=mean * 2 * ndim / A2_PER_PS_TO_CM2_PER_S,
+                           intercept_A2=reference.intercept_A2, fit_start_ps=reference.fit_start_ps,
+                           fit_end_ps=reference.fit_end_ps, n_points=reference.n_points, chi2_red=np.nan,
+                           method=f"blocks{n_blocks}", ndim=ndim, notes=notes)
+        mean_curve = np.mean([b[:, list(comps)].sum(axis=1) for b in per_block], axis=0)
+        fits[name] = judge(fit, block_time, mean_curve, n_atoms=positions.shape[1], hop_length_A=hop_length_A,
+                           min_hops=min_hops, duration_ps=float(time[-1] - time[0]))
     return fits
+
+
+#: the GLS error check uses up to this many blocks, and needs at least MIN_CHECK_BLOCKS
+CHECK_BLOCKS, MIN_CHECK_BLOCKS = 8, 4
+
+
+def _gls_block_check(time: np.ndarray, positions: np.ndarray, drift, window, whole: DiffusionFit) -> tuple[float, int]:
+    """How far the GLS error holds on this run: the scatter of D over independent time blocks (each at least
+    :data:`BLOCK_ONSETS` onsets of the diffusive regime long, GLS in each) over the root-mean-square of their
+    stated errors. About 1 where the random-walk covariance holds; above 1 where atoms do not move
+    independently (collective motion) or the run is not stationary (a slow drift of D between stretches).
+    Returns (ratio, blocks); NaN, 0 when the run is too short for :data:`MIN_CHECK_BLOCKS` such blocks or D is
+    not measured."""
+    if not whole.measured:
+        return float("nan"), 0
+    onset = window[0] if window is not None and window[0] is not None else \
+        whole.onset_ps if np.isfinite(whole.onset_ps) else whole.fit_start_ps
+    dt = time[1] - time[0]
+    n_blocks = min(CHECK_BLOCKS, len(time) // max(20, int(np.ceil(BLOCK_ONSETS * onset / dt)) + 1))
+    if n_blocks < MIN_CHECK_BLOCKS:
+        return float("nan"), 0
+    length = len(time) // n_blocks
+    block_time = time[:length] - time[0]
+    values, errors = [], []
+    for k in range(n_blocks):
+        sl = slice(k * length, (k + 1) * length)
+        curve = msd_fft(positions[sl], None if drift is None else drift[sl]).sum(axis=1)
+        end = block_time[-1] / 2
+        fit = fit_diffusion(block_time, curve, n_atoms=positions.shape[1], window=(min(onset, 0.6 * end), end))
+        values.append(fit.D_cm2_s)
+        errors.append(fit.D_err_cm2_s)
+    return float(np.std(values, ddof=1) / np.sqrt(np.mean(np.square(errors)))), n_blocks
 
 
 def analyze_trajectory(traj: Trajectory, temperature_K: float, *, species: Sequence[str] | None = None,
                        framework="auto", window=None, method: str = "gls",
                        charges: Mapping[str, float] | None = None, regions=None, hop_length_A: float = 2.5,
-                       run: str = "", onsager_terms: bool = True, n_blocks: int = 5) -> TransportResult:
+                       run: str = "", onsager_terms: bool = True, n_blocks: int = 5, min_hops: float = 10.0,
+                       min_msd_A2: float = 0.0) -> TransportResult:
     """Diffusion (tracer, directional, region-resolved) and conductivity of the atoms read in ``traj``.
 
     ``framework``: "auto" (every other element), a list of elements, or None: the centre-of-mass drift of
@@ -151,7 +212,22 @@ def analyze_trajectory(traj: Trajectory, temperature_K: float, *, species: Seque
     columns are filled for charged species, collective conductivity from all charged species.
     ``method``: "gls" (random-walk covariance, the default), "ols" (naive errors, for comparison) or "blocks"
     (mean and standard error over ``n_blocks`` independent stretches of the run: for rare-event motion such as
-    one interstitial among many atoms, where the random-walk covariance does not hold).
+    one interstitial among many atoms, where the random-walk covariance does not hold; blocks are never
+    shorter than :data:`BLOCK_ONSETS` times the onset of the diffusive regime, else the whole-run GLS fit is
+    kept, said in the notes and ``D_method``).
+
+    Whether the data support a D at all is judged per species (see :mod:`sei_lmp.analysis.transport.fit`): the
+    window starts where the MSD's log-log slope has reached 1 (and the MSD ``min_msd_A2``), and the slope must
+    imply at least ``min_hops`` hops of ``hop_length_A`` over the run, summed over the species' atoms. Else
+    D_cm2_s is NaN (so an Arrhenius fit leaves the row out), ``D_status`` is upper_bound / not_diffusive,
+    ``D_upper_cm2_s`` bounds D and ``D_note`` says why and what would give a D (run longer or hotter).
+    ``effective_hops`` is that hop count (n_atoms 2 d D t_run / hop_length^2).
+
+    With ``method="gls"`` and a run of at least :data:`MIN_CHECK_BLOCKS` blocks of 3 onsets, the GLS error is
+    checked against the scatter of D over those blocks (``D_err_block_ratio``: about 1 when it holds) and
+    scaled up by that ratio where the scatter is significantly larger (atoms that do not move independently,
+    a run that is not stationary; on an 800-ps LJ argon run the plain GLS interval of 40-ps stretches is about
+    half as wide as their scatter: ``benchmarks/msd_interval_coverage.py``).
     """
     window = parse_window(window)
     charges = dict(DEFAULT_CHARGES if charges is None else charges)
@@ -171,14 +247,36 @@ def analyze_trajectory(traj: Trajectory, temperature_K: float, *, species: Seque
         n_atoms = positions.shape[1]
         row = {"run": run, "temperature_K": float(temperature_K), "species": sp, "region": "all",
                "n_atoms": n_atoms}
-        blocks = _block_fits(time, positions, drift, window, n_blocks) if method == "blocks" else None
+        gate = {"hop_length_A": hop_length_A, "min_hops": min_hops, "min_msd_A2": min_msd_A2}
+        whole = fit_diffusion(time, curve["msd_xyz_A2"].to_numpy(), n_atoms=n_atoms, ndim=3, window=window,
+                              method="gls" if method == "blocks" else method, **gate)
+        blocks = _block_fits(time, positions, drift, window, n_blocks, whole, hop_length_A, min_hops) \
+            if method == "blocks" else None
+        ratio, n_check = _gls_block_check(time, positions, drift, window, whole) if method == "gls" else (np.nan, 0)
+        # the stated error grows by the ratio where the blocks scatter significantly more than it says
+        # (chi^2 test at 95 % on the n_check - 1 degrees of freedom of their spread)
+        inflate = ratio if n_check and ratio ** 2 > stats.chi2.ppf(0.95, n_check - 1) / (n_check - 1) else 1.0
+        if inflate > 1:
+            whole.D_err_cm2_s *= inflate
+            whole.notes.append(f"GLS error scaled by {inflate:.2f}: D scatters that much more over {n_check} "
+                               "independent blocks of the run than the random-walk error says (correlated atoms)")
+        row["D_err_block_ratio"] = ratio
         for name, (_, ndim) in COMPONENTS.items():
-            fit = blocks[name] if blocks else fit_diffusion(
-                time, curve[f"msd_{name}_A2"].to_numpy(), n_atoms=n_atoms, ndim=ndim,
-                window=window if name == "xyz" else (fits[sp].fit_start_ps, fits[sp].fit_end_ps), method=method)
+            if blocks:
+                fit = blocks[name]
+            elif name == "xyz":
+                fit = whole
+            else:
+                fit = fit_diffusion(time, curve[f"msd_{name}_A2"].to_numpy(), n_atoms=n_atoms, ndim=ndim,
+                                    window=(whole.fit_start_ps, whole.fit_end_ps),
+                                    method="gls" if method == "blocks" else method, **gate)
+                fit.D_err_cm2_s *= inflate
+                if not whole.measured:          # a direction is no better measured than the whole
+                    fit.D_cm2_s = fit.D_err_cm2_s = np.nan
             if name == "xyz":
                 fits[sp] = fit
-                row.update(D_cm2_s=fit.D_cm2_s, D_err_cm2_s=fit.D_err_cm2_s, fit_start_ps=fit.fit_start_ps,
+                row.update(D_cm2_s=fit.D_cm2_s, D_err_cm2_s=fit.D_err_cm2_s, D_status=fit.status,
+                           D_upper_cm2_s=fit.D_upper_cm2_s, D_note=fit.reason, fit_start_ps=fit.fit_start_ps,
                            fit_end_ps=fit.fit_end_ps, chi2_red=fit.chi2_red)
             else:
                 row[f"D_{name}_cm2_s"] = fit.D_cm2_s
@@ -186,12 +284,12 @@ def analyze_trajectory(traj: Trajectory, temperature_K: float, *, species: Seque
         fit = fits[sp]
         msd_end = float(np.interp(fit.fit_end_ps, time, curve["msd_xyz_A2"]))
         notes = list(fit.notes)
-        if msd_end < MIN_MSD_A2:
+        if msd_end < MIN_MSD_A2 and fit.measured:
             notes.append(f"run too short: MSD reaches {msd_end:.2f} A^2 (< {MIN_MSD_A2:g} A^2) by the fit end, "
                          "atoms have barely left their sites")
-        hops = n_atoms * msd_end / hop_length_A ** 2
-        if hops < n_atoms and msd_end >= MIN_MSD_A2:
-            notes.append(f"few hops: about {hops:.1f} effective hops of {hop_length_A} A in {n_atoms} atoms")
+        if fit.reason:
+            notes.append(fit.reason if msd_end >= MIN_MSD_A2 else f"run too short: {fit.reason}")
+        hops = fit.effective_hops
         charge = charges.get(sp)
         sigma = sigma_err = np.nan
         if charge is not None:
@@ -201,19 +299,19 @@ def analyze_trajectory(traj: Trajectory, temperature_K: float, *, species: Seque
                    charge_e=np.nan if charge is None else charge, carrier_density_cm3=n_atoms / (volume * A3_TO_CM3),
                    sigma_NE_mS_cm=sigma, sigma_NE_err_mS_cm=sigma_err, framework=",".join(fw),
                    volume_A3=volume, duration_ps=float(time[-1]), n_frames=traj.n_frames, composition=pure,
-                   method=method, notes="; ".join(notes))
+                   method=method, D_method=fit.method, notes="; ".join(notes))
         warn_all(f"{run or traj.source} {sp}", notes)
         rows.append(row)
         if regions is not None:
             rows += _region_rows(traj, positions, drift, sp, row, regions, window,
-                                 "gls" if method == "blocks" else method, curves, fits)
+                                 "gls" if method == "blocks" else method, curves, fits, gate)
     table = pd.DataFrame(rows)
     result = TransportResult(table=table, msd=curves, fits=fits, info={"volume_A3": volume})
     _add_collective(result, traj, temperature_K, charges, framework, window, volume, onsager_terms)
     return result
 
 
-def _region_rows(traj, positions, drift, sp, base, regions, window, method, curves, fits) -> list[dict]:
+def _region_rows(traj, positions, drift, sp, base, regions, window, method, curves, fits, gate) -> list[dict]:
     edges = _region_edges(regions)
     index = region_weights(positions, traj.cells, edges)
     rows = []
@@ -233,18 +331,20 @@ def _region_rows(traj, positions, drift, sp, base, regions, window, method, curv
             continue
         usable = ~np.isnan(curve["msd_xyz_A2"].to_numpy())
         fit = fit_diffusion(traj.time_ps[usable], curve["msd_xyz_A2"].to_numpy()[usable],
-                            n_atoms=max(1, round(mean_atoms)), window=window, method=method)
+                            n_atoms=max(1, round(mean_atoms)), window=window, method=method, **gate)
         fits[key] = fit
-        row.update(D_cm2_s=fit.D_cm2_s, D_err_cm2_s=fit.D_err_cm2_s, fit_start_ps=fit.fit_start_ps,
+        row.update(D_cm2_s=fit.D_cm2_s, D_err_cm2_s=fit.D_err_cm2_s, D_status=fit.status,
+                   D_upper_cm2_s=fit.D_upper_cm2_s, D_note=fit.reason, fit_start_ps=fit.fit_start_ps,
                    fit_end_ps=fit.fit_end_ps, chi2_red=fit.chi2_red,
                    msd_max_A2=float(np.interp(fit.fit_end_ps, traj.time_ps, curve["msd_xyz_A2"])),
-                   notes="; ".join(fit.notes))
+                   notes="; ".join(fit.notes + [fit.reason] if fit.reason else fit.notes))
         for name in ("z", "xy"):
             _, ndim = COMPONENTS[name]
             sub = fit_diffusion(traj.time_ps[usable], curve[f"msd_{name}_A2"].to_numpy()[usable],
                                 n_atoms=max(1, round(mean_atoms)), ndim=ndim,
-                                window=(fit.fit_start_ps, fit.fit_end_ps), method=method)
-            row[f"D_{name}_cm2_s"], row[f"D_{name}_err_cm2_s"] = sub.D_cm2_s, sub.D_err_cm2_s
+                                window=(fit.fit_start_ps, fit.fit_end_ps), method=method, **gate)
+            row[f"D_{name}_cm2_s"], row[f"D_{name}_err_cm2_s"] = (sub.D_cm2_s, sub.D_err_cm2_s) if fit.measured \
+                else (np.nan, np.nan)
         rows.append(row)
     return rows
 
@@ -292,7 +392,8 @@ def _manifest(run: RunDirectory) -> Manifest:
 def transport_run(run_dir: str | Path, species: Sequence[str] | None = None, *, framework="auto", window=None,
                   method: str = "gls", charges: Mapping[str, float] | None = None, regions=None,
                   hop_length_A: float = 2.5, dtype=np.float64, progress: bool = False,
-                  onsager_terms: bool = True, n_blocks: int = 5) -> TransportResult:
+                  onsager_terms: bool = True, n_blocks: int = 5, min_hops: float = 10.0,
+                  min_msd_A2: float = 0.0) -> TransportResult:
     """Full :class:`TransportResult` of one finished ``diffusion_nvt`` run directory."""
     run_dir = Path(run_dir)
     run = RunDirectory(run_dir)
@@ -313,7 +414,8 @@ def transport_run(run_dir: str | Path, species: Sequence[str] | None = None, *, 
                            dtype=dtype, progress=progress)
     result = analyze_trajectory(traj, temperature, species=species, framework=framework, window=window,
                                 method=method, charges=charges, regions=regions, hop_length_A=hop_length_A,
-                                run=run_dir.name, onsager_terms=onsager_terms, n_blocks=n_blocks)
+                                run=run_dir.name, onsager_terms=onsager_terms, n_blocks=n_blocks,
+                                min_hops=min_hops, min_msd_A2=min_msd_A2)
     result.info.update(run_dir=str(run_dir), dump=str(dump), timestep_fs=timestep_fs)
     return result
 
@@ -321,7 +423,8 @@ def transport_run(run_dir: str | Path, species: Sequence[str] | None = None, *, 
 def analyze_run(run_dir: str | Path, species: Sequence[str] | None = None, **options) -> pd.DataFrame:
     """Tidy table of one finished diffusion run: one row per species (and region when ``regions`` is given).
 
-    Columns include run, temperature_K, species, region, n_atoms, D_cm2_s, D_err_cm2_s, fit_start_ps,
+    Columns include run, temperature_K, species, region, n_atoms, D_cm2_s, D_err_cm2_s (NaN where the data
+    support no D), D_status, D_upper_cm2_s, D_note, D_method, fit_start_ps,
     fit_end_ps, msd_max_A2, effective_hops, directional D_x/D_y/D_z/D_xy, sigma_NE_mS_cm (charged species),
     sigma_collective_mS_cm, haven_ratio and notes. Options: see :func:`transport_run`.
     """

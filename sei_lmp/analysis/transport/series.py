@@ -34,6 +34,7 @@ class TransportSeries:
             raise ConfigurationError("no transport results to combine")
         table = pd.concat([r.table for r in results], ignore_index=True)
         overall = table[table["region"] == "all"]
+        overall = overall[overall["D_cm2_s"] > 0]          # rows without a measured D (NaN) are bounds, not fitted
         if overall["temperature_K"].nunique() < 2:
             return cls(table, at_K=at_K)
         fit_table = arrhenius(overall, at_K=at_K)

@@ -59,6 +59,14 @@ def test_analyze_run_contract_columns(li_run):
                 "msd_max_A2", "n_atoms", "sigma_NE_mS_cm"):
         assert col in table.columns
     assert row["run"] == "T700K" and row["temperature_K"] == 700 and row["n_atoms"] == 128
+    # 0.4 ps has not left the cage (log-log slope ~0.3): no D, a bound and the reason instead
+    assert row["D_status"] == "not_diffusive" and np.isnan(row["D_cm2_s"]) and row["D_upper_cm2_s"] > 0
+    assert "run longer" in row["D_note"] and np.isnan(row["sigma_NE_mS_cm"])
+    # a window given by hand is fitted as asked
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TransportWarning)
+        row = analyze_run(li_run, species=["Li"], window="0.05:0.2").iloc[0]
+    assert row["D_status"] == "measured"
     assert row["D_cm2_s"] > 0 and row["D_err_cm2_s"] > 0 and np.isfinite(row["sigma_NE_mS_cm"])
     with pytest.raises(ConfigurationError, match="has no manifest.json"):
         analyze_run(li_run.parent)
