@@ -138,13 +138,17 @@ def demo(
                   f"x {settings.production_ps:g} ps -> {output}")
     result = run_demo(output, settings, log=console.print)
     head = result.headline
-    console.print(f"[bold]Ea = {head['Ea_eV']:.3f} +- {head['Ea_err_eV']:.3f} eV[/bold]; "
-                  f"D(300 K) = {head['D_300K_cm2_s']:.3g} cm2/s; sigma(300 K) = {head['sigma_300K_mS_cm']:.3g} mS/cm "
-                  f"[{head['sigma_300K_low_mS_cm']:.3g}, {head['sigma_300K_high_mS_cm']:.3g}]; "
-                  f"total {sum(result.timings_s.values()):.0f} s")
+    if result.unsupported:      # never a bold number the data cannot support
+        console.print(f"Ea and sigma(300 K): no result: {result.unsupported}; total "
+                      f"{sum(result.timings_s.values()):.0f} s")
+    else:
+        console.print(f"[bold]Ea = {head['Ea_eV']:.3f} +- {head['Ea_err_eV']:.3f} eV[/bold]; "
+                      f"D(300 K) = {head['D_300K_cm2_s']:.3g} cm2/s; sigma(300 K) = {head['sigma_300K_mS_cm']:.3g} "
+                      f"mS/cm [{head['sigma_300K_low_mS_cm']:.3g}, {head['sigma_300K_high_mS_cm']:.3g}]; "
+                      f"total {sum(result.timings_s.values()):.0f} s")
     if result.glass is not None:
         m = result.glass.qa.metrics
-        console.print(f"Li3PS4 glass: QA {'PASS' if result.glass.qa.passed else 'FAIL'}, density "
+        console.print(f"Li3PS4 glass: QA {result.glass.qa.verdict}, density "
                       f"{m.get('density', float('nan')):.3f} g/cm3, Tg(density) {m.get('tg_density', float('nan')):.0f} K")
     if result.interface is not None and len(result.interface.thickness):
         th = result.interface.thickness

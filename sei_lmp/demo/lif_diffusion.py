@@ -154,7 +154,8 @@ def analyse_sweep(runs: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
         fit_sigma = arrhenius(measurable, quantity="sigma_NE_mS_cm")
     else:
         fit_d, fit_sigma = _no_fit(len(measurable)), pd.DataFrame()
-    fit_d["left_out_K"] = ", ".join(f"{t:g}" for t in diffusion.loc[diffusion["D_cm2_s"] <= 0, "temperature_K"])
+    # not measured: no diffusive regime or too few hops (D is NaN, with a bound), or a non-positive slope
+    fit_d["left_out_K"] = ", ".join(f"{t:g}" for t in diffusion.loc[~(diffusion["D_cm2_s"] > 0), "temperature_K"])
     return diffusion, fit_d, fit_sigma
 
 
@@ -182,7 +183,8 @@ def _no_fit(n_measurable: int) -> pd.DataFrame:
     return pd.DataFrame([{"species": "Li", "n_temperatures": n_measurable, "T_min_K": nan, "T_max_K": nan,
                           "Ea_eV": nan, "Ea_err_eV": nan, "D0_cm2_s": nan, "chi2_red": nan, "D_300K_cm2_s": nan,
                           "D_300K_low_cm2_s": nan, "D_300K_high_cm2_s": nan,
-                          "notes": "fewer than two temperatures with a positive D: no Arrhenius fit"}])
+                          "reason": "fewer than two temperatures with a measured D: no Arrhenius fit; run longer "
+                                    "(--production-ps) or hotter until D is measured"}])
 
 
 def _figures(output: Path, diffusion: pd.DataFrame) -> dict[str, Path]:

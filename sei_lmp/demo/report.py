@@ -38,6 +38,9 @@ def _hops_caveat(hops) -> str:
 
 def _literature_sentence(ea: float, err: float, hops=()) -> str:
     low, high = LITERATURE_EA_EV
+    if not ea == ea:
+        return (f"The demo measured no Ea to compare with the {low:.2f}-{high:.2f} eV that MLIP studies report for "
+                "interstitial Li in LiF: run longer (--production-ps) or at more temperatures." + _hops_caveat(hops))
     if not err < 0.1:
         return (f"The demo's Ea = {ea:.3f} +- {err:.3f} eV is too uncertain to compare with the {low:.2f}-{high:.2f} "
                 "eV that MLIP studies report for interstitial Li in LiF: run longer (--production-ps) or at more "
@@ -83,9 +86,10 @@ def write_report(result: DemoResult) -> Path:
         "",
         "## Headline",
         "",
-        f"* **Ea = {head['Ea_eV']:.3f} +- {head['Ea_err_eV']:.3f} eV** (weighted Arrhenius fit of ln D over "
-        f"{int(fit['n_temperatures'])} temperatures with a positive D, {fit['T_min_K']:.0f}-{fit['T_max_K']:.0f} K; reduced chi2 "
-        f"{fit['chi2_red']:.2f})",
+        (f"* Ea: **no result**: {result.unsupported}" if result.unsupported else
+         f"* **Ea = {head['Ea_eV']:.3f} +- {head['Ea_err_eV']:.3f} eV** (weighted Arrhenius fit of ln D over "
+         f"{int(fit['n_temperatures'])} temperatures with a positive D, {fit['T_min_K']:.0f}-{fit['T_max_K']:.0f} K; "
+         f"reduced chi2 {fit['chi2_red']:.2f})"),
         f"* D0 = {_fmt(fit['D0_cm2_s'])} cm2/s; D(300 K) = {_fmt(head['D_300K_cm2_s'])} cm2/s "
         f"(95 % interval {_fmt(fit['D_300K_low_cm2_s'])}-{_fmt(fit['D_300K_high_cm2_s'])})",
         f"* sigma(300 K), Nernst-Einstein, extrapolated = {_fmt(head['sigma_300K_mS_cm'])} mS/cm "
@@ -106,7 +110,8 @@ def write_report(result: DemoResult) -> Path:
         "",
     ]
     if fit.get("left_out_K"):
-        notes.insert(0, f"no measurable diffusion (D <= 0) at {fit['left_out_K']} K: left out of the Arrhenius fit")
+        notes.insert(0, f"no measurable diffusion at {fit['left_out_K']} K (no diffusive regime, too few hops or "
+                        "D <= 0; the D(T) table gives the bound and why): left out of the Arrhenius fit")
     if notes:
         lines += ["Warnings from the analysis:", "", *[f"* {n}" for n in notes], ""]
     for key, caption in (("arrhenius", "Arrhenius plot (error bars: 1 sigma; band: 95 % interval down to 300 K)"),

@@ -4,6 +4,8 @@ run -> result -> report."""
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -64,6 +66,21 @@ class DemoResult:
     interface: object | None = None          # demo.interface.InterfaceResult with --all
 
     @property
+    def unsupported(self) -> str:
+        """Why the Arrhenius Ea is no result ("" when it is one): see
+        :func:`sei_lmp.analysis.transport.arrhenius.unsupported_reason`; a sigma(300 K) interval wider than
+        :data:`MAX_DECADES` decades is no result either."""
+        from sei_lmp.analysis.transport.arrhenius import unsupported_reason
+
+        reason = unsupported_reason(self.arrhenius.iloc[0])
+        head = self.headline
+        low, high = head["sigma_300K_low_mS_cm"], head["sigma_300K_high_mS_cm"]
+        if not reason and low > 0 and high / low > 10 ** MAX_DECADES:
+            reason = (f"not supported: the 95 % interval of sigma(300 K) spans {math.log10(high / low):.0f} decades; "
+                      "run longer (more jumps per temperature) or over a wider temperature range")
+        return reason
+
+    @property
     def headline(self) -> dict[str, float]:
         fit = self.arrhenius.iloc[0]
         sigma = self.conductivity.iloc[0] if len(self.conductivity) else {}
@@ -72,6 +89,10 @@ class DemoResult:
                 "sigma_300K_mS_cm": float(sigma.get("sigma_300K_mS_cm", float("nan"))),
                 "sigma_300K_low_mS_cm": float(sigma.get("sigma_300K_low_mS_cm", float("nan"))),
                 "sigma_300K_high_mS_cm": float(sigma.get("sigma_300K_high_mS_cm", float("nan")))}
+
+
+#: an extrapolated sigma(300 K) whose 95 % interval is wider than this many decades is not headlined
+MAX_DECADES = 2
 
 
 def settings_dict(settings: DemoSettings) -> dict:

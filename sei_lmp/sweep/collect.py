@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sei_lmp.analysis.transport.arrhenius import unsupported_reason
 from sei_lmp.decks.protocols import PROTOCOLS, Protocol, resolve
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.run.directory import RunDirectory
@@ -198,24 +199,4 @@ def _run_note(group: pd.DataFrame, i) -> str:
     for column in ("reason", "notes"):
         if column in group and isinstance(group.at[i, column], str) and group.at[i, column]:
             return group.at[i, column][:120]
-    return ""
-
-
-def unsupported_reason(row: pd.Series, confidence: float | None = None) -> str:
-    """Why a fitted row's activation energy is not a result ("" when it is): no Ea, Ea <= 0, or an
-    interval that reaches zero (Ea < z Ea_err: e.g. D that does not change measurably with temperature)."""
-    if "Ea_eV" not in row.index:
-        return ""
-    ea = pd.to_numeric(row["Ea_eV"], errors="coerce")
-    err = pd.to_numeric(row.get("Ea_err_eV", np.nan), errors="coerce")
-    level = confidence if confidence is not None else float(row.get("confidence", 0.95) or 0.95)
-    z = float(stats.norm.ppf(0.5 + level / 2))
-    fitted = f"the fit gives Ea = {ea:.3g}" + (f" +- {err:.2g} eV" if np.isfinite(err) else " eV")
-    if not np.isfinite(ea):
-        return str(row.get("reason", "") or "") or "the fit gives no Ea"
-    if ea <= 0:
-        return f"not supported: {fitted} (<= 0, D does not rise with temperature); run longer until D is measured"
-    if np.isfinite(err) and z * err >= ea:
-        return (f"not supported: {fitted}, its {level:.0%} interval reaches zero (D does not change measurably "
-                "with temperature); run longer, or hotter, until diffusion is measured")
     return ""

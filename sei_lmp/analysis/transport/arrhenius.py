@@ -137,3 +137,23 @@ def arrhenius(table: pd.DataFrame, *, quantity: str = "D_cm2_s", at_K: float = 3
                      f"{name}_{tag}_high_{unit}": pred["D_high_cm2_s"] * scale,
                      "confidence": confidence, "notes": "; ".join(fit.notes)})
     return pd.DataFrame(rows)
+
+
+def unsupported_reason(row: pd.Series, confidence: float | None = None) -> str:
+    """Why a fitted row's activation energy is not a result ("" when it is): no Ea, Ea <= 0, or an
+    interval that reaches zero (Ea < z Ea_err: e.g. D that does not change measurably with temperature)."""
+    if "Ea_eV" not in row.index:
+        return ""
+    ea = pd.to_numeric(row["Ea_eV"], errors="coerce")
+    err = pd.to_numeric(row.get("Ea_err_eV", np.nan), errors="coerce")
+    level = confidence if confidence is not None else float(row.get("confidence", 0.95) or 0.95)
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    fitted = f"the fit gives Ea = {ea:.3g}" + (f" +- {err:.2g} eV" if np.isfinite(err) else " eV")
+    if not np.isfinite(ea):
+        return str(row.get("reason", "") or "") or "the fit gives no Ea"
+    if ea <= 0:
+        return f"not supported: {fitted} (<= 0, D does not rise with temperature); run longer until D is measured"
+    if np.isfinite(err) and z * err >= ea:
+        return (f"not supported: {fitted}, its {level:.0%} interval reaches zero (D does not change measurably "
+                "with temperature); run longer, or hotter, until diffusion is measured")
+    return ""
