@@ -5,7 +5,8 @@ A multi-partition LAMMPS prints the band's progress on its universe screen (``st
 the plain band and, after ``Climbing replica = k``, one for the climbing-image stage. The barrier is the
 last row's ``EBF`` (forward) and ``EBR`` (reverse); the band counts as converged when the largest force on
 any replica is at or below the deck's ``ftol_eV_A``. An unconverged band's barrier is not reported (NaN)
-and the reason says what to change.
+and the reason says what to change; nor is that of a converged band whose replicas are very unevenly spaced
+(see ``UNEVEN_SPACING``).
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ import pandas as pd
 
 from sei_lmp.errors import ConfigurationError, ParseError
 
-__all__ = ["NEBResult", "analyze_neb", "ase_neb", "barrier_table", "neb_result", "plot_barriers", "read_neb",
-           "read_neb_output"]
+__all__ = ["UNEVEN_SPACING", "NEBResult", "analyze_neb", "ase_neb", "barrier_table", "neb_result", "plot_barriers",
+           "read_neb", "read_neb_output"]
 
 _HEADER_START = ("Step", "MaxReplicaForce")
+#: a band whose widest gap between neighbouring replicas is more than this many times its narrowest does not
+#: resolve its path: replicas have slid into minima on the way (equivalent sites, a metastable state) and the
+#: climbing image can sit on a metastable state, a stationary point lower than the saddle, with every force small
+UNEVEN_SPACING = 3.0
 
 
 def read_neb_output(path: str | PathLike) -> tuple[pd.DataFrame, int | None]:
@@ -115,6 +120,18 @@ class NEBResult:
         return ax
 
 
+def _uneven(path_A: np.ndarray) -> str:
+    """Why a converged band's barrier cannot be trusted for its spacing, or ''."""
+    gaps = np.diff(np.asarray(path_A, float))
+    if len(gaps) < 2:
+        return ""
+    if gaps.min() <= 0 or gaps.max() > UNEVEN_SPACING * gaps.min():
+        return (f"the band is uneven (replica spacing {gaps.min():.3g} to {gaps.max():.3g} A): replicas slid into "
+                "minima along the path, so the climbing image may sit on a metastable state below the saddle; run "
+                "more images and compare")
+    return ""
+
+
 def read_neb(path: str | PathLike, ftol_eV_A: float) -> NEBResult:
     """The band's last state from a ``neb`` run's screen output (``path``), judged against ``ftol_eV_A``."""
     table, climbing = read_neb_output(path)
@@ -134,6 +151,8 @@ def read_neb(path: str | PathLike, ftol_eV_A: float) -> NEBResult:
         reason = (f"the band did not converge (largest replica force {force:.3g} eV/A > ftol {ftol_eV_A:g} after "
                   f"{int(last['Step'])} steps): run more steps (steps / climb_steps), use more images or a stiffer "
                   "spring")
+        forward = reverse = math.nan
+    elif reason := _uneven(profile["path_A"]):
         forward = reverse = math.nan
     elif climbing is None:
         reason = "no climbing image: the barrier is the highest replica, a lower bound of the saddle energy"
@@ -228,6 +247,8 @@ def ase_neb(path, potential, *, images: int = 7, fmax_eV_A: float = 0.01, spring
     if not converged:
         reason = (f"the band did not converge (largest image force {force:.3g} eV/A > fmax {fmax_eV_A:g} after "
                   f"{optimizer.nsteps} steps): allow more steps, use more images or a stiffer spring")
+        forward = reverse = math.nan
+    elif reason := _uneven(length):
         forward = reverse = math.nan
     elif not climb:
         reason = "no climbing image: the barrier is the highest replica, a lower bound of the saddle energy"

@@ -129,3 +129,20 @@ def test_neb_deck_matches_ase_for_every_mechanism(ace, hops, tmp_path):
     assert len(ax.get_legend().get_texts()) == len(ISSUE)
     ax.figure.savefig(tmp_path / "barriers.png")
     assert (tmp_path / "barriers.png").stat().st_size > 0
+
+
+def test_uneven_band_reports_no_barrier(tmp_path):
+    from sei_lmp.analysis.neb import read_neb
+
+    # a converged band whose middle replicas slid into a minimum on the way: the climbing replica (3) sits on
+    # a metastable state, and its 'barrier' is not the saddle
+    header = "Step MaxReplicaForce MaxAtomForce GradV0 GradV1 GradVc EBF EBR RDT " + " ".join(
+        f"RD{k} PE{k}" for k in range(1, 8))
+    rd = [0, 0.04, 0.08, 0.31, 0.54, 0.77, 1]
+    pe = [-10, -9.8, -9.62, -10, -10, -10, -10]
+    out = tmp_path / "stdout.txt"
+    out.write_text(f"{header}\nClimbing replica = 3\n{header}\n"
+                   f"400 0.008 0.008 0 0 0.008 0.38 0.38 20 " + " ".join(f"{r} {e}" for r, e in zip(rd, pe)) + "\n")
+    result = read_neb(out, ftol_eV_A=0.01)
+    assert result.converged and np.isnan(result.barrier_forward_eV)
+    assert "the band is uneven" in result.reason
