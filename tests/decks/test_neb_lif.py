@@ -146,3 +146,41 @@ def test_uneven_band_reports_no_barrier(tmp_path):
     result = read_neb(out, ftol_eV_A=0.01)
     assert result.converged and np.isnan(result.barrier_forward_eV)
     assert "the band is uneven" in result.reason
+
+
+@pytest.mark.slow
+def test_mtp_collinear_band_needs_the_neighbour_spring(tmp_path):
+    """The shipped LiF MTP's collinear interstitialcy passes a metastable dumbbell (0.38 eV) between saddles at
+    0.41 eV. With 7 replicas and LAMMPS' 'parallel ideal' spring the band let replicas slide into minima and
+    climbed the dumbbell ('converged' at 0.377 eV); the default 'neigh' spring finds the ASE barrier, and the
+    analysis refuses the uneven band."""
+    from ase.build import bulk
+    from ase.filters import FrechetCellFilter
+    from ase.optimize import FIRE
+
+    from sei_lmp.analysis.neb import ase_neb, neb_result
+    from sei_lmp.decks import NEB, render_deck
+    from sei_lmp.run import run_deck
+    from sei_lmp.run.calculator import LammpsCalculator
+    from sei_lmp.structures.migration import interstitial_hop, relax_endpoints
+
+    mtp = load_potential(shipped_potential("LiF_mtp_L8_chgnet.mtp"))
+    cell = bulk("LiF", "rocksalt", a=4.14, cubic=True)
+    cell.calc = LammpsCalculator(mtp)
+    assert FIRE(FrechetCellFilter(cell), logfile=None).run(fmax=1e-4, steps=2000)
+    a0 = float(cell.cell.cellpar()[0])
+    assert a0 == pytest.approx(4.1353, abs=5e-4)
+    crystal = bulk("LiF", "rocksalt", a=a0, cubic=True).repeat(3)
+    path = relax_endpoints(interstitial_hop(crystal, "Li", "interstitialcy_collinear"), LammpsCalculator(mtp),
+                           fmax=0.005, steps=5000)
+    reference = ase_neb(path, mtp, images=IMAGES, fmax_eV_A=0.01)
+    assert reference.converged and reference.barrier_forward_eV == pytest.approx(0.406, abs=0.005)
+    results = {}
+    for spring in ("neigh", "ideal"):
+        deck = render_deck(NEB(images=IMAGES, ftol_eV_A=0.01, parallel=spring), path, mtp, workdir=tmp_path / "b")
+        directory = deck.write(tmp_path / spring)
+        run_deck(directory, nprocs=IMAGES, progress=False)
+        results[spring] = neb_result(directory)
+    assert NEB().parallel == "neigh"
+    assert results["neigh"].barrier_forward_eV == pytest.approx(reference.barrier_forward_eV, abs=0.005)
+    assert np.isnan(results["ideal"].barrier_forward_eV) and "the band is uneven" in results["ideal"].reason
