@@ -213,6 +213,7 @@ def deck(
     from rich.console import Console
 
     from sei_lmp.decks import PROTOCOLS, render_deck
+    from sei_lmp.decks.summary import summarize
     from sei_lmp.lammps_info import probe_executable
     from sei_lmp.potentials import load_potential
     from sei_lmp.run.directory import RunDirectory
@@ -241,6 +242,8 @@ def deck(
             old = RunDirectory(directory)
             moved = old.path.is_dir() and old.started() and force
             run = RunDirectory(result.write(directory, force=force))
+            for line in summarize(result, pot.cutoff).lines():
+                console.print(f"  {line}")
         if moved:
             console.print(f"moved the run that was in {directory} aside (next to it, *.replaced-<time>)")
         m = run.manifest

@@ -41,6 +41,7 @@ class MDSettings:
     pdamp_steps: int = 1000           # barostat damping, in time steps
     thermo_every: int = 100
     restart_every: int = 1000
+    keep_restarts: int = 2            # restart files kept once the run is done (newest first); 0: all
     neighbor_skin_A: float = 2.0
     seed: int = 4928459
 
@@ -237,7 +238,7 @@ def _coerce(value: Any, current: Any, key: str) -> Any:
 #: stage lengths: each must hold at least one thermo interval (shorter ones used to be rounded up silently)
 _DURATIONS = ("heat_ps", "hold_ps", "anneal_ps", "equilibrate_ps", "production_ps", "run_ps")
 #: settings whose range their unit does not tell
-_EXPLICIT_RANGES = {"seed": (1, 2**31 - 1), "climb_steps": (0, None), "gamma_save": (0, None),
+_EXPLICIT_RANGES = {"seed": (1, 2**31 - 1), "climb_steps": (0, None), "keep_restarts": (0, None), "gamma_save": (0, None),
                     "minimize_etol": (0, None), "minimize_ftol": (0, None), "etol": (0, None),
                     "frozen_bottom_A": (0, None)}
 

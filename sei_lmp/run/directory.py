@@ -521,6 +521,17 @@ class RunDirectory:
         newest = self.restart_step(latest, restart_glob) if latest is not None else -1
         return [path for step, path in self.restarts(restart_glob) if step > newest]
 
+    def prune_restarts(self, keep: int) -> list[Path]:
+        """Delete all but the ``keep`` newest restart files of a finished run (0 keeps all); returns the deleted.
+
+        Only once the run is done: an unfinished run resumes from them."""
+        if keep <= 0 or not self.is_done():
+            return []
+        old = [path for _, path in self.restarts()][:-keep]
+        for path in old:
+            path.unlink()
+        return old
+
     def started(self) -> bool:
         """Whether a run has begun here (an attempt, LAMMPS output, a restart or the done marker)."""
         return bool(self.attempts()) or self.stdout.is_file() or self.is_done() or bool(self.restarts())

@@ -144,6 +144,7 @@ def run_deck(directory: str | PathLike, nprocs: int = 1, lmp: str | PathLike | N
                 "disagree, or a fix stopped the run early. Render the deck again."
             )
         run.mark_done(last_step)
+        run.prune_restarts(int(manifest.setting("md.keep_restarts", 0) or 0))
         return RunResult(directory, run.thermo(), restart, returncode)
 
 

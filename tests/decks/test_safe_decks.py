@@ -79,3 +79,24 @@ def test_a_skipped_restart_is_reported_and_journalled(finished, capsys):
     run_deck(finished, progress=False)
     assert f"skipped incomplete restart file(s) {newest.name}" in capsys.readouterr().err
     assert run.attempts()[-1]["skipped_restarts"] == [newest.relative_to(run.path).as_posix()]
+
+
+def test_a_finished_run_keeps_its_newest_restarts(finished):
+    """md.keep_restarts (default 2): once done, older restart files go; an unfinished run keeps them all."""
+    run = RunDirectory(finished)
+    steps = [step for step, _ in run.restarts()]
+    assert len(steps) == 2 and steps[-1] == run.manifest.total_steps
+
+
+def test_deck_summary_counts_what_the_run_will_write(cuagau, tmp_path):
+    from sei_lmp.decks.summary import summarize
+
+    pot, data = cuagau
+    deck = render_deck(DiffusionNVT().with_settings(SETTINGS), data, pot)
+    summary = summarize(deck, pot.cutoff)
+    total = deck.manifest["total_steps"]
+    assert summary.atoms == 27 and summary.steps == total
+    assert summary.frames == total // DiffusionNVT().with_settings(SETTINGS).template_context()["dump_every"] + 1
+    assert summary.restarts_written == total // 50                  # TINY: md.restart_every = 50
+    assert summary.wall_hours_one_core == pytest.approx(11.0 * 27 * total / 3.6e9)
+    assert "SMALLER" in " ".join(summary.lines())                   # a 27-atom cell is below 2 x (cutoff + skin)
