@@ -31,3 +31,7 @@ class ParseError(SeiLmpError):
 
 class DeckError(SeiLmpError):
     """A deck could not be rendered (a template problem, not an input problem)."""
+
+
+class IncompleteDataWarning(UserWarning):
+    """An input is usable but incomplete (e.g. a dump whose last frame was cut off): the result leaves it out."""

@@ -84,6 +84,9 @@ def load_pipeline(source: Source, elements: Sequence[str] | None = None):
         if path.suffix == ".data" or path.name.endswith(".lammps-data"):
             pipeline = import_file(str(path), input_format="lammps/data", atom_style="atomic")
         else:
+            from sei_lmp.io.trajectory import warn_if_cut_off
+
+            warn_if_cut_off(path)
             # explicit: after a render in the same process OVITO no longer scans a dump for frames by itself
             pipeline = import_file(str(path), multiple_frames=True)
     except Exception as err:   # OVITO raises RuntimeError with its own message

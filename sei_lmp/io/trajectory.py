@@ -22,13 +22,14 @@ last one kept replaces the kept frame with that timestep (and drops any later on
 from __future__ import annotations
 
 import gzip
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from sei_lmp.errors import ConfigurationError, ParseError
+from sei_lmp.errors import ConfigurationError, IncompleteDataWarning, ParseError
 from sei_lmp.units import fs_to_ps
 
 __all__ = ["Frame", "Trajectory", "dump_columns", "iter_position_frames", "read_trajectory"]
@@ -125,8 +126,49 @@ def _is_lammps_dump(path: Path) -> bool:
     return name.endswith(LAMMPS_SUFFIXES) or ".dump" in name
 
 
+#: bytes read from the end of a dump to check its last frame (a larger frame is not checked)
+_TAIL_BYTES = 4_000_000
+
+
+def cut_off_last_frame(path: str | Path) -> str:
+    """'' if the last frame of a LAMMPS text dump is complete, else what is missing (a run killed while writing
+    it leaves a frame cut off, which readers drop without a word)."""
+    path = Path(path)
+    if path.suffix == ".gz" or not path.is_file():
+        return ""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        f.seek(max(0, size - _TAIL_BYTES))
+        tail = f.read().decode("utf-8", errors="replace")
+    start = tail.rfind("ITEM: TIMESTEP")
+    if start < 0:
+        return ""
+    block = tail[start:].split("\n")
+    step = block[1].strip() if len(block) > 1 else "?"
+    try:
+        expected = int(block[block.index("ITEM: NUMBER OF ATOMS") + 1])
+        header = next(k for k, line in enumerate(block) if line.startswith("ITEM: ATOMS"))
+    except (ValueError, IndexError, StopIteration):
+        return f"the last frame (step {step}) is cut off in its header"
+    rows = [line for line in block[header + 1:] if line.strip()]
+    complete = len(rows) - (0 if tail.endswith("\n") else 1)
+    if complete < expected:
+        return f"the last frame (step {step}) is cut off: {complete} of {expected} atoms"
+    return ""
+
+
+def warn_if_cut_off(path: str | Path) -> None:
+    """Say (as a warning the CLI shows as a note) that a dump's cut-off last frame is left out."""
+    missing = cut_off_last_frame(path)
+    if missing:
+        warnings.warn(f"{Path(path).name}: {missing} (the run was stopped while writing it); it is left out of "
+                      "the analysis", IncompleteDataWarning, stacklevel=3)
+
+
 def _iter_lammps(path: Path, type_elements: Sequence[str] | None) -> Iterator[Frame]:
     from ovito.io import import_file
+
+    warn_if_cut_off(path)
 
     columns = dump_columns(path)
     unwrapped = {"xu", "yu", "zu"} <= set(columns)

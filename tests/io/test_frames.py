@@ -43,3 +43,32 @@ def test_structure_analysis_of_a_dump_without_one_element(tmp_path):
     # no P in the dump: any P pair the table lists is empty
     for column in (c for c in rdf.columns if "P" in c.split("-")):
         assert (rdf[column].fillna(0.0) == 0.0).all()
+
+
+def test_a_cut_off_last_frame_is_left_out_and_said(tmp_path):
+    """A run killed while writing its dump leaves the last frame cut off: both readers leave it out, and say so
+    (OVITO alone dropped it without a word in our notes)."""
+    import warnings
+
+    import pytest
+
+    from sei_lmp.errors import IncompleteDataWarning
+    from sei_lmp.io import read_trajectory
+    from sei_lmp.io.frames import num_frames
+    from sei_lmp.io.trajectory import cut_off_last_frame
+
+    rng = np.random.default_rng(3)
+    frames = [([1] * 20, rng.uniform(0, 8, (20, 3))) for _ in range(3)]
+    whole = write_dump(tmp_path / "whole.dump", frames)
+    assert cut_off_last_frame(whole) == ""
+    text = whole.read_text()
+    cut = tmp_path / "cut.dump"
+    cut.write_text(text[: text.rindex("\n11 1 ") + 1])               # stopped after 10 of the 20 atoms
+    assert cut_off_last_frame(cut) == "the last frame (step 200) is cut off: 10 of 20 atoms"
+    with pytest.warns(IncompleteDataWarning, match="cut.dump: the last frame .* left out of the analysis"):
+        assert num_frames(load_pipeline(cut, ["Li"])) == 2
+    with pytest.warns(IncompleteDataWarning, match="10 of 20 atoms"):
+        assert read_trajectory(cut, type_elements=["Li"], timestep_fs=1.0).positions.shape[0] == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IncompleteDataWarning)
+        assert num_frames(load_pipeline(whole, ["Li"])) == 3
