@@ -162,15 +162,14 @@ def read_neb(path: str | PathLike, ftol_eV_A: float) -> NEBResult:
 
 def neb_result(run_dir: str | PathLike) -> NEBResult:
     """The band of a finished ``neb`` deck directory, judged against the deck's ``ftol_eV_A``."""
-    from sei_lmp.run import layout
+    from sei_lmp.run.directory import RunDirectory
 
-    run_dir = Path(run_dir)
-    output = run_dir / layout.STDOUT
+    run = RunDirectory(run_dir)
+    output = run.stdout
     if not output.is_file():
         raise ConfigurationError(f"{run_dir} has no LAMMPS output: run the deck first (sei-lmp run {run_dir} --np "
                                  "<images>)")
-    settings = _settings(run_dir)
-    return read_neb(output, float(settings.get("ftol_eV_A", 0.01)))
+    return read_neb(output, float(run.manifest.setting("ftol_eV_A", 0.01)))
 
 
 def analyze_neb(run_dir: str | PathLike) -> pd.DataFrame:
@@ -255,8 +254,3 @@ def ase_neb(path, potential, *, images: int = 7, fmax_eV_A: float = 0.01, spring
     return NEBResult(forward, reverse, float(energies[-1] - energies[0]), converged, force, fmax_eV_A,
                      top + 1 if climb else None, int(optimizer.nsteps), profile, reason)
 
-
-def _settings(run_dir: Path) -> dict:
-    from sei_lmp.run.directory import RunDirectory
-
-    return dict(RunDirectory(run_dir).manifest.settings)

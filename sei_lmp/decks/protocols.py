@@ -425,8 +425,6 @@ class NEB(Protocol):
         if self.images < 3:
             raise ConfigurationError(f"images = {self.images}: an elastic band needs at least 3 (two end points and "
                                      "one between)")
-        if self.ftol_eV_A <= 0 or self.spring_eV_A2 <= 0:
-            raise ConfigurationError("ftol_eV_A and spring_eV_A2 must be positive")
 
     def extra_files(self, structure, elements) -> dict[str, str]:
         """The final coordinates of the hop (``structure.arrays['neb_final']``) in LAMMPS' NEB 'final' format,

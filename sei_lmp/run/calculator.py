@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Sequence
-from os import PathLike
 
 import numpy as np
 from ase.calculators.calculator import Calculator, all_changes
@@ -127,7 +126,3 @@ class LammpsCalculator(Calculator):
         self.results = {"energy": energy, "free_energy": energy, "forces": self._prism.vector_to_ase(forces),
                         "stress": stress[[0, 1, 2, 1, 0, 0], [0, 1, 2, 2, 2, 1]]}
 
-
-def calculator(potential: str | PathLike, species: Sequence[str] | None = None) -> LammpsCalculator:
-    """Shorthand for :class:`LammpsCalculator` with the plugin backend."""
-    return LammpsCalculator(potential, species=species)
