@@ -1,4 +1,5 @@
-"""The main job: NVE MD of bcc Li with the shipped MTP through sei/mtp conserves energy."""
+"""The main job (Li interstitial in LiF: NEB, jumps, count Arrhenius, report) and the NVE check of the
+shipped Li MTP through sei/mtp."""
 
 from __future__ import annotations
 
@@ -29,47 +30,45 @@ def test_demo_command_prints_conservation():
 
 @pytest.mark.slow
 def test_quick_demo_writes_every_report_section(tmp_path):
-    """The main job in its CI size: LiF + interstitial -> decks -> sei/mtp runs -> transport -> report."""
-    import warnings
-
-    from sei_lmp.analysis.transport import TransportWarning
+    """The main job in its CI size: LiF + interstitial -> NEB deck -> decks -> sei/ace runs -> jump analysis ->
+    count Arrhenius -> report; with --all the glass and interface demos ride along."""
     from sei_lmp.demo import DemoSettings, run_demo
     from sei_lmp.viz import can_render
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", TransportWarning)     # 3 ps runs are too short, and say so
-        # --all: the Li3PS4 melt-quench and the Li | Li2S interface run ride along at their quick size
-        result = run_demo(tmp_path, DemoSettings.quick(extras=True), progress=False, log=lambda _: None)
+    result = run_demo(tmp_path, DemoSettings.quick(extras=True), progress=False, log=lambda _: None)
     assert result.structure_report["atoms"] == 217
     assert result.structure_report["formula"] == "F108Li109"
-    # the potential's own lattice constant, not the literature one, starts the runs
-    assert 4.0 < result.structure_report["lattice_constant_A"] < 4.3
-    assert list(result.diffusion["temperature_K"]) == [800.0, 1000.0]
-    # 3 ps with one interstitial rarely shows diffusion: each temperature has a measured D with an error bar,
-    # or no D and an upper bound with the reason; the report says which temperatures were left out of the fit
-    d = result.diffusion
-    measured = d["D_status"] == "measured"
-    assert (d.loc[measured, "D_err_cm2_s"] > 0).all()
-    assert (d.loc[~measured, "D_cm2_s"].isna() & (d.loc[~measured, "D_upper_cm2_s"] > 0)).all()
-    assert d.loc[~measured, "D_note"].str.len().gt(0).all()
+    # the potential's own lattice constant (the shipped ACE: 4.092 A), not the literature one, starts the runs
+    assert result.structure_report["lattice_constant_A"] == pytest.approx(4.092, abs=2e-3)
+    # the NEB deck reproduces the shipped ACE's collinear interstitialcy barrier (issue 18's table: 0.112 at
+    # fmax 0.03; 0.109 converged), next to the teacher's from the card
+    row = result.barriers.set_index("mechanism").loc["interstitialcy_collinear"]
+    assert row["converged"] and row["barrier_eV"] == pytest.approx(0.109, abs=0.01)
+    assert row["teacher_eV"] == pytest.approx(0.108, abs=0.02)
+    # jumps per temperature: counts, exposure in interstitial-ps, exact intervals around the rate
+    j = result.jumps
+    assert list(j["temperature_K"]) == [700.0, 900.0]
+    assert (j["exposure_ps"] > 3.0).all() and (j["jumps"] >= 0).all()
+    assert ((j["rate_low_per_ps"] <= j["rate_per_ps"]) & (j["rate_per_ps"] <= j["rate_high_per_ps"])).all()
+    assert result.fit.counts.sum() == j["jumps"].sum()
     text = result.report.read_text()
-    if not (d["D_cm2_s"] > 0).all():
-        assert "left out of the Arrhenius fit" in text
     # a number the data support is headlined in bold; else the report says there is no result, and why
     if result.unsupported:
         assert "Ea: **no result**" in text and "**Ea =" not in text
     else:
-        assert "**Ea =" in text
-    for section in ("## Headline", "sigma(300 K)", "## Compared with the literature", "0.20-0.24 eV",
-                    "## D(T)", "## How long each step took", "arrhenius.png", "msd.png"):
+        assert "**Ea =" in text and result.headline["Ea_low_eV"] > 0
+    for section in ("## Headline", "sigma(300 K)", "## Migration barriers (NEB)", "## Jumps and D per temperature",
+                    "### Jump types", "## Compared with the literature", "0.20-0.24 eV", "PBE",
+                    "## How long each step took", "arrhenius.png", "barriers.png", "jump_timeline.png", "msd.png"):
         assert section in text, section
-    for name in ("arrhenius.png", "msd.png", "report.html", "diffusion.csv", "arrhenius.csv"):
+    for name in ("arrhenius.png", "barriers.png", "jump_timeline.png", "msd.png", "report.html", "jumps.csv",
+                 "jump_types.csv", "barriers.csv", "diffusion_msd.csv", "arrhenius/arrhenius_counts.csv"):
         assert (tmp_path / name).is_file(), name
     if can_render()[0]:
-        assert (tmp_path / "snapshot.png").stat().st_size > 10_000
-        assert "snapshot.png" in text
-    assert set(result.timings_s) >= {"structure", "decks", "MD", "analysis", "glass: melt-quench MD",
-                                      "interface: NPT MD"}
+        assert (tmp_path / "interstitial_path.png").stat().st_size > 10_000
+        assert "interstitial_path.png" in text
+    assert set(result.timings_s) >= {"structure", "NEB barriers", "decks", "MD", "analysis",
+                                      "glass: melt-quench MD", "interface: NPT MD"}
     # the extra protocols: their QA / profile outputs reach the report
     glass, interface = result.glass, result.interface
     assert glass.atoms == 64 and glass.run_dir.joinpath("final.data").is_file()
@@ -90,17 +89,51 @@ def test_quick_demo_writes_every_report_section(tmp_path):
         assert section in text, section
     for name in ("glass_qa.csv", "interface_positions.csv", "interface_thickness.csv"):
         assert (tmp_path / name).is_file(), name
+    # a re-run keeps the finished NEB band and MD runs (nothing is recomputed or overwritten)
+    stamp = (tmp_path / "neb" / "interstitialcy_collinear" / "manifest.json").stat().st_mtime_ns
+    again = run_demo(tmp_path, DemoSettings.quick(), progress=False, log=lambda _: None)
+    assert (tmp_path / "neb" / "interstitialcy_collinear" / "manifest.json").stat().st_mtime_ns == stamp
+    assert again.jumps["jumps"].tolist() == j["jumps"].tolist()
+    assert again.barriers["barrier_eV"].tolist() == result.barriers["barrier_eV"].tolist()
 
 
-def test_literature_comparison_says_when_few_hops_carry_ea():
-    from sei_lmp.demo.report import FEW_HOPS, _literature_sentence
+def _fit_and_barriers(counts, barriers):
+    import pandas as pd
 
-    few = _literature_sentence(0.19, 0.07, [3.7, 4.3, 7.0])
-    assert "consistent with" in few and "3.7-7.0 effective hops" in few and "--seed" in few
-    many = _literature_sentence(0.19, 0.07, [FEW_HOPS, 40.0])
-    assert "consistent with" in many and "effective hops" not in many
-    assert "above" in _literature_sentence(0.60, 0.05, [20.0, 30.0])
-    assert "too uncertain" in _literature_sentence(0.44, 0.165, [2.9, 6.8])
+    from sei_lmp.analysis.transport import fit_count_arrhenius
+
+    temps = [450.0, 550.0, 700.0, 900.0]
+    fit = fit_count_arrhenius(temps, counts, [50.0] * 4, jump_length_A=2.0, carrier_density_per_A3=1e-3)
+    table = pd.DataFrame({"mechanism": list(barriers), "barrier_eV": list(barriers.values())})
+    return fit, table
+
+
+def _result(fit, barriers, tmp_path):
+    import pandas as pd
+
+    from sei_lmp.demo.results import DemoResult, DemoSettings
+
+    types = pd.DataFrame({"type": ["interstitialcy collinear", "direct"], "events": [80, 20]})
+    return DemoResult(tmp_path, DemoSettings(), tmp_path / "p.yace", {}, barriers, pd.DataFrame(), types, fit,
+                      pd.DataFrame())
+
+
+def test_md_ea_is_compared_with_the_lowest_neb_barrier(tmp_path):
+    """Counts drawn from Ea = 0.11 eV agree with a 0.109 eV barrier; a 0.30 eV lowest barrier is outside the
+    interval and the sentence says which way and points at the jump types; no Ea: no comparison."""
+    import numpy as np
+
+    rates = 5.5 * np.exp(-0.11 / (8.617e-5 * np.array([450.0, 550.0, 700.0, 900.0]))) * 50.0
+    counts = np.round(rates).astype(int)
+    fit, barriers = _fit_and_barriers(counts, {"interstitialcy_collinear": 0.109, "direct": 0.183})
+    result = _result(fit, barriers, tmp_path)
+    assert fit.supported and "agrees with the potential's lowest NEB barrier, 0.109 eV" in result.agreement()
+    assert "interstitialcy collinear as the commonest jump (80 % of 100)" in result.agreement()
+    fit, barriers = _fit_and_barriers(counts, {"direct": 0.30, "interstitialcy_noncollinear": 0.40})
+    sentence = _result(fit, barriers, tmp_path).agreement()
+    assert "does not contain the lowest NEB barrier, 0.300 eV" in sentence and "anharmonic" in sentence
+    fit, barriers = _fit_and_barriers([3, 3, 3, 3], {"direct": 0.30})
+    assert not fit.supported and "gives no Ea" in _result(fit, barriers, tmp_path).agreement()
 
 
 def _package_imports(package: str) -> dict[str, set[str]]:

@@ -94,9 +94,13 @@ def info(lmp: LmpPath = None, potential: PotentialPaths = [], species: Species =
 @app.command()
 def demo(
     output: OutputDir = Path("demo_out"),
-    quick: bool = typer.Option(False, help="minute-scale version (2 temperatures, 217 atoms, 3 ps runs): for CI"),
+    quick: bool = typer.Option(False, help="minute-scale version (2 temperatures, 4 ps runs, one NEB): for CI; it "
+                               "shows the machinery, and says when its data support no Ea"),
     temperatures: Temperatures = None,
-    production_ps: Optional[float] = typer.Option(None, help="NVT production per temperature (ps)"),
+    production_ps: Optional[float] = typer.Option(None, help="first NVT production per temperature (ps)"),
+    min_jumps: Optional[int] = typer.Option(None, "--min-jumps", help="lengthen production until every temperature "
+                                            "has seen this many interstitial jumps (0: no extension)"),
+    budget: Optional[float] = typer.Option(None, "--budget", help="MD wall-time budget in s for the extensions"),
     seed: Optional[int] = typer.Option(None, help="velocity seed of the MD runs (another seed: how far Ea moves)"),
     potential: PotentialFile = None,
     jobs: Jobs = None,
@@ -107,9 +111,9 @@ def demo(
     temperature: float = typer.Option(300.0, help="--nve: target temperature in K"),
     steps: int = typer.Option(2000, help="--nve: NVE steps of 1 fs"),
 ) -> None:
-    """The main job: Li-interstitial diffusion in LiF with the shipped MTP -> D(T), Ea, sigma(300 K), report.
+    """The main job: Li interstitial in LiF with the shipped LiF ACE -> NEB barriers, jump rates, Ea, D, sigma.
 
-    Runs, tables, figures and the report go to --output. Defaults: 700,775,850,925,1000 K and the shipped LiF MTP.
+    Runs, tables, figures and the report go to --output. Defaults: 450,550,700,900 K, run until 10 jumps each.
     """
     if nve:
         _nve_check(potential, cells, temperature, steps)
@@ -123,29 +127,31 @@ def demo(
     console = Console()
     settings = DemoSettings.quick() if quick else DemoSettings()
     changes = {"temperatures": tuple(float(t) for t in split_list(temperatures))} if temperatures else {}
-    if production_ps is not None:
-        changes["production_ps"] = production_ps
-    if seed is not None:
-        changes["seed"] = seed
-    if potential is not None:
-        changes["potential"] = potential
-    if jobs is not None:
-        changes["jobs"] = jobs
+    for key, value in (("production_ps", production_ps), ("min_jumps", min_jumps), ("md_budget_s", budget),
+                       ("seed", seed), ("potential", potential), ("jobs", jobs)):
+        if value is not None:
+            changes[key] = value
     if all_protocols:
         changes["extras"] = True
     settings = replace(settings, **changes)
-    console.print(f"[bold]sei_lmp demo[/bold]: Li interstitial in LiF, {len(settings.temperatures)} temperatures "
-                  f"x {settings.production_ps:g} ps -> {output}")
+    console.print(f"[bold]sei_lmp demo[/bold]: Li interstitial in LiF, {len(settings.temperatures)} temperatures, "
+                  f"{settings.production_ps:g} ps first production"
+                  + (f", run until {settings.min_jumps} jumps each" if settings.min_jumps else "") + f" -> {output}")
     result = run_demo(output, settings, log=console.print)
     head = result.headline
+    total = sum(result.timings_s.values())
+    low = result.lowest_barrier
+    neb = f"lowest NEB barrier {low['barrier_eV']:.3f} eV ({low['mechanism'].replace('_', ' ')})" if low is not None \
+        else "no NEB barrier converged"
     if result.unsupported:      # never a bold number the data cannot support
-        console.print(f"Ea and sigma(300 K): no result: {result.unsupported}; total "
-                      f"{sum(result.timings_s.values()):.0f} s")
+        console.print(f"Ea: no result: {result.unsupported}; {neb}; total {total:.0f} s")
     else:
-        console.print(f"[bold]Ea = {head['Ea_eV']:.3f} +- {head['Ea_err_eV']:.3f} eV[/bold]; "
-                      f"D(300 K) = {head['D_300K_cm2_s']:.3g} cm2/s; sigma(300 K) = {head['sigma_300K_mS_cm']:.3g} "
-                      f"mS/cm [{head['sigma_300K_low_mS_cm']:.3g}, {head['sigma_300K_high_mS_cm']:.3g}]; "
-                      f"total {sum(result.timings_s.values()):.0f} s")
+        console.print(f"[bold]Ea = {head['Ea_eV']:.3f} eV[/bold] (95 %: {head['Ea_low_eV']:.3f}-{head['Ea_high_eV']:.3f}, "
+                      f"{int(head['jumps'])} jumps); {neb}; sigma(300 K) = {head['sigma_300K_mS_cm']:.3g} mS/cm "
+                      f"[{head['sigma_300K_low_mS_cm']:.3g}, {head['sigma_300K_high_mS_cm']:.3g}] for one "
+                      f"interstitial per cell; total {total:.0f} s")
+    if result.notes:
+        console.print(f"{len(result.notes)} note(s) from the analysis: see the report")
     if result.glass is not None:
         m = result.glass.qa.metrics
         console.print(f"Li3PS4 glass: QA {result.glass.qa.verdict}, density "

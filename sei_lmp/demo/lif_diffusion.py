@@ -1,10 +1,12 @@
-"""The main job: Li-interstitial diffusion in LiF with the shipped MTP, from structure to report.
+"""The main job: Li-interstitial diffusion in LiF with the shipped LiF ACE, from structure to report.
 
-structure (LiF + one Li interstitial at the largest void) -> one NVT-diffusion deck per temperature
-(a sweep) -> runs with ``pair_style sei/mtp`` on a local pool -> transport analysis (MSD, D with
-errors, Arrhenius, Nernst-Einstein sigma) -> figures, an OVITO snapshot and ``report.md``/``report.html``.
+structure (LiF + one Li interstitial, at the potential's own lattice constant) -> NEB barriers of the
+interstitial mechanisms (one ``neb`` deck each) -> one NVT-diffusion deck per temperature (a sweep) -> runs
+on a local pool, lengthened until every temperature has seen enough jumps -> jump analysis (rates with exact
+Poisson intervals, jump types, D from jumps; D from the MSD as the cross-check) -> Poisson-likelihood
+Arrhenius fit of the counts -> figures, an OVITO image of the interstitial's path and ``report.md``/``.html``.
 
-Every step is timed; re-running continues where an interrupted demo stopped (the sweep is resumable).
+Every step is timed; re-running continues where an interrupted demo stopped (bands and runs are resumable).
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from sei_lmp.demo.figures import arrhenius_figure, barrier_figure, msd_figure, timeline_figure
 from sei_lmp.demo.report import write_report
 from sei_lmp.demo.results import DemoResult, DemoSettings
-from sei_lmp.demo.single_run import new_figure, save_figure, timed
+from sei_lmp.demo.single_run import timed
 from sei_lmp.run import layout
 
-SHIPPED_LIF_MTP = "LiF_mtp_*_chgnet.mtp"
+#: the demo's potential: its NEB barriers reproduce its teacher's (CHGNet); the shipped MTP's do not
+SHIPPED_LIF_POTENTIAL = "LiF_ace_chgnet.yace"
 
 
 def relaxed_lattice_constant(potential, name: str = "LiF") -> float:
@@ -60,11 +64,13 @@ def _sweep_file(settings: DemoSettings, structure_file: Path, potential: Path) -
     return {
         "name": "demo_lif_interstitial", "protocol": "diffusion_nvt", "backend": "plugin",
         "structures": [{"name": "LiF_Li_i", "source": str(structure_file)}],
-        "potentials": [{"name": "mtp", "path": str(potential)}],
+        "potentials": [{"name": potential.stem.split("_")[1] if "_" in potential.stem else "potential",
+                        "path": str(potential)}],
         "settings": {"equilibrate_ps": settings.equilibrate_ps, "production_ps": settings.production_ps,
                      "dump_every_ps": settings.dump_every_ps, "md.timestep_fs": settings.timestep_fs,
-                     "equilibrate_npt": settings.equilibrate_npt,
-                     "md.seed": settings.seed},
+                     # NVT at the potential's own 0 K cell, the cell of the NEB barriers (thermal expansion
+                     # is neglected in both)
+                     "equilibrate_npt": False, "md.seed": settings.seed},
         "grid": {"temperature_K": [float(t) for t in settings.temperatures]},
         "run": {"nprocs": 1, **({"jobs": settings.jobs} if settings.jobs else {})},
     }
@@ -72,20 +78,23 @@ def _sweep_file(settings: DemoSettings, structure_file: Path, potential: Path) -
 
 def run_demo(output: str | Path = "demo_out", settings: DemoSettings | None = None, *,
              progress: bool = True, log: Callable[[str], None] = print) -> DemoResult:
-    """Run the whole demo into ``output`` and write ``report.md`` and ``report.html`` there."""
+    """Run the whole demo into ``output`` and write ``report.md`` and ``report.html`` there. Re-running it
+    continues where an interrupted demo stopped (finished NEB bands and MD runs are kept)."""
     from ase.io import write
 
     from sei_lmp.data import shipped_potential
-    from sei_lmp.errors import RunFailed
+    from sei_lmp.demo.barriers import card_barriers, migration_barriers
+    from sei_lmp.demo.jumps import count_fit, jump_tables, residence_sensitivity, run_jumps
     from sei_lmp.potentials import load_potential
-    from sei_lmp.sweep import parse_sweep, plan_sweep, run_local, sweep_status
+    from sei_lmp.sweep import parse_sweep, plan_sweep
 
     settings = settings or DemoSettings()
     output = Path(output).resolve()
     output.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
+    notes: list[str] = []
 
-    potential_path = Path(settings.potential) if settings.potential else shipped_potential(SHIPPED_LIF_MTP)
+    potential_path = Path(settings.potential) if settings.potential else shipped_potential(SHIPPED_LIF_POTENTIAL)
     potential = load_potential(potential_path)
 
     with timed(timings, "structure", log):
@@ -93,11 +102,19 @@ def run_demo(output: str | Path = "demo_out", settings: DemoSettings | None = No
         atoms = build_structure(settings.cells, potential, a0)
         structure_file = output / "structure" / "LiF_Li_interstitial.extxyz"
         structure_file.parent.mkdir(exist_ok=True)
-        write(structure_file, atoms, format="extxyz")
+        if not structure_file.is_file():       # a resumed demo keeps the structure its runs started from
+            write(structure_file, atoms, format="extxyz")
         structure_report = {"atoms": len(atoms), "lattice_constant_A": round(a0, 4),
                             "formula": atoms.get_chemical_formula(),
                             "cell_A": [round(float(x), 4) for x in atoms.cell.lengths()],
+                            "volume_A3": float(atoms.get_volume()),
                             "interstitial": atoms.info.get("defect", {})}
+
+    with timed(timings, "NEB barriers", log):
+        barriers, neb_runs = migration_barriers(output / "neb", potential, a0, settings.cells, settings.mechanisms,
+                                                images=settings.neb_images, ftol_eV_A=settings.neb_ftol_eV_A,
+                                                log=log)
+        barriers.to_csv(output / "barriers.csv", index=False)
 
     with timed(timings, "decks", log):
         runs = output / "sweep"
@@ -105,29 +122,110 @@ def run_demo(output: str | Path = "demo_out", settings: DemoSettings | None = No
         plan_sweep(spec, runs, progress=False)
 
     with timed(timings, "MD", log):
-        outcome = run_local(runs, progress=progress)
-        failed = outcome[outcome["outcome"].isin(["failed", "configuration error", "interrupted"])]
-        if len(failed):
-            status = sweep_status(runs)
-            raise RunFailed(f"demo runs did not finish: {failed[['run_id', 'outcome', 'reason']].to_dict('records')}; "
-                            f"status:\n{status.to_string()}\nre-run the demo to resume them")
+        until = run_md(runs, settings, a0, progress=progress, log=log)
 
     with timed(timings, "analysis", log):
-        diffusion, fit_d, fit_sigma = analyse_sweep(runs)
-        figures = _figures(output, diffusion)
+        directories = _run_directories(runs)
+        analyses = {t: run_jumps(d, a0, settings.cells, settings.min_residence_ps) for t, d in directories.items()}
+        jumps, jump_types = jump_tables(analyses)
+        fit = count_fit(jumps, structure_report["volume_A3"])
+        diffusion, msd_notes = analyse_msd(runs)
+        residences = sorted({0.5 * settings.min_residence_ps, settings.min_residence_ps, 2 * settings.min_residence_ps})
+        sensitivity = residence_sensitivity(directories, a0, settings.cells, residences)
+        sensitivity.to_csv(output / "ea_vs_residence.csv", index=False)
+        jumps.to_csv(output / "jumps.csv", index=False)
+        jump_types.to_csv(output / "jump_types.csv", index=False)
+        fit.write(output / "arrhenius")
+        diffusion.to_csv(output / "diffusion_msd.csv", index=False)
+        for t, ja in analyses.items():
+            ja.write(output / "jumps", prefix=f"T{t:g}")
+        notes += [f"jumps at {t:g} K: {n}" for t, text in zip(jumps["temperature_K"], jumps["notes"])
+                  for n in text.split("; ") if n]
+        notes += [f"Arrhenius: {n}" for n in fit.notes] + msd_notes
+
+    with timed(timings, "figures", log):
+        figures = {"arrhenius": arrhenius_figure(fit, barriers, output / "arrhenius.png"),
+                   "timeline": timeline_figure(analyses, output / "jump_timeline.png"),
+                   "barriers": barrier_figure(neb_runs, card_barriers(potential)[0], output / "barriers.png")}
+        msd = msd_figure(diffusion, TRANSPORT_OPTIONS, output / "msd.png")
+        if msd is not None:
+            figures["msd"] = msd
 
     if settings.render:
         with timed(timings, "image", log):
-            figures.update(_snapshot(output, runs, diffusion))
+            figures.update(_path_image(output, analyses, directories, notes))
 
-    result = DemoResult(output, settings, potential_path, structure_report, diffusion, fit_d, fit_sigma, timings,
-                        figures)
+    result = DemoResult(output, settings, potential_path, structure_report, barriers, jumps, jump_types, fit,
+                        diffusion, sensitivity, until, timings, figures, notes)
     if settings.extras:
         _run_extras(result, progress, log)
     result.report = write_report(result)
-    diffusion.to_csv(output / "diffusion.csv", index=False)
-    fit_d.to_csv(output / "arrhenius.csv", index=False)
     return result
+
+
+def run_md(runs: Path, settings: DemoSettings, lattice_constant_A: float, *, progress: bool = True,
+           log: Callable[[str], None] = print) -> dict:
+    """Run the sweep's decks on the local pool, then lengthen production of every temperature with fewer than
+    ``settings.min_jumps`` interstitial jumps by ``settings.add_ps`` until all have enough, the MD budget is
+    spent or ``settings.max_rounds`` rounds were made. Returns what was done (rounds, reason, counts)."""
+    from sei_lmp.demo.jumps import interstitial_jumps, run_jumps
+    from sei_lmp.errors import RunFailed
+    from sei_lmp.sweep import run_local, sweep_status
+    from sei_lmp.sweep.extend import run_until
+
+    from sei_lmp.sweep import load_sweep
+
+    directories = _run_directories(runs)
+    _, table = load_sweep(runs)
+    ids = {runs / directory: run_id for directory, run_id in zip(table["directory"], table["run_id"])}
+
+    def run_many(dirs: list[Path]) -> None:
+        outcome = run_local(runs, runs=[ids[d] for d in dirs], progress=progress)
+        failed = outcome[outcome["outcome"].isin(["failed", "configuration error", "interrupted"])]
+        if len(failed):
+            raise RunFailed(f"demo runs did not finish: {failed[['run_id', 'outcome', 'reason']].to_dict('records')}"
+                            f"; status:\n{sweep_status(runs).to_string()}\nre-run the demo to resume them")
+
+    def count(d: Path) -> int:
+        return interstitial_jumps(run_jumps(d, lattice_constant_A, settings.cells, settings.min_residence_ps))[0]
+
+    done = run_until(list(directories.values()), count, min_count=settings.min_jumps, add_ps=settings.add_ps,
+                     max_rounds=settings.max_rounds, budget_s=settings.md_budget_s, run_many=run_many,
+                     log=lambda line: log(f"    {line}"))
+    by_dir = {str(d): t for t, d in directories.items()}
+    return {"rounds": done.rounds, "reason": done.reason, "enough": done.enough, "min_jumps": settings.min_jumps,
+            "counts": {by_dir[d]: c for d, c in done.counts.items()}}
+
+
+def _run_directories(runs: Path) -> dict[float, Path]:
+    """Run directory of each temperature of the demo sweep."""
+    from sei_lmp.run.directory import RunDirectory
+    from sei_lmp.sweep import load_sweep
+
+    _, table = load_sweep(runs)
+    out = {}
+    for directory in table["directory"]:
+        d = runs / directory
+        out[float(RunDirectory(d).manifest.temperature_K)] = d
+    return dict(sorted(out.items()))
+
+
+def _path_image(output: Path, analyses: dict, directories: dict[float, Path], notes: list[str]) -> dict[str, Path]:
+    """OVITO image of the hottest run's last frame with the interstitial's path drawn in, wrapped into the
+    cell; skipped, with the reason, without Vulkan."""
+    from sei_lmp.viz import can_render, render_snapshot
+
+    ok, reason = can_render()
+    if not ok:
+        notes.append(f"no OVITO image: {reason}")
+        return {}
+    hottest = max(analyses)
+    path = analyses[hottest].defect_path
+    image = output / "interstitial_path.png"
+    render_snapshot(directories[hottest] / layout.PRODUCTION_DUMP, image, view="perspective", radius=0.45,
+                    paths=[path[:, k] for k in range(path.shape[1])],
+                    title=f"LiF + Li_i, {hottest:g} K: path of the interstitial (red)")
+    return {"path_image": image}
 
 
 #: transport options of the demo: block averaging, since one hopping interstitial among ~100 vibrating Li is not
@@ -135,28 +233,22 @@ def run_demo(output: str | Path = "demo_out", settings: DemoSettings | None = No
 TRANSPORT_OPTIONS = {"species": ["Li"], "method": "blocks"}
 
 
-def analyse_sweep(runs: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The demo sweep's D(T) table (the sweep's own collection, one row per temperature, with ``run_dir``), and
-    the Arrhenius fits of D and of sigma T over the temperatures with a measurable (positive) D."""
-    from sei_lmp.analysis.transport import arrhenius
-    from sei_lmp.sweep import load_sweep
+def analyse_msd(runs: Path) -> tuple[pd.DataFrame, list[str]]:
+    """The demo sweep's D(T) of Li from the MSD (the sweep's own collection with its rare-event rules: a D
+    with its block error, or NaN with an upper bound and the reason), one row per temperature, with
+    ``run_dir``; and the analysis's notes (for the report, not the terminal)."""
+    import warnings
+
     # from the module: once sei_lmp.sweep.collect is imported, the package attribute 'collect' is that module
     from sei_lmp.sweep.collect import collect
 
-    diffusion, _ = collect(runs, options=TRANSPORT_OPTIONS, fit=False, plots=False, progress=False)
-    directories = {row["run_id"]: str(runs / row["directory"]) for _, row in load_sweep(runs)[1].iterrows()}
-    diffusion.insert(1, "run_dir", diffusion["run_id"].map(directories))
-    diffusion = diffusion.sort_values("temperature_K").reset_index(drop=True)
-    # ln D needs D > 0: temperatures where the run measured no diffusion are left out of the fit (and said so)
-    measurable = diffusion[diffusion["D_cm2_s"] > 0]
-    if measurable["temperature_K"].nunique() >= 2:
-        fit_d = arrhenius(measurable)
-        fit_sigma = arrhenius(measurable, quantity="sigma_NE_mS_cm")
-    else:
-        fit_d, fit_sigma = _no_fit(len(measurable)), pd.DataFrame()
-    # not measured: no diffusive regime or too few hops (D is NaN, with a bound), or a non-positive slope
-    fit_d["left_out_K"] = ", ".join(f"{t:g}" for t in diffusion.loc[~(diffusion["D_cm2_s"] > 0), "temperature_K"])
-    return diffusion, fit_d, fit_sigma
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        diffusion, _ = collect(runs, options=TRANSPORT_OPTIONS, fit=False, plots=False, progress=False)
+    notes = list(dict.fromkeys(f"MSD: {w.message}" for w in caught))
+    directories = {str(t): str(d) for t, d in _run_directories(runs).items()}
+    diffusion.insert(1, "run_dir", diffusion["temperature_K"].astype(float).astype(str).map(directories))
+    return diffusion.sort_values("temperature_K").reset_index(drop=True), notes
 
 
 def _run_extras(result: DemoResult, progress: bool, log: Callable[[str], None]) -> None:
@@ -164,7 +256,7 @@ def _run_extras(result: DemoResult, progress: bool, log: Callable[[str], None]) 
     from sei_lmp.demo.glass import GlassSettings, run_glass_demo
     from sei_lmp.demo.interface import InterfaceSettings, run_interface_demo
 
-    quick = result.settings.production_ps <= DemoSettings.quick().production_ps
+    quick = result.settings.is_quick
     pot = result.settings.lips_potential
     log("Li3PS4 glass (melt-quench):")
     result.glass = run_glass_demo(result.output, GlassSettings.quick() if quick else GlassSettings(), pot,
@@ -177,60 +269,3 @@ def _run_extras(result: DemoResult, progress: bool, log: Callable[[str], None]) 
         result.figures.update(extra.figures)
 
 
-def _no_fit(n_measurable: int) -> pd.DataFrame:
-    """The Arrhenius row when fewer than two temperatures have a measurable D."""
-    nan = float("nan")
-    return pd.DataFrame([{"species": "Li", "n_temperatures": n_measurable, "T_min_K": nan, "T_max_K": nan,
-                          "Ea_eV": nan, "Ea_err_eV": nan, "D0_cm2_s": nan, "chi2_red": nan, "D_300K_cm2_s": nan,
-                          "D_300K_low_cm2_s": nan, "D_300K_high_cm2_s": nan,
-                          "reason": "fewer than two temperatures with a measured D: no Arrhenius fit; run longer "
-                                    "(--production-ps) or hotter until D is measured"}])
-
-
-def _figures(output: Path, diffusion: pd.DataFrame) -> dict[str, Path]:
-    """MSD of Li at every temperature with its fit window, and the Arrhenius plot with the 300 K band."""
-    import warnings
-
-    from sei_lmp.analysis.transport import TransportWarning, fit_arrhenius, transport_run
-    from sei_lmp.analysis.transport.plots import plot_arrhenius, save
-
-    fig, ax = new_figure(figsize=(5.5, 4))
-    for _, row in diffusion.iterrows():
-        # the curves behind the collected D (same options, so the same fit windows); the collection already
-        # reported this analysis's warnings
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", TransportWarning)
-            curve = transport_run(row["run_dir"], **TRANSPORT_OPTIONS).msd["Li"]
-        line, = ax.loglog(curve["time_ps"].iloc[1:], curve["msd_xyz_A2"].iloc[1:], label=f"{row['temperature_K']:.0f} K")
-        ax.axvspan(row["fit_start_ps"], row["fit_end_ps"], color=line.get_color(), alpha=0.08)
-    ax.set_xlabel("t (ps)")
-    ax.set_ylabel("MSD of Li (A$^2$)")
-    ax.legend(fontsize=7)
-    figures = {}
-    if ax.lines:
-        figures["msd"] = save_figure(fig, output / "msd.png", dpi=150)
-
-    measurable = diffusion[diffusion["D_cm2_s"] > 0]
-    fits = {"Li": fit_arrhenius(measurable["temperature_K"], measurable["D_cm2_s"], measurable["D_err_cm2_s"])} \
-        if measurable["temperature_K"].nunique() >= 2 else {}
-    ax = plot_arrhenius(measurable, fits, extrapolate_to_K=300.0)
-    ax.set_title("Li in LiF (one interstitial), sei/mtp")      # the figure lays itself out (constrained)
-    figures["arrhenius"] = output / "arrhenius.png"
-    save(ax, figures["arrhenius"])
-    return figures
-
-
-def _snapshot(output: Path, runs: Path, diffusion: pd.DataFrame) -> dict[str, Path]:
-    """OVITO image of the last frame at the highest temperature; skipped, with the reason, without Vulkan."""
-    from sei_lmp.viz import can_render, render_snapshot
-
-    ok, reason = can_render()
-    if not ok:
-        print(f"  no OVITO image: {reason}")
-        return {}
-    hottest = diffusion.iloc[-1]
-    dump = Path(hottest["run_dir"]) / layout.PRODUCTION_DUMP
-    path = output / "snapshot.png"
-    render_snapshot(dump, path, view="perspective",
-                    title=f"LiF + Li_i at {hottest['temperature_K']:.0f} K, last frame")
-    return {"snapshot": path}

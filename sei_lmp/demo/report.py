@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sei_lmp.demo.results import LITERATURE_EA_EV, DemoResult, settings_dict
+from sei_lmp.demo.results import LITERATURE_EA_EV, LITERATURE_SOURCE, DemoResult, settings_dict
 
 
-def _fmt(value: float, digits: int = 3) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}g}"
+def _fmt(value, digits: int = 3) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and not math.isfinite(value)) else f"{value:.{digits}g}"
 
 
 def _markdown_table(frame: pd.DataFrame) -> str:
@@ -23,103 +23,174 @@ def _markdown_table(frame: pd.DataFrame) -> str:
                      ["| " + " | ".join(r) + " |" for r in rows[1:]])
 
 
-#: below this many effective hops at some temperature, the error of Ea rests on too few events to trust alone
-FEW_HOPS = 10
+def _interval(value: float, low: float, high: float, unit: str, digits: int = 3) -> str:
+    """'v (95 %: lo-hi) unit', or the upper bound when there is no value."""
+    if math.isfinite(value):
+        return f"{value:.{digits}g} {unit} (95 %: {_fmt(low, digits)}-{_fmt(high, digits)})"
+    if math.isfinite(high):
+        return f"< {high:.{digits}g} {unit} (95 % upper bound)"
+    return "no result"
 
 
-def _hops_caveat(hops) -> str:
-    hops = [h for h in hops if h == h]
-    if not hops or min(hops) >= FEW_HOPS:
-        return ""
-    return (f" Each temperature saw only {min(hops):.1f}-{max(hops):.1f} effective hops of the interstitial, so Ea "
-            "rests on few events and its error bar may be optimistic: runs with another --seed or longer "
-            "--production-ps show how far it moves.")
+def _teacher_sentence(result: DemoResult) -> str:
+    statement = result.barriers.attrs.get("teacher_source", "")
+    card = load_potential_card(result.potential)
+    teacher = card.provenance.get("teacher", {}).get("calculator", "its teacher")
+    return (f"The potential was distilled from {teacher}, a universal potential trained on PBE relaxation data: "
+            "such teachers soften migration barriers, and this potential inherits that (it reproduces its teacher, "
+            "not DFT). " + (f"Teacher barriers: {statement}." if statement else ""))
 
 
-def _literature_sentence(ea: float, err: float, hops=()) -> str:
+def _literature_sentence(result: DemoResult) -> str:
     low, high = LITERATURE_EA_EV
-    if not ea == ea:
-        return (f"The demo measured no Ea to compare with the {low:.2f}-{high:.2f} eV that MLIP studies report for "
-                "interstitial Li in LiF: run longer (--production-ps) or at more temperatures." + _hops_caveat(hops))
-    if not err < 0.1:
-        return (f"The demo's Ea = {ea:.3f} +- {err:.3f} eV is too uncertain to compare with the {low:.2f}-{high:.2f} "
-                "eV that MLIP studies report for interstitial Li in LiF: run longer (--production-ps) or at more "
-                "temperatures." + _hops_caveat(hops))
-    if ea + 2 * err < low:
+    head = result.headline
+    ref = f"the {low:.2f}-{high:.2f} eV that MD with {LITERATURE_SOURCE} reports for interstitial Li in LiF"
+    inherit = ("The demo's potential inherits its teacher's class (CHGNet, a universal potential trained on PBE "
+               "relaxation data, which softens barriers), so a lower Ea here says more about the teacher than "
+               "about LiF.")
+    if result.unsupported:
+        return f"The demo measured no Ea to compare with {ref}: {result.unsupported}. {inherit}"
+    if head["Ea_high_eV"] < low:
         where = "below"
-    elif ea - 2 * err > high:
+    elif head["Ea_low_eV"] > high:
         where = "above"
     else:
-        where = "consistent with (within two standard errors of)"
-    return (f"The demo's Ea = {ea:.3f} +- {err:.3f} eV is {where} the {low:.2f}-{high:.2f} eV that MLIP studies "
-            "report for interstitial Li in LiF. The shipped potential is distilled from a universal potential "
-            "(CHGNet), not fitted to DFT, and the runs are short, so a difference says more about the demo's "
-            "budget and its teacher than about LiF." + _hops_caveat(hops))
+        where = "consistent with"
+    return (f"The MD Ea, {head['Ea_eV']:.3f} eV (95 %: {head['Ea_low_eV']:.3f}-{head['Ea_high_eV']:.3f}), is "
+            f"{where} {ref}. {inherit}")
+
+
+def _barrier_table(barriers: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "mechanism": barriers["mechanism"].str.replace("_", " "),
+        "this potential (eV)": barriers["barrier_eV"].map(lambda v: _fmt(v, 3)),
+        "teacher (eV)": barriers["teacher_eV"].map(lambda v: _fmt(v, 3)),
+        "converged": barriers["converged"].map(lambda v: "yes" if v else "no"),
+        "intermediate state (eV)": barriers["intermediate_eV"].map(lambda v: _fmt(v, 3) if v == v else "-"),
+        "note": barriers["note"].fillna("").map(lambda v: v or "-"),
+    })
+
+
+def _jump_table(result: DemoResult) -> pd.DataFrame:
+    j = result.jumps
+    msd = result.diffusion.set_index("temperature_K") if len(result.diffusion) else pd.DataFrame()
+
+    def msd_text(t):
+        if t not in msd.index:
+            return "n/a"
+        row = msd.loc[t]
+        if row.get("D_cm2_s", math.nan) == row.get("D_cm2_s", math.nan) and row.get("D_cm2_s", 0) > 0:
+            return f"{row['D_cm2_s']:.2g} +- {row['D_err_cm2_s']:.1g}"
+        upper = row.get("D_upper_cm2_s", math.nan)
+        return f"< {upper:.2g} (no diffusive regime)" if upper == upper else "not measured"
+
+    return pd.DataFrame({
+        "T (K)": j["temperature_K"].map(lambda v: f"{v:g}"),
+        "production (ps)": j["run_time_ps"].map(lambda v: f"{v:.0f}"),
+        "jumps": j["jumps"],
+        "rate (1/ps, 95 %)": [f"{r:.3g} ({lo:.2g}-{hi:.2g})" for r, lo, hi in
+                              zip(j["rate_per_ps"], j["rate_low_per_ps"], j["rate_high_per_ps"])],
+        "D interstitial, jumps (cm2/s)": [f"{d:.2g} ({lo:.2g}-{hi:.2g})" for d, lo, hi in
+                                          zip(j["D_interstitial_cm2_s"], j["D_interstitial_low_cm2_s"],
+                                              j["D_interstitial_high_cm2_s"])],
+        "D Li tracer, jumps x f (cm2/s)": [f"{d:.2g} ({lo:.2g}-{hi:.2g})" for d, lo, hi in
+                                           zip(j["D_tracer_jumps_cm2_s"], j["D_tracer_jumps_low_cm2_s"],
+                                               j["D_tracer_jumps_high_cm2_s"])],
+        "D Li tracer, MSD (cm2/s)": j["temperature_K"].map(msd_text),
+        "Frenkel pairs formed": j["frenkel_pairs_formed"],
+    })
 
 
 def write_report(result: DemoResult) -> Path:
     out = result.output
-    fit = result.arrhenius.iloc[0]
     head = result.headline
-    d = result.diffusion
-    table = pd.DataFrame({
-        "T (K)": d["temperature_K"].map(lambda v: f"{v:.0f}"),
-        "D (cm2/s)": [f"{a:.3g} +- {b:.2g}" for a, b in zip(d["D_cm2_s"], d["D_err_cm2_s"])],
-        "fit window (ps)": [f"{a:.2f}-{b:.2f}" for a, b in zip(d["fit_start_ps"], d["fit_end_ps"])],
-        "MSD reached (A2)": d["msd_max_A2"].map(lambda v: f"{v:.2f}"),
-        "effective hops": d.get("effective_hops", pd.Series([math.nan] * len(d))).map(lambda v: f"{v:.1f}"),
-        "sigma_NE (mS/cm)": d.get("sigma_NE_mS_cm", pd.Series([math.nan] * len(d))).map(lambda v: f"{v:.3g}"),
-    })
-    timing = pd.DataFrame({"step": list(result.timings_s), "seconds": [f"{v:.1f}" for v in result.timings_s.values()]})
-    notes = sorted({n for n in d.get("notes", pd.Series(dtype=str)).dropna() if n} |
-                   {n for n in result.arrhenius.get("notes", pd.Series(dtype=str)).dropna() if n})
+    fit = result.fit
+    s = result.settings
+    until = result.run_until
     figures = {k: Path(v).name for k, v in result.figures.items()}
-
+    timing = pd.DataFrame({"step": list(result.timings_s), "seconds": [f"{v:.1f}" for v in result.timings_s.values()]})
+    temps = result.jumps["temperature_K"]
     lines = [
         "# sei_lmp demo: Li-interstitial diffusion in LiF",
         "",
-        f"{result.structure_report['atoms']} atoms ({result.structure_report['formula']}), one Li interstitial at the "
-        f"largest void (lattice constant {result.structure_report['lattice_constant_A']} A, relaxed with the "
-        f"potential), `pair_style sei/mtp` with `{result.potential.name}`, NVT production of "
-        f"{result.settings.production_ps:g} ps per temperature after {result.settings.equilibrate_ps:g} ps of "
-        f"{'NPT' if result.settings.equilibrate_npt else 'NVT'} equilibration.",
+        f"{result.structure_report['atoms']} atoms ({result.structure_report['formula']}): rocksalt LiF, "
+        f"{s.cells}^3 conventional cells at the potential's own lattice constant "
+        f"({result.structure_report['lattice_constant_A']} A), plus one Li interstitial; potential "
+        f"`{result.potential.name}`. NVT MD at {', '.join(f'{t:g}' for t in temps)} K "
+        f"({s.timestep_fs:g} fs steps, frames every {s.dump_every_ps:g} ps) after {s.equilibrate_ps:g} ps of "
+        "equilibration; NEB with a climbing image for each interstitial mechanism.",
         "",
         "## Headline",
         "",
-        (f"* Ea: **no result**: {result.unsupported}" if result.unsupported else
-         f"* **Ea = {head['Ea_eV']:.3f} +- {head['Ea_err_eV']:.3f} eV** (weighted Arrhenius fit of ln D over "
-         f"{int(fit['n_temperatures'])} temperatures with a positive D, {fit['T_min_K']:.0f}-{fit['T_max_K']:.0f} K; "
-         f"reduced chi2 {fit['chi2_red']:.2f})"),
-        f"* D0 = {_fmt(fit['D0_cm2_s'])} cm2/s; D(300 K) = {_fmt(head['D_300K_cm2_s'])} cm2/s "
-        f"(95 % interval {_fmt(fit['D_300K_low_cm2_s'])}-{_fmt(fit['D_300K_high_cm2_s'])})",
-        f"* sigma(300 K), Nernst-Einstein, extrapolated = {_fmt(head['sigma_300K_mS_cm'])} mS/cm "
-        f"(95 % interval {_fmt(head['sigma_300K_low_mS_cm'])}-{_fmt(head['sigma_300K_high_mS_cm'])} mS/cm), "
-        "for the one interstitial in this cell (carrier density = Li atoms / cell volume, tracer D averaged over "
-        "all Li).",
+    ]
+    if result.unsupported:
+        lines.append(f"* Ea: **no result**: {result.unsupported}")
+    else:
+        lines.append(f"* **Ea = {head['Ea_eV']:.3f} eV, 95 % interval {head['Ea_low_eV']:.3f}-{head['Ea_high_eV']:.3f} "
+                     f"eV** (Poisson maximum likelihood over the jump counts, profile-likelihood interval; "
+                     f"{int(head['jumps'])} interstitial jumps at {len(temps)} temperatures, "
+                     f"{temps.min():g}-{temps.max():g} K)")
+    lines += [
+        f"* D of the interstitial at 300 K (extrapolated): "
+        f"{_interval(head['D_300K_cm2_s'], head['D_300K_low_cm2_s'], head['D_300K_high_cm2_s'], 'cm2/s')}",
+        f"* sigma(300 K), Nernst-Einstein, for one interstitial per {result.structure_report['atoms'] - 1} lattice "
+        f"atoms: {_interval(head['sigma_300K_mS_cm'], head['sigma_300K_low_mS_cm'], head['sigma_300K_high_mS_cm'], 'mS/cm')}"
+        " (it scales with the interstitial concentration, which the cell sets)",
+        f"* {result.agreement()}",
         "",
-        "## Compared with the literature",
+        "## Migration barriers (NEB)",
         "",
-        _literature_sentence(head["Ea_eV"], head["Ea_err_eV"], d.get("effective_hops", pd.Series(dtype=float))),
+        f"Interstitial hops in the same cell, end points relaxed, {s.neb_images} replicas, climbing image, "
+        f"converged to {s.neb_ftol_eV_A:g} eV/A (LAMMPS `neb`, one partition per replica; `neb/` holds the decks).",
         "",
-        "## D(T)",
+        _markdown_table(_barrier_table(result.barriers)),
         "",
-        "D of Li averaged over all Li atoms (tracer), from the all-origins MSD with the framework (F) drift removed; "
-        "errors are standard errors over 5 independent blocks of each run (block averaging).",
+        _teacher_sentence(result),
         "",
-        _markdown_table(table),
+        "## Jumps and D per temperature",
+        "",
+        "A jump is a move of the interstitial (one mechanism event: an interstitialcy moves two atoms) between "
+        "rocksalt sites, counted after "
+        f"{s.min_residence_ps:g} ps of residence on the new site, so rattles are no jumps. Rates per "
+        "interstitial with exact Poisson intervals; D of the interstitial = Gamma <lambda^2> / 6; tracer D of Li "
+        "from the atoms' jumps with the correlation factor f from successive jumps; the MSD column is the sweep's "
+        "MSD analysis (block errors), the independent cross-check.",
+        "",
+        _markdown_table(_jump_table(result)),
         "",
     ]
-    if fit.get("left_out_K"):
-        notes.insert(0, f"no measurable diffusion at {fit['left_out_K']} K (no diffusive regime, too few hops or "
-                        "D <= 0; the D(T) table gives the bound and why): left out of the Arrhenius fit")
-    if notes:
-        lines += ["Warnings from the analysis:", "", *[f"* {n}" for n in notes], ""]
-    for key, caption in (("arrhenius", "Arrhenius plot (error bars: 1 sigma; band: 95 % interval down to 300 K)"),
-                         ("msd", "MSD of Li (shaded: fit windows)"),
-                         ("snapshot", "OVITO snapshot, last frame at the highest temperature")):
+    if until:
+        counts = ", ".join(f"{t:g} K: {' -> '.join(map(str, c))}" for t, c in sorted(until.get("counts", {}).items()))
+        goal = (f"until every temperature had {until['min_jumps']} jumps" if until.get("min_jumps") else
+                "once (no jump target)")
+        lines += [f"Production ran {goal}: {until.get('rounds')} round(s), {until.get('reason')}. Jumps after "
+                  f"each round: {counts}.", ""]
+    if len(result.sensitivity):
+        sens = result.sensitivity.copy()
+        for col in ("Ea_eV", "Ea_low_eV", "Ea_high_eV"):
+            sens[col] = sens[col].map(lambda v: _fmt(v, 3))
+        lines += ["### How Ea depends on what counts as a jump", "",
+                  f"A jump counts once the atom has stayed {s.min_residence_ps:g} ps on its new site (about one "
+                  "period of the Li-F optical vibration). Shorter stays are mostly quick successive moves and "
+                  "transits through metastable states on the path, frequent at the hot end; the fit again with "
+                  "half and twice that time:", "", _markdown_table(sens), ""]
+    if len(result.jump_types):
+        lines += ["### Jump types (all temperatures)", "", _markdown_table(result.jump_types), "",
+                  "Interstitial types count toward the rate; lattice->interstitial and vacancy rows are Frenkel "
+                  "pairs the heat made and their recombination.", ""]
+    lines += ["## Compared with the literature", "", _literature_sentence(result), ""]
+    if result.notes:
+        lines += ["## Notes from the analysis", "", *[f"* {n}" for n in result.notes], ""]
+    for key, caption in (("arrhenius", "Jump rate per interstitial (bars: exact 95 % Poisson intervals; band: 95 % "
+                                       "profile-likelihood band down to 300 K; dashed: slope of the NEB barrier)"),
+                         ("barriers", "NEB energy profiles (dotted: the teacher's barriers from the card)"),
+                         ("timeline", "Jump timeline: every interstitial jump, coloured by type"),
+                         ("path_image", "The interstitial's path at the highest temperature (red), wrapped into "
+                                        "the cell (OVITO)"),
+                         ("msd", "MSD of Li (all atoms; shaded: MSD fit windows)")):
         if key in figures:
             lines += [f"![{caption}]({figures[key]})", "", f"*{caption}*", ""]
-    if "snapshot" not in figures:
+    if "path_image" not in figures:
         lines += ["(No OVITO image: rendering needs a Vulkan driver, Debian `libvulkan1 mesa-vulkan-drivers`.)", ""]
     if result.glass is not None or result.interface is not None:
         from sei_lmp.demo.report_extras import FIGURES, glass_section, interface_section
@@ -133,13 +204,20 @@ def write_report(result: DemoResult) -> Path:
                 lines += [f"![{caption}]({figures[key]})", "", f"*{caption}*", ""]
     lines += ["## How long each step took", "", _markdown_table(timing), "",
               f"Total {sum(result.timings_s.values()):.0f} s.", "",
-              "## Settings", "", "```json", json.dumps(settings_dict(result.settings), indent=2, default=str), "```", "",
-              "Tables: `diffusion.csv`, `arrhenius.csv`; runs (decks, logs, dumps, restarts): `runs/`.", ""]
+              "## Settings", "", "```json", json.dumps(settings_dict(s), indent=2, default=str), "```", "",
+              "Tables: `barriers.csv`, `jumps.csv`, `jump_types.csv`, `diffusion_msd.csv`, `arrhenius/` (the count "
+              "fit), `jumps/` (events, rates, defect paths per temperature); runs: `sweep/`, `neb/`.", ""]
     markdown = "\n".join(lines)
     path = out / "report.md"
     path.write_text(markdown)
     (out / "report.html").write_text(_html(markdown, figures))
     return path
+
+
+def load_potential_card(path: Path):
+    from sei_lmp.potentials.card import PotentialCard
+
+    return PotentialCard.for_file(Path(path))
 
 
 def _html(markdown: str, figures: dict[str, str]) -> str:

@@ -96,12 +96,16 @@ class RunUntilResult:
 
 def run_until(run_dirs: Sequence[str | PathLike], count: Callable[[Path], int], *, min_count: int,
               add_ps: float, max_rounds: int = 10, budget_s: float | None = None,
-              run: Callable[[Path], object] | None = None, log: Callable[[str], None] | None = None) -> RunUntilResult:
+              run: Callable[[Path], object] | None = None,
+              run_many: Callable[[list[Path]], object] | None = None,
+              log: Callable[[str], None] | None = None) -> RunUntilResult:
     """Run every deck, count its events, and lengthen the ones with fewer than ``min_count`` by ``add_ps`` ps,
     until all have enough, ``max_rounds`` rounds were made, or ``budget_s`` seconds of wall time are spent.
 
     ``count(run_dir)`` returns the events seen so far (e.g. jumps of the interstitial); ``run(run_dir)`` runs
-    or resumes one deck (default :func:`sei_lmp.run.run_deck` without a progress bar).
+    or resumes one deck (default :func:`sei_lmp.run.run_deck` without a progress bar); ``run_many(run_dirs)``,
+    when given, runs a round's decks together instead (e.g. a sweep's local pool,
+    :func:`sei_lmp.sweep.run_local` with ``runs=``).
     """
     from sei_lmp.run import run_deck
 
@@ -111,8 +115,11 @@ def run_until(run_dirs: Sequence[str | PathLike], count: Callable[[Path], int], 
     start = time.monotonic()
     pending = list(dirs)
     while True:
-        for d in pending:
-            run(d)
+        if run_many is not None:
+            run_many(list(pending))
+        else:
+            for d in pending:
+                run(d)
         for d in dirs:
             result.counts[str(d)].append(int(count(d)))
         result.rounds += 1

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
 
+import numpy as np
+
 from sei_lmp.errors import ConfigurationError
 
 __all__ = ["RENDERERS", "VIEWS", "can_render", "render_snapshot"]
@@ -100,10 +102,27 @@ def _style(pipeline, radius: float) -> None:
         pipeline.source.data = source_data
 
 
+def _path_lines(paths, color, width):
+    """A pipeline step that adds ``paths`` as wrapped polylines (an OVITO ``Lines`` object)."""
+    polylines = [np.asarray(p, dtype=float).reshape(-1, 3) for p in paths]
+
+    def add_paths(frame, data):
+        from ovito.vis import LinesVis
+
+        lines = data.lines.create("paths", vis=LinesVis(color=color, width=width, wrapped_lines=True,
+                                                         rounded_caps=True))
+        for line in polylines:
+            if len(line) > 1:
+                lines.create_line(line)
+
+    return add_paths
+
+
 def render_snapshot(source, path: str | PathLike, frame: int = -1, labels: Sequence[str] | None = None,
                     view: str = "slab", size: tuple[int, int] = (900, 700), renderer: str = "tachyon",
                     title: str | None = None, elements: Sequence[str] | None = None,
-                    radius: float = 0.7) -> Path:
+                    radius: float = 0.7, paths: Sequence | None = None,
+                    path_color: tuple[float, float, float] = (0.85, 0.05, 0.05), path_width: float = 0.35) -> Path:
     """Render one frame of ``source`` to a PNG and return its path.
 
     Parameters
@@ -116,6 +135,10 @@ def render_snapshot(source, path: str | PathLike, frame: int = -1, labels: Seque
         ``slab`` (side view along y, z up, orthographic), ``top`` (along -z) or ``perspective``.
     radius
         atom radius in Angstrom, the same for every element, so small anions are not hidden behind Li.
+    paths
+        polylines to draw over the atoms, each an (n, 3) array of unwrapped positions in the frame's
+        coordinates (e.g. a defect's path from :func:`sei_lmp.analysis.transport.jump_analysis`); they are
+        wrapped into the cell where they cross its faces.
     """
     from ovito.qt_compat import QtCore
     from ovito.vis import TextLabelOverlay
@@ -140,6 +163,8 @@ def render_snapshot(source, path: str | PathLike, frame: int = -1, labels: Seque
         pipeline = pipeline.frame_pipeline(shown)
         shown = 0
     _style(pipeline, radius)
+    if paths is not None and len(paths):
+        pipeline.modifiers.append(_path_lines(paths, path_color, path_width))
     with alone_in_scene(pipeline):
         from ovito import scene
 

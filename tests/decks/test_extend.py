@@ -83,3 +83,28 @@ def test_run_until_extends_until_the_counter_is_satisfied(cuagau, tmp_path):
     capped = run_until([deck(cuagau, tmp_path, "capped", 0.04)], frames, min_count=10_000, add_ps=0.02,
                        max_rounds=2)
     assert not capped.enough and "after 2 rounds" in capped.reason
+
+
+def test_run_until_runs_each_round_together_when_asked(tmp_path):
+    """``run_many`` gets every short run of a round at once (a pool runs them side by side); extend_run is
+    stubbed: this is the loop's bookkeeping, the extension itself is tested above."""
+    import sei_lmp.sweep.extend as extend
+
+    dirs = [tmp_path / "a", tmp_path / "b"]
+    seen = {str(d): 0 for d in dirs}
+    rounds = []
+
+    def run_many(batch):
+        rounds.append([p.name for p in batch])
+        for d in batch:
+            seen[str(d)] += 3 if d.name == "a" else 1
+
+    original = extend.extend_run
+    extend.extend_run = lambda d, add_ps: None
+    try:
+        result = run_until(dirs, lambda d: seen[str(d)], min_count=3, add_ps=1.0, run_many=run_many,
+                           max_rounds=5)
+    finally:
+        extend.extend_run = original
+    assert result.enough and rounds == [["a", "b"], ["b"], ["b"]]
+    assert result.counts[str(dirs[1])] == [1, 2, 3]

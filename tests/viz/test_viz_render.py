@@ -122,3 +122,19 @@ def test_render_shows_only_its_own_structure(slab, tmp_path):
         pipeline.remove_from_scene()
     clean = _png(render_snapshot(slab, tmp_path / "b.png", size=(300, 200)))
     assert np.abs(alone - clean).max() < 0.05
+
+
+def test_paths_are_drawn_wrapped_in_their_colour(tmp_path):
+    """A path (e.g. a defect's) crossing the cell face is drawn in its colour, wrapped back into the cell."""
+    _needs_renderer()
+    crystal = phase("LiF") * (2, 2, 2)
+    a = crystal.cell.lengths()[0]
+    path = np.array([[0.5 * a, 0.5 * a, 0.5 * a], [1.3 * a, 0.5 * a, 0.5 * a]])   # leaves through x = a
+    plain = _png(render_snapshot(crystal, tmp_path / "plain.png", size=(400, 300), view="top", radius=0.3))
+    drawn = _png(render_snapshot(crystal, tmp_path / "path.png", size=(400, 300), view="top", radius=0.3,
+                                 paths=[path], path_color=(0.0, 0.8, 0.0)))
+
+    def green(image):
+        return int(np.sum((image[..., 1] > 0.6) & (image[..., 0] < 0.3) & (image[..., 2] < 0.3)))
+
+    assert green(plain) == 0 and green(drawn) > 200

@@ -38,6 +38,8 @@ from sei_lmp.units import A2_PER_PS_TO_CM2_PER_S
 
 __all__ = ["JumpAnalysis", "correlation_factor", "jump_analysis", "msd_slope_D"]
 
+#: an f interval wider than this factor is no measurement (too few successive-jump pairs)
+F_MAX_SPREAD = 100.0
 #: types a defect carries (exposure = run time x number of defects); every other type is carried by atoms
 INTERSTITIAL_TYPES = (DIRECT, INTERSTITIALCY_COLLINEAR, INTERSTITIALCY_NONCOLLINEAR, INTERSTITIALCY_CHAIN)
 
@@ -214,8 +216,15 @@ def _d_rows(carrier: str, rates: pd.DataFrame, vectors: np.ndarray, who: np.ndar
     n = int(use["n_events"].sum())
     limit = "upper" if n == 0 else ""
     corr = correlation_factor(vectors, who, confidence)
-    f_note = note if np.isfinite(corr["f_lo"]) else (note + "; " if note else "") + \
-        f"f not measured ({corr['n_pairs']} successive-jump pairs): taken as 1"
+    f_note = note
+    if not np.isfinite(corr["f_lo"]):
+        f_note = (note + "; " if note else "") + f"f not measured ({corr['n_pairs']} successive-jump pairs): taken as 1"
+    elif corr["f_lo"] <= 0 or corr["f_hi"] / corr["f_lo"] > F_MAX_SPREAD:
+        # a handful of pairs leaves <cos> anywhere in (-1, 1): such an f would only widen D by decades
+        f_note = (note + "; " if note else "") + (
+            f"f not measured: {corr['n_pairs']} successive-jump pairs leave it between {corr['f_lo']:.2g} and "
+            f"{corr['f_hi']:.2g}: taken as 1 (more jumps measure it)")
+        corr = {**corr, "f": 1.0, "f_lo": np.nan, "f_hi": np.nan}
     t_est, t_lo, t_hi = _combine_log(est, lo, hi, corr["f"], corr["f_lo"], corr["f_hi"])
     base = {"carrier": carrier, "limit": limit, "n_events": n}
     return [dict(base, method="jumps", D_A2_ps=est, D_lo_A2_ps=lo, D_hi_A2_ps=hi, f=np.nan, f_lo=np.nan,
