@@ -56,6 +56,12 @@ def run(
     chosen = get_executor(name, launch)
     options = {"jobs": jobs} if name == "local" else {}
     launched = chosen.run(directory, only or None, submit=submit, **options)
+    until = _spec_until(directory)
+    if until and launched.results is not None and launched.ok:
+        launched = _run_until(directory, chosen, only, options, until, console, launched.results)
+    elif until and name != "local":
+        console.print("note: [until] lengthens runs only with the local executor; here, collect, then "
+                      "re-plan longer runs for the temperatures with too few jumps")
     if launched.results is not None:
         for _, row in launched.results.iterrows():
             colour = "green" if row["outcome"] in SUCCESS else "red"
@@ -71,6 +77,47 @@ def run(
             console.print(f"submitted job array {launched.job_id}")
         else:
             console.print(f"submit it with: sbatch {launched.script}  (or re-run with --submit)")
+
+
+def _spec_until(directory: Path) -> dict:
+    from sei_lmp.sweep import load_sweep
+
+    spec, _ = load_sweep(directory)
+    return spec.until
+
+
+def _run_until(directory: Path, chosen, only: list[str], options: dict, until: dict, console, first):
+    """The sweep's [until] section: count jumps, lengthen the runs with too few, run them again, repeat."""
+    import pandas as pd
+
+    from sei_lmp.sweep import load_sweep
+    from sei_lmp.sweep.extend import count_jumps, run_until
+
+    _, table = load_sweep(directory)
+    if only:
+        table = table[table["run_id"].isin(only)]
+    ids = {directory / d: r for d, r in zip(table["directory"], table["run_id"])}
+    results = [first]
+
+    def run_many(dirs):
+        launched = chosen.run(directory, [ids[d] for d in dirs], **options)
+        results.append(launched.results)
+        if not launched.ok:
+            raise typer.Exit(1)
+
+    outcome = run_until(list(ids), lambda d: count_jumps(d, until["species"], until["min_residence_ps"]),
+                        min_count=until["min_jumps"], add_ps=until["add_ps"], max_rounds=until["max_rounds"],
+                        budget_s=until["budget_s"], run_many=run_many,
+                        log=lambda line: console.print(f"until: {line}"))
+    console.print(f"until: {outcome.rounds} round(s), {outcome.reason}; jumps: "
+                  + ", ".join(f"{ids[Path(d)]} {c[-1]}" for d, c in outcome.counts.items()))
+    from sei_lmp.sweep.executors.base import Launch
+
+    merged = pd.concat([r for r in results if r is not None], ignore_index=True)
+    # a run's last real outcome: a later round's "already done" does not hide the round that ran it
+    ran = merged[merged["outcome"] != "already done"]
+    merged = pd.concat([ran, merged[~merged["run_id"].isin(ran["run_id"])]]).drop_duplicates("run_id", keep="last")
+    return Launch(results=merged.reset_index(drop=True))
 
 
 @app.command()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sei_lmp.errors import ConfigurationError
 
-__all__ = ["RunUntilResult", "extend_run", "run_until"]
+__all__ = ["RunUntilResult", "count_jumps", "extend_run", "run_until"]
 
 
 def _flat_settings(settings, prefix: str = "") -> dict:
@@ -139,3 +139,15 @@ def run_until(run_dirs: Sequence[str | PathLike], count: Callable[[Path], int], 
                 log(f"{d.name}: {result.counts[str(d)][-1]} events < {min_count}; production + {add_ps:g} ps")
         pending = short
     return result
+
+
+def count_jumps(run_dir: str | PathLike, species: str = "Li", min_residence_ps: float = 0.1) -> int:
+    """Jumps (mechanism events) of ``species`` seen so far in a run's production dump, on sites from its
+    clustered time-averaged positions: the counter of a sweep's ``[until]`` section. 0 before production."""
+    from sei_lmp.analysis.transport import jump_analysis
+    from sei_lmp.run.directory import RunDirectory
+
+    dump = RunDirectory(run_dir).production_dump
+    if not dump.is_file():
+        return 0
+    return len(jump_analysis(run_dir, species=species, min_residence_ps=min_residence_ps).mechanisms)

@@ -36,6 +36,13 @@ A sweep file is TOML or YAML with these keys (everything but ``protocol``, ``str
     [slurm]                             # job-array options, see sei_lmp.sweep.executors.slurm
     partition = "gpu"
 
+    [until]                             # rare events: lengthen production until every run has seen enough
+    min_jumps = 20                      # jumps of `species` (sites from clustered time-averaged positions)
+    species = "Li"
+    add_ps = 50                         # production added per round ...
+    max_rounds = 5                      # ... at most this many rounds ...
+    budget_s = 36000                    # ... or until this much wall time is spent (local runs)
+
 Relative paths are relative to the sweep file.
 """
 
@@ -54,7 +61,8 @@ import tomllib
 from sei_lmp.errors import ConfigurationError
 
 TOP_KEYS = {"name", "protocol", "backend", "structures", "potentials", "settings", "grid", "points", "run", "slurm",
-            "pair_style"}
+            "pair_style", "until"}
+UNTIL_KEYS = {"min_jumps", "species", "add_ps", "max_rounds", "budget_s", "min_residence_ps"}
 STRUCTURE_KEYS = {"name", "source", "lattice", "supercell", "elements"}
 POTENTIAL_KEYS = {"name", "path", "species", "pair_style"}
 RUN_KEYS = {"nprocs", "lmp", "mpirun", "gpus", "jobs"}
@@ -104,6 +112,7 @@ class SweepSpec:
     run: RunOptions = field(default_factory=RunOptions)
     slurm: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    until: dict[str, Any] = field(default_factory=dict)     # [until]: run until enough jumps (empty: off)
 
     def structure(self, name: str) -> StructureSpec:
         return next(s for s in self.structures if s.name == name)
@@ -132,7 +141,8 @@ class SweepSpec:
                    potentials=tuple(PotentialSpec(**{**p, "species": tuple(p["species"]) if p["species"] else None})
                                     for p in data["potentials"]),
                    settings=dict(data["settings"]), points=tuple(dict(p) for p in data["points"]),
-                   run=RunOptions(**data["run"]), slurm=dict(data["slurm"]), source=data.get("source", ""))
+                   run=RunOptions(**data["run"]), slurm=dict(data["slurm"]), source=data.get("source", ""),
+                   until=dict(data.get("until", {})))
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -213,7 +223,7 @@ def parse_sweep(raw: Any, base: Path | None = None, source: str = "") -> SweepSp
     return SweepSpec(name=str(raw.get("name", Path(source).stem if source else "sweep")), protocol=protocol,
                      backend=backend, structures=structures, potentials=potentials, settings=settings,
                      points=tuple(expanded), run=_run(raw.get("run", {})), slurm=_slurm(raw.get("slurm", {})),
-                     source=source)
+                     source=source, until=_until(raw.get("until", {}), protocol))
 
 
 def _without_selectors(point: Mapping[str, Any]) -> dict[str, Any]:
@@ -341,6 +351,37 @@ def _run(raw: Any) -> RunOptions:
         if raw.get(key) is not None and not isinstance(raw[key], str):
             raise ConfigurationError(f"run.{key} must be a string (a command), got {raw[key]!r}")
     return RunOptions(**raw)
+
+
+def _until(raw: Any, protocol: str) -> dict[str, Any]:
+    """The [until] table: checked, with its defaults filled in (empty when absent)."""
+    from sei_lmp.decks.protocols import PROTOCOLS
+
+    if not isinstance(raw, Mapping):
+        raise ConfigurationError("'until' must be a table")
+    if not raw:
+        return {}
+    _unknown(raw, UNTIL_KEYS, "[until]")
+    if PROTOCOLS[protocol].extend_setting is None:
+        raise ConfigurationError(f"[until] lengthens production, and a {protocol} run has no stage to lengthen; "
+                                 "remove [until]")
+    out = {"min_jumps": raw.get("min_jumps"), "species": raw.get("species", "Li"), "add_ps": raw.get("add_ps"),
+           "max_rounds": raw.get("max_rounds", 5), "budget_s": raw.get("budget_s"),
+           "min_residence_ps": raw.get("min_residence_ps", 0.1)}
+    for key in ("min_jumps", "max_rounds"):
+        value = out[key]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigurationError(f"until.{key} must be a positive integer, got {value!r}")
+    for key in ("add_ps", "budget_s", "min_residence_ps"):
+        value = out[key]
+        if key == "budget_s" and value is None:
+            continue
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
+            raise ConfigurationError(f"until.{key} must be a positive number, got {value!r}"
+                                     + (" (the production added per round, in ps)" if key == "add_ps" else ""))
+    if not isinstance(out["species"], str):
+        raise ConfigurationError(f"until.species must be an element symbol, got {out['species']!r}")
+    return out
 
 
 def _slurm(raw: Any) -> dict[str, Any]:

@@ -65,6 +65,10 @@ def test_explicit_points_cross_unnamed_selectors():
     ({"potentials": [{"path": "shipped:nothing*.mtp"}]}, "no shipped potential matches 'nothing*.mtp'"),
     ({"potentials": [{"path": "shipped:Li_mtp_*.mtp", "species": "Li"}]}, "potentials[0].species must be a list"),
     ({"potentials": [{"path": "shipped:Li_mtp_*.mtp", "name": "a b"}]}, "potentials[0].name = 'a b': use letters"),
+    ({"until": {"min_jumps": 10}}, "until.add_ps must be a positive number, got None (the production added"),
+    ({"until": {"min_jumps": 0, "add_ps": 5}}, "until.min_jumps must be a positive integer, got 0"),
+    ({"until": {"min_jumps": 5, "add_ps": 5, "jumps": 3}}, "unknown key(s) 'jumps' in [until]"),
+    ({"until": {"min_jumps": 5, "add_ps": 5, "species": 3}}, "until.species must be an element symbol"),
 ])
 def test_bad_sweep_files_are_refused_by_key(change, message, tmp_path):
     with pytest.raises(ConfigurationError) as err:
@@ -77,3 +81,18 @@ def test_unknown_file_type(tmp_path):
     path.write_text("{}")
     with pytest.raises(ConfigurationError, match="use a .toml, .yaml or .yml file"):
         read_sweep(path)
+
+
+def test_until_section_fills_defaults_and_round_trips():
+    from sei_lmp.sweep.spec import SweepSpec
+
+    spec = parse_sweep(_raw(until={"min_jumps": 12, "add_ps": 20}))
+    assert spec.until == {"min_jumps": 12, "species": "Li", "add_ps": 20, "max_rounds": 5, "budget_s": None,
+                          "min_residence_ps": 0.1}
+    assert SweepSpec.from_dict(spec.to_dict()).until == spec.until
+    assert parse_sweep(_raw()).until == {}
+    neb = _raw(protocol="neb", until={"min_jumps": 1, "add_ps": 1})
+    neb.pop("settings")
+    neb.pop("grid")
+    with pytest.raises(ConfigurationError, match="a neb run has no stage to lengthen"):
+        parse_sweep(neb)

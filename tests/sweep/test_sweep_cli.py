@@ -68,3 +68,40 @@ def test_info_reports_backend_per_potential_for_an_lmp():
     assert any("kokkos" in ln and "mtp/kk" in ln and "the KOKKOS package" in ln for ln in lines), result.output
     assert any("plugin" in ln and "sei/mtp" in ln and "yes (chosen)" in ln for ln in lines), result.output
     assert any(ln.count("KOKKOS") and "no" in ln for ln in lines)
+
+
+@pytest.mark.slow
+def test_sweep_run_until_lengthens_runs_until_enough_jumps(tmp_path):
+    """[until]: a vacancy in bcc Li (Li MTP barrier 0.06 eV) hops often at 600 K; 0.3 ps runs see fewer than
+    3 hops, so production is lengthened (from the restarts) until each run has 3, and the runs say so."""
+    from sweep_helpers import sweep_toml
+
+    from sei_lmp.sweep.extend import count_jumps
+
+    toml = sweep_toml("until", temperatures=(600,), seeds=(1,), extra="[until]\nmin_jumps = 3\nadd_ps = 0.5\n"
+                      "max_rounds = 6\nmin_residence_ps = 0.05\n")
+    toml = toml.replace('source = "phase:Li"', f'source = "{_vacancy_cell(tmp_path)}"').replace(
+        "supercell = [3, 3, 3]", "").replace("lattice = {a = 3.4426}", "")
+    path = tmp_path / "until.toml"
+    path.write_text(toml)
+    out = tmp_path / "runs"
+    runner = CliRunner()
+    assert runner.invoke(app, ["sweep", "plan", str(path), "-o", str(out)]).exit_code == 0
+    result = runner.invoke(app, ["sweep", "run", str(out), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "until:" in result.output and "enough" in result.output
+    run_dir = next((out / "runs").iterdir())
+    assert count_jumps(run_dir, "Li", 0.05) >= 3
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["extensions"], "production was not lengthened"
+
+
+def _vacancy_cell(tmp_path):
+    from ase.build import bulk
+    from ase.io import write
+
+    cell = bulk("Li", "bcc", a=3.4426, cubic=True).repeat(3)
+    del cell[0]
+    path = tmp_path / "li_vacancy.extxyz"
+    write(path, cell)
+    return path
