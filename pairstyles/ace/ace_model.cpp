@@ -1,5 +1,7 @@
 #include "ace/ace_model.h"
 
+#include "common/elements.h"
+
 #include "ace/ace_bbasis.h"
 #include "ace/ace_yaml.h"
 #include "common/potential_text.h"
@@ -12,15 +14,6 @@
 namespace sei::ace {
 
 namespace {
-
-const char *const kSymbols[] = {
-    "H",  "He", "Li", "Be", "B",  "C",  "N",  "O",  "F",  "Ne", "Na", "Mg", "Al", "Si", "P",  "S",  "Cl", "Ar", "K",
-    "Ca", "Sc", "Ti", "V",  "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Ge", "As", "Se", "Br", "Kr", "Rb", "Sr",
-    "Y",  "Zr", "Nb", "Mo", "Tc", "Ru", "Rh", "Pd", "Ag", "Cd", "In", "Sn", "Sb", "Te", "I",  "Xe", "Cs", "Ba", "La",
-    "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W",  "Re", "Os",
-    "Ir", "Pt", "Au", "Hg", "Tl", "Pb", "Bi", "Po", "At", "Rn", "Fr", "Ra", "Ac", "Th", "Pa", "U",  "Np", "Pu", "Am",
-    "Cm", "Bk", "Cf", "Es", "Fm", "Md", "No", "Lr", "Rf", "Db", "Sg", "Bh", "Hs", "Mt", "Ds", "Rg", "Cn", "Nh", "Fl",
-    "Mc", "Lv", "Ts", "Og"};
 
 RadialBasis basis_from_name(const std::string &name, const std::function<void(const std::string &)> &fail)
 {
@@ -50,7 +43,7 @@ void finish(Model &m, const std::function<void(int, const std::string &)> &fail_
   auto fail = [&](const std::string &msg) { fail_at_line(0, msg); };
   const int S = m.n_species();
   m.atomic_numbers.clear();
-  for (const auto &e : m.elements) m.atomic_numbers.push_back(atomic_number(e));
+  for (const auto &e : m.elements) m.atomic_numbers.push_back(sei::atomic_number(e));
   for (int a = 0; a < S; ++a)
     for (int b = 0; b < S; ++b) {
       const Bond &bd = m.bond(a, b);
@@ -118,13 +111,6 @@ void finish_model(Model &m)
   finish(m, [&](int line, const std::string &msg) {
     throw PotentialFileError(m.source + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": " + msg);
   });
-}
-
-int atomic_number(const std::string &symbol)
-{
-  for (int z = 0; z < static_cast<int>(sizeof(kSymbols) / sizeof(kSymbols[0])); ++z)
-    if (symbol == kSymbols[z]) return z + 1;
-  return 0;
 }
 
 double Model::max_cutoff() const

@@ -70,9 +70,6 @@ Model parse_model(const std::string &text, const std::string &source);
 Model parse_yace(const std::string &text, const std::string &source);
 Model parse_ace(const std::string &text, const std::string &source);
 
-// Atomic number of an element symbol, 0 if unknown.
-int atomic_number(const std::string &symbol);
-
 // Consistency checks and global sizes after a reader filled the model; throws PotentialFileError.
 void finish_model(Model &m);
 

@@ -3,6 +3,7 @@
 #include "common/potential_text.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -379,6 +380,9 @@ double YamlReader::number(const YamlNode &node, const std::string &what) const
   double v = std::strtod(s, &end);
   if (end == s || *end != '\0' || errno == ERANGE)
     fail(node, "expected a number for " + what + ", found '" + node.text + "'");
+  if (!std::isfinite(v))
+    fail(node, "non-finite value '" + node.text + "' for " + what +
+                   ": the file is damaged or comes from a diverged fit; refit or restore it");
   return v;
 }
 

@@ -36,10 +36,12 @@ void PairSEIACE::settings(int narg, char **arg)
   bbasis_path_.clear();
   asi_path_.clear();
   exact_ = false;
-  const std::string usage = "usage: pair_style sei/ace [exact] [activeset <B-basis .yaml> <.asi>]";
+  check_masses_ = true;
+  const std::string usage = "usage: pair_style sei/ace [exact] [activeset <B-basis .yaml> <.asi>] [check_masses yes|no]";
   int iarg = 0;
   while (iarg < narg) {
     const std::string word = arg[iarg];
+    if (base_keyword(narg, arg, iarg)) continue;
     if (word == "activeset") {
       if (iarg + 2 >= narg) fail("'activeset' needs two files, the B-basis .yaml and its .asi; " + usage);
       bbasis_path_ = arg[iarg + 1];

@@ -1,6 +1,7 @@
 #include "common/pair_sei_base.h"
 
 #include "common/card_json.h"
+#include "common/elements.h"
 #include "common/potential_text.h"
 
 #include "atom.h"
@@ -13,6 +14,7 @@
 #include "utils.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 
@@ -53,9 +55,44 @@ void PairSEIBase::require_metal_units()
 void PairSEIBase::settings(int narg, char **arg)
 {
   require_metal_units();
-  if (narg > 0)
-    fail(std::string("unknown keyword '") + arg[0] + "'; usage: pair_style " + style_ +
-         " (then pair_coeff * * <potential file> <species index, element or NULL per atom type>)");
+  check_masses_ = true;
+  int iarg = 0;
+  while (iarg < narg)
+    if (!base_keyword(narg, arg, iarg))
+      fail(std::string("unknown keyword '") + arg[iarg] + "'; usage: pair_style " + style_ +
+           " [check_masses yes|no] (then pair_coeff * * <potential file> <species index, element or NULL per atom "
+           "type>)");
+}
+
+bool PairSEIBase::base_keyword(int narg, char **arg, int &iarg)
+{
+  if (std::strcmp(arg[iarg], "check_masses") != 0) return false;
+  const std::string value = iarg + 1 < narg ? arg[iarg + 1] : "";
+  if (value != "yes" && value != "no")
+    fail("'check_masses' needs yes or no, got '" + value + "'");
+  check_masses_ = value == "yes";
+  iarg += 2;
+  return true;
+}
+
+void PairSEIBase::check_type_masses()
+{
+  // per-atom masses (rmass) are the user's own business; so are types whose element we do not know
+  if (!check_masses_ || atom->rmass_flag || !atom->mass || !atom->mass_setflag) return;
+  // wider than the spread of tabulated standard weights (Li 6.94 / 6.941 / 6.94 + 0.002), far below any
+  // neighbouring element (the closest pair in a cell, e.g. Co/Ni, differ by 0.24) and any swap of two species
+  constexpr double kTolerance = 0.1;
+  for (int t = 1; t <= atom->ntypes; ++t) {
+    const int s = t < static_cast<int>(species_of_type_.size()) ? species_of_type_[t] : -1;
+    if (s < 0 || s >= static_cast<int>(species_names_.size()) || !atom->mass_setflag[t]) continue;
+    const double expected = sei::standard_mass(species_names_[s]);
+    if (expected <= 0.0 || std::fabs(atom->mass[t] - expected) <= kTolerance) continue;
+    fail("atom type " + std::to_string(t) + " has mass " + fmt::format("{:.4g}", atom->mass[t]) +
+         ", but pair_coeff maps it to " + species_names_[s] + " (standard mass " + fmt::format("{:.4g}", expected) +
+         "): the elements after the file name are in the wrong order for this data file, or its Masses are wrong. "
+         "List the element of each atom type in type order; if the mass is altered on purpose (isotopes, mass "
+         "scaling), add 'check_masses no' to pair_style");
+  }
 }
 
 void PairSEIBase::allocate()
@@ -218,6 +255,7 @@ void PairSEIBase::init_style()
   if (force->newton_pair == 0)
     fail("requires newton pair on (the LAMMPS default); remove 'newton off' or use 'newton on'");
   if (atom->tag_enable == 0) fail("requires atom IDs (atom_modify id yes)");
+  check_type_masses();
   neighbor->add_request(this, NeighConst::REQ_FULL);
 }
 

@@ -29,6 +29,8 @@ class PairSEIBase : public Pair {
   std::vector<int> species_of_type_;   // by LAMMPS type 1..ntypes; -1 for NULL
   std::vector<std::string> species_names_;    // element of each species, if known
 
+  bool check_masses_ = true;  // init_style compares each type's mass with its mapped element ('check_masses no')
+
   int gamma_flag_ = 0;        // set by fix pair on the steps that want per-atom gamma
   int gamma_nmax_ = 0;
   double *gamma_ = nullptr;   // per-atom gamma of local atoms (grade, or committee force deviation in eV/A)
@@ -50,6 +52,10 @@ class PairSEIBase : public Pair {
   // asked, to the global and per-atom virial (each pair's virial split half/half between its two atoms)
   void tally_site_gradient(int i, int nn, const int *jidx, const double *r, const double *grad);
   void require_metal_units();
+  // a keyword every sei/* style takes ('check_masses yes|no'); true (and iarg moved past it) when arg[iarg] is one
+  bool base_keyword(int narg, char **arg, int &iarg);
+  // refuse an atom type whose mass is not that of the element pair_coeff maps it to (a wrong species order)
+  void check_type_masses();
   // rank 0 reads the file, every rank gets the bytes; optional files may be missing (returns false)
   bool broadcast_file(const std::string &path, std::string &bytes, bool optional);
   void allocate();

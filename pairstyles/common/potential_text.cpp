@@ -1,6 +1,7 @@
 #include "common/potential_text.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -79,6 +80,9 @@ double TokenStream::number(const std::string &what)
   double v = std::strtod(s, &end);
   if (end == s || *end != '\0' || errno == ERANGE)
     fail("expected a number for " + what + ", found '" + t.text + "'", t.line);
+  if (!std::isfinite(v))
+    fail("non-finite value '" + t.text + "' for " + what +
+         ": the file is damaged or comes from a diverged fit; refit or restore it", t.line);
   return v;
 }
 

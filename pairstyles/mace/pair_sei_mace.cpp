@@ -1,7 +1,7 @@
 #include "mace/pair_sei_mace.h"
 
 #include "common/potential_text.h"
-#include "mace/elements.h"
+#include "common/elements.h"
 #include "mace/mace_model.h"
 
 #include "atom.h"
@@ -27,7 +27,8 @@ namespace {
 constexpr double kOverlapDistance = 1.0e-6;
 
 const char *kUsage =
-    "usage: pair_style sei/mace [no_domain_decomposition] [device cpu|cuda] [threads N] [committee m2-lammps.pt ...]";
+    "usage: pair_style sei/mace [no_domain_decomposition] [device cpu|cuda] [threads N] [check_masses yes|no] "
+    "[committee m2-lammps.pt ...]";
 }    // namespace
 
 PairSEIMACE::PairSEIMACE(LAMMPS *lmp) :
@@ -49,9 +50,11 @@ void PairSEIMACE::settings(int narg, char **arg)
   device_ = "cpu";
   threads_ = 0;
   committee_files_.clear();
+  check_masses_ = true;
   int iarg = 0;
   while (iarg < narg) {
     const std::string word = arg[iarg];
+    if (base_keyword(narg, arg, iarg)) continue;
     if (word == "no_domain_decomposition") {
       no_domain_decomposition_ = true;
       ++iarg;
@@ -115,7 +118,7 @@ double PairSEIMACE::ghost_cutoff() const
 std::vector<std::string> PairSEIMACE::file_species_names() const
 {
   std::vector<std::string> names;
-  for (int z : members_.at(0)->atomic_numbers()) names.push_back(sei::mace::element_symbol(z));
+  for (int z : members_.at(0)->atomic_numbers()) names.push_back(sei::element_symbol(z));
   return names;
 }
 
@@ -125,7 +128,7 @@ std::string PairSEIMACE::describe() const
   std::ostringstream out;
   out << "MACE, elements [";
   for (size_t k = 0; k < m.atomic_numbers().size(); ++k)
-    out << (k ? " " : "") << sei::mace::element_symbol(m.atomic_numbers()[k]);
+    out << (k ? " " : "") << sei::element_symbol(m.atomic_numbers()[k]);
   out << "], r_max " << m.r_max() << " A, " << m.num_interactions() << " interactions, " << m.dtype_name()
       << " on " << m.device_name() << (no_domain_decomposition_ ? ", one rank (no_domain_decomposition)" : "");
   return out.str();
@@ -142,8 +145,8 @@ std::vector<int> PairSEIMACE::map_member(const sei::mace::Model &model, const st
     auto it = std::find(z.begin(), z.end(), driver_z[s]);
     if (it == z.end()) {
       std::string have;
-      for (int zk : z) have += (have.empty() ? "" : " ") + sei::mace::element_symbol(zk);
-      fail("committee model " + path + " has no " + sei::mace::element_symbol(driver_z[s]) + " (atom type " +
+      for (int zk : z) have += (have.empty() ? "" : " ") + sei::element_symbol(zk);
+      fail("committee model " + path + " has no " + sei::element_symbol(driver_z[s]) + " (atom type " +
            std::to_string(t) + "); its elements are [" + have +
            "]; every committee member must cover the elements in use");
     }
@@ -185,6 +188,7 @@ void PairSEIMACE::init_style()
     fail("requires newton pair on (the LAMMPS default); remove 'newton off' or use 'newton on'");
   if (atom->tag_enable == 0) fail("requires atom IDs (atom_modify id yes)");
   if (members_.empty()) fail("no model loaded: call pair_coeff * * <model-lammps.pt> <element per atom type>");
+  check_type_masses();
   // LAMMPS' convention: MPI ranks x OpenMP threads (OMP_NUM_THREADS, -pk omp N) is the core budget. The
   // LAMMPS library sets OpenMP to one thread when OMP_NUM_THREADS is unset, which torch then inherits,
   // so set torch's count explicitly and say what it is.

@@ -81,10 +81,12 @@ def main() -> None:
     if args.teacher_json:
         teacher = json.loads(args.teacher_json.read_text())
         entry["teacher"] = {
-            "model": f"CHGNet {teacher.get('chgnet_version', '')} (model {teacher.get('model_version', '')})".strip(),
-            "method": f"the same protocol with CHGNet as the calculator (a0 {teacher['a0_A']:.4f} A; NEB "
-                      f"{teacher['neb']['images']} images, climbing image, fmax {teacher['neb']['fmax_eV_A']} eV/A; "
-                      "potentials/scripts/chgnet_lif_barriers.py)",
+            "model": teacher.get("model") or f"CHGNet {teacher.get('chgnet_version', '')} (model "
+                                              f"{teacher.get('model_version', '')})",
+            "method": teacher.get("method") or (
+                f"the same protocol with CHGNet as the calculator (a0 {teacher['a0_A']:.4f} A; NEB "
+                f"{teacher['neb']['images']} images, climbing image, fmax {teacher['neb']['fmax_eV_A']} eV/A; "
+                "potentials/scripts/chgnet_lif_barriers.py)"),
             "lattice_constant_A": teacher["a0_A"],
             "barriers_eV": teacher["barriers_eV"],
             "intermediate_eV": teacher.get("intermediate_eV", {}),

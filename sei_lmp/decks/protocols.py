@@ -82,6 +82,9 @@ class Guards:
     gamma_break: float = 10.0         # stop the run above this
     max_temperature_K: float = 10000.0
     min_distance_A: float = 0.6       # closer atoms mean the potential has collapsed
+    # the cell may grow or shrink by this fraction of the structure's volume (a melt expands ~10-20 %; a
+    # potential that lets the cell explode or collapse does far more); energy and pressure must stay finite
+    max_volume_change: float = 0.5
     check_every: int = 100
 
 
@@ -240,7 +243,7 @@ _DURATIONS = ("heat_ps", "hold_ps", "anneal_ps", "equilibrate_ps", "production_p
 #: settings whose range their unit does not tell
 _EXPLICIT_RANGES = {"seed": (1, 2**31 - 1), "climb_steps": (0, None), "keep_restarts": (0, None), "gamma_save": (0, None),
                     "minimize_etol": (0, None), "minimize_ftol": (0, None), "etol": (0, None),
-                    "frozen_bottom_A": (0, None)}
+                    "frozen_bottom_A": (0, None), "max_volume_change": (0.01, 10.0)}
 
 
 def _allowed(name: str) -> tuple[float | None, float | None, bool]:

@@ -158,6 +158,9 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
 
     guard = protocol.guards
     use_gamma = guard.gamma and block.gamma_style is not None
+    # the watchdog's reference volume: the structure's, fixed in the deck, so a resumed run keeps it
+    volume = float(structure.get_volume()) if hasattr(structure, "get_volume") else \
+        float(read_data_atoms(structure_file).get_volume())
     groups: dict[str, list[int]] = {}
     for t, e in enumerate(elements, start=1):
         groups.setdefault(e, []).append(t)
@@ -166,7 +169,8 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
         "p": protocol, "md": protocol.md, "steps": steps, "pair": block, "backend": backend,
         "potential_name": potential.path.name, "data_file": DATA_FILE, "boundary": "p p p",
         "groups": groups, "triclinic": triclinic,
-        "guard": {**vars(guard), "gamma": use_gamma}, "files": layout, **protocol.template_context(),
+        "guard": {**vars(guard), "gamma": use_gamma}, "files": layout, "structure_volume_A3": volume,
+        **protocol.template_context(),
     }
     try:
         text = _environment().get_template(protocol.template()).render(**context)

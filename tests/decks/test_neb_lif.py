@@ -82,6 +82,10 @@ def test_ase_neb_reproduces_the_issue(ace, hops, mechanism):
     assert result.converged and result.climbing_replica is not None
     assert result.barrier_forward_eV == pytest.approx(ISSUE[mechanism], abs=0.01)
     assert result.barrier_reverse_eV == pytest.approx(result.barrier_forward_eV, abs=1e-3)
+    # the card carries the same number (potentials/scripts/lif_barriers.py), and the teacher's beside it
+    card = ace.card.validation["barriers"]
+    assert card["potential"]["barriers_eV"][mechanism] == pytest.approx(result.barrier_forward_eV, abs=2e-3)
+    assert "CHGNet" in card["teacher"]["model"]
 
 
 @pytest.mark.slow

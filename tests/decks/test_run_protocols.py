@@ -91,3 +91,25 @@ def test_watchdog_stops_an_exploding_run(settings, message, mtp_reference, tmp_p
     proc = run_lmp(out)
     assert proc.returncode != 0
     assert message in proc.stdout + proc.stderr
+
+
+def test_watchdog_stops_a_run_whose_cell_collapses(tmp_path):
+    """bcc Li (shipped Li MTP) under 10 GPa shrinks by tens of percent in NPT: with a 2 % volume bound the
+    watchdog stops it and says which check fired; without pressure the same deck runs through."""
+    from ase.build import bulk
+
+    from sei_lmp.data import shipped_potential
+
+    pot = load_potential(shipped_potential("Li_mtp_*.mtp"))
+    cell = bulk("Li", "bcc", a=3.44, cubic=True).repeat(3)
+    settings = {**TINY["diffusion_nvt"], "temperature": "300", "minimize": "false", "equilibrate_npt": "true",
+                "equilibrate_ps": "1.0", "guards.max_volume_change": "0.02", "guards.check_every": "10"}
+    squeezed = DiffusionNVT().with_settings({**settings, "pressure_bar": "100000"})
+    out = render_deck(squeezed, cell, pot, workdir=tmp_path / "b1").write(tmp_path / "squeezed")
+    proc = run_lmp(out)
+    assert proc.returncode != 0
+    assert "fix-id watchdog_shrink" in proc.stdout + proc.stderr
+    calm = DiffusionNVT().with_settings({**settings, "equilibrate_ps": "0.1"})
+    out = render_deck(calm, cell, pot, workdir=tmp_path / "b2").write(tmp_path / "calm")
+    proc = run_lmp(out)
+    assert proc.returncode == 0, proc.stdout[-2000:]

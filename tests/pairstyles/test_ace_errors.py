@@ -203,3 +203,26 @@ def test_activeset_yaml_must_be_bbasis(pots, cu_data):
     expect_error(setup(cu_data) + [f"pair_style sei/ace activeset {pots / 'Cu-I.yace'} {pots / 'Cu-I.asi'}",
                                    f"pair_coeff * * {pots / 'Cu-I.yace'} Cu"],
                  re.escape("not a pacemaker B-basis .yaml (no 'species' list)"))
+
+
+def test_non_finite_coefficient_is_refused_at_read_time(pots, cu_data, tmp_path):
+    source = pots / "Cu-I.yace"
+    text = source.read_text()
+    start = text.index("ctildes: [") + len("ctildes: [")
+    bad = tmp_path / "nan.yace"
+    bad.write_text(text[:start] + "nan, " + text[start + text[start:].index(",") + 2:])
+    expect_error(setup(cu_data) + ["pair_style sei/ace", f"pair_coeff * * {bad} Cu"],
+                 re.escape("non-finite value 'nan' for"))
+
+
+def test_masses_are_checked_against_the_mapped_elements(pots, cu_data, tmp_path):
+    """The Cu data file with its mass changed to Li's: refused, unless 'check_masses no'."""
+    source = pots / "Cu-I.yace"
+    data = tmp_path / "cu_light.data"
+    text = cu_data.read_text()
+    masses = text.index("Masses")
+    line_end = text.index("\n", text.index("1 ", masses))
+    data.write_text(text[:masses] + "Masses\n\n1 6.94" + text[line_end:])
+    expect_error(setup(data) + ["pair_style sei/ace", f"pair_coeff * * {source} Cu", "run 0"],
+                 re.escape("atom type 1 has mass 6.94, but pair_coeff maps it to Cu (standard mass 63.55)"))
+    run_commands(setup(data) + ["pair_style sei/ace check_masses no", f"pair_coeff * * {source} Cu", "run 0"])

@@ -229,3 +229,28 @@ def test_card_species_with_escapes_and_nesting_names_the_types(tmp_path, li2s, l
         '{"a": {"b": [true, false, null, -1.5e-3, {"c": []}]}, "note": "\\u2713 \\ud83d\\ude00",\n'
         ' "species": ["Li", "S"]}')
     run_commands(setup(li2s_data) + ["pair_style sei/mtp", f"pair_coeff * * {potential} Li S", "run 0"])
+
+
+def test_non_finite_coefficient_is_refused_at_read_time(li2s, li2s_data, tmp_path):
+    """A NaN coefficient (a diverged fit, a damaged file) fails at pair_coeff, not as NaN thermo later."""
+    bad = edited(tmp_path, li2s, "species_coeffs = {", "species_coeffs = {nan, ")
+    expect_error(setup(li2s_data) + ["pair_style sei/mtp", f"pair_coeff * * {bad}"],
+                 re.escape("non-finite value 'nan' for species_coeffs"))
+    bad = edited(tmp_path, li2s, "species_coeffs = {", "species_coeffs = {-inf, ", name="inf.mtp")
+    expect_error(setup(li2s_data) + ["pair_style sei/mtp", f"pair_coeff * * {bad}"], re.escape("non-finite value '-inf'"))
+
+
+def test_masses_are_checked_against_the_mapped_elements(tmp_path, li2s, li2s_data):
+    """Li2S_af12's type 1 is Li (6.94), type 2 S (32.06): mapping them 'S Li' is refused at init with the
+    fix; 'check_masses no' lets a user with altered masses through; the right order runs."""
+    potential = tmp_path / "pot.mtp"
+    potential.write_text(li2s.read_text())
+    (tmp_path / "pot.mtp.json").write_text('{"species": ["Li", "S"]}')
+    swapped = setup(li2s_data) + ["pair_style sei/mtp", f"pair_coeff * * {potential} S Li", "run 0"]
+    expect_error(swapped, re.escape("atom type 1 has mass 6.94, but pair_coeff maps it to S (standard mass 32.06)"))
+    expect_error(swapped, re.escape("add 'check_masses no' to pair_style"))
+    run_commands(setup(li2s_data) + ["pair_style sei/mtp check_masses no", f"pair_coeff * * {potential} S Li",
+                                     "run 0"])
+    run_commands(setup(li2s_data) + ["pair_style sei/mtp", f"pair_coeff * * {potential} Li S", "run 0"])
+    expect_error(setup(li2s_data) + ["pair_style sei/mtp check_masses maybe"],
+                 re.escape("'check_masses' needs yes or no, got 'maybe'"))
