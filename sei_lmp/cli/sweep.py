@@ -127,7 +127,7 @@ def status(
 ) -> None:
     """Show done / running / interrupted / failed / pending for every run, with failure reasons."""
     from rich.console import Console
-    from rich.table import Table
+    from sei_lmp.cli.tables import new_table
 
     from sei_lmp.sweep.status import STATES, sweep_status
 
@@ -136,9 +136,7 @@ def status(
     if as_json:
         console.print_json(table.to_json(orient="records"))
         return
-    view = Table(title=f"sweep {directory}")
-    for column in ("run", "state", "progress", "attempts", "reason"):
-        view.add_column(column)
+    view = new_table(f"sweep {directory}", ("run", "state", "progress", "attempts", "reason"))
     for _, row in table.iterrows():
         colour = STATE_COLOURS[row["state"]]
         progress = f"{100 * row['progress']:.0f} %" if row["progress"] is not None else ""

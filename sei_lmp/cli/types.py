@@ -60,7 +60,8 @@ def _backend(value: str) -> str:
 
 
 StructurePath = Annotated[Path, typer.Option(
-    "--structure", "-s", help="structure: CIF/POSCAR/extxyz, or a LAMMPS data file")]
+    "--structure", "-s", help="structure: CIF/POSCAR/extxyz, or a LAMMPS data file; example:<file> for a shipped "
+    "example (example:Li2S.cif, example:beta-Li3PS4.cif, example:Li_LiF.data)")]
 PotentialPath = Annotated[Path, typer.Option(
     "--potential", "-p", help="potential file (.mtp/.almtp/.yace/.yaml/*.pt/.snapcoeff)")]
 #: the same option where a command works without a potential

@@ -45,15 +45,18 @@ def read_structure(path: str | PathLike, *, order: bool = False,
                    oxidation_states: Mapping[str, float] | None = None,
                    occupancy_tolerance: float = OCCUPANCY_TOLERANCE, supercell=None, seed: int = 0,
                    index: int | str = -1) -> "ase.Atoms":  # noqa: F821
-    """Read a CIF, POSCAR/CONTCAR, extxyz (or any format ASE reads) as ``ase.Atoms``.
+    """Read a CIF, POSCAR/CONTCAR, extxyz (or any format ASE reads) as ``ase.Atoms``; ``example:<file>`` is a
+    structure shipped with sei_lmp (:func:`sei_lmp.data.example_structures`).
 
     Partially occupied sites are refused unless ``order=True``: then the lowest-Ewald arrangement is
     chosen (:func:`sei_lmp.structures.ordering.order_structure`), optionally in ``supercell`` (a scaling
     factor or matrix applied first), and the report goes to ``atoms.info["ordering"]``.
     """
-    path = Path(path)
+    from sei_lmp.data import resolve_structure
+
+    path = resolve_structure(path)
     if not path.is_file():
-        raise ConfigurationError(f"structure file {path} does not exist")
+        raise ConfigurationError(f"structure file {path} does not exist (a shipped example is named example:<file>)")
     if path.suffix.lower() in _PYMATGEN_SUFFIXES or _is_vasp(path):
         from pymatgen.core import Structure
 
