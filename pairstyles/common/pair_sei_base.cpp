@@ -82,9 +82,13 @@ void PairSEIBase::check_type_masses()
   // wider than the spread of tabulated standard weights (Li 6.94 / 6.941 / 6.94 + 0.002), far below any
   // neighbouring element (the closest pair in a cell, e.g. Co/Ni, differ by 0.24) and any swap of two species
   constexpr double kTolerance = 0.1;
+  // a type without atoms (all deleted, or kept for later insertion) maps nothing that could be wrong
+  std::vector<long long> local(atom->ntypes + 1, 0), count(atom->ntypes + 1, 0);
+  for (int i = 0; i < atom->nlocal; ++i) ++local[atom->type[i]];
+  MPI_Allreduce(local.data(), count.data(), atom->ntypes + 1, MPI_LONG_LONG, MPI_SUM, world);
   for (int t = 1; t <= atom->ntypes; ++t) {
     const int s = t < static_cast<int>(species_of_type_.size()) ? species_of_type_[t] : -1;
-    if (s < 0 || s >= static_cast<int>(species_names_.size()) || !atom->mass_setflag[t]) continue;
+    if (s < 0 || s >= static_cast<int>(species_names_.size()) || !atom->mass_setflag[t] || count[t] == 0) continue;
     const double expected = sei::standard_mass(species_names_[s]);
     if (expected <= 0.0 || std::fabs(atom->mass[t] - expected) <= kTolerance) continue;
     fail("atom type " + std::to_string(t) + " has mass " + fmt::format("{:.4g}", atom->mass[t]) +

@@ -176,7 +176,9 @@ def _iter_lammps(path: Path, type_elements: Sequence[str] | None) -> Iterator[Fr
         raise ParseError(f"{path}: dump columns {columns} lack positions (need xu yu zu, or x y z [ix iy iz])")
     if "id" not in columns or "type" not in columns and "element" not in columns:
         raise ParseError(f"{path}: dump columns {columns} lack 'id' and 'type' (dump ... custom N file id type xu yu zu)")
-    pipeline = import_file(str(path))
+    # multiple_frames explicit: after a render in the same process OVITO no longer scans a dump for its frames
+    # by itself, and a trajectory read then has one frame (measured: the demo's re-run)
+    pipeline = import_file(str(path), multiple_frames=True)
     yield pipeline.source.num_frames     # frame count first, so the reader can allocate once
     for frame in range(pipeline.source.num_frames):
         data = pipeline.compute(frame)

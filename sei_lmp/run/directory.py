@@ -646,6 +646,11 @@ class RunDirectory:
         """Whether the done marker is there."""
         return self.done_path.is_file()
 
+    def reopen(self) -> None:
+        """Take the done marker away: the deck was lengthened, so the run has steps left (the executors skip
+        a run with the marker)."""
+        self.done_path.unlink(missing_ok=True)
+
     def mark_done(self, last_step: int | None, source: str | None = None) -> None:
         """Write the done marker: the deck reached ``last_step`` (seen in ``source``, a restart file)."""
         record = {"time": _now(), "last_step": last_step, **({"from": source} if source else {})}

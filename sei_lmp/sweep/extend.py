@@ -78,7 +78,9 @@ def extend_run(run_dir: str | PathLike, add_ps: float):
     if final.is_file():
         final.rename(final.with_name(final.name + ".end_of_run"))
     run.input.write_text(deck.input_text)
-    return run.write_manifest(updated)
+    manifest = run.write_manifest(updated)
+    run.reopen()
+    return manifest
 
 
 @dataclass

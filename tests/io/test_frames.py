@@ -72,3 +72,24 @@ def test_a_cut_off_last_frame_is_left_out_and_said(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", IncompleteDataWarning)
         assert num_frames(load_pipeline(whole, ["Li"])) == 3
+
+
+def test_a_trajectory_read_after_a_render_of_it_has_every_frame(tmp_path):
+    """OVITO stops scanning a dump for frames by itself once a render ran in the process: a trajectory read
+    after rendering the same file had one frame (the demo's second run analysed 1 frame of 81)."""
+    import pytest
+
+    from sei_lmp.io.trajectory import read_trajectory
+    from sei_lmp.viz import can_render, render_snapshot
+
+    if not can_render()[0]:
+        pytest.skip(can_render()[1])
+    rng = np.random.default_rng(2)
+    frames = [([1] * 6 + [2] * 6, rng.uniform(0, 8, (12, 3))) for _ in range(7)]
+    dump = tmp_path / "traj.dump"
+    write_dump(dump, frames)
+    text = dump.read_text().replace("id type x y z", "id type xu yu zu")
+    dump.write_text(text)
+    render_snapshot(dump, tmp_path / "last.png", size=(200, 150))
+    traj = read_trajectory(dump, species=["Li"], type_elements=["Li", "F"], timestep_fs=1.0)
+    assert len(traj.time_ps) == 7

@@ -205,6 +205,8 @@ def cluster_sites(positions: np.ndarray, cell: np.ndarray, *, block_frames: int 
     n_frames = positions.shape[0]
     block_frames = max(1, min(block_frames, n_frames))
     n_blocks = n_frames // block_frames
+    # a short run has few blocks: a site seen in every one of them is still a site
+    min_points = max(1, min(min_points, n_blocks))
     blocks = positions[:n_blocks * block_frames].reshape(n_blocks, block_frames, *positions.shape[1:])
     means = blocks.mean(axis=1)
     spread = np.sqrt(((blocks - means[:, None]) ** 2).sum(axis=-1).mean(axis=1))
@@ -222,4 +224,7 @@ def cluster_sites(positions: np.ndarray, cell: np.ndarray, *, block_frames: int 
         if len(members) >= min_points:
             # mean of the minimum-image offsets from one member, so clusters split by the boundary stay whole
             centres.append(members[0] + minimum_image(members - members[0], cell).mean(axis=0))
+    if not centres:
+        raise ConfigurationError(f"no sites found: no cluster of settled block means has {min_points} members; "
+                                 "give sites (e.g. rocksalt_sites) or run longer")
     return Sites.from_cartesian(np.asarray(centres).reshape(-1, 3), cell, kind)
