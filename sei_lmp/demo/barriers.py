@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["card_barriers", "migration_barriers"]
+__all__ = ["BARRIER_TOLERANCE_EV", "card_barriers", "migration_barriers"]
+
+#: a barrier within this of the teacher's counts as reproduced (the card's validation.barriers.tolerance_eV wins)
+BARRIER_TOLERANCE_EV = 0.02
 
 
 def card_barriers(potential) -> tuple[dict[str, float], str]:
@@ -63,5 +66,9 @@ def migration_barriers(directory: Path, potential, lattice_constant_A: float, ce
     table = barrier_table(runs).rename(columns={"label": "mechanism", "barrier_forward_eV": "barrier_eV"})
     teacher, source = card_barriers(potential)
     table["teacher_eV"] = table["mechanism"].map(teacher).astype(float)
-    table.attrs["teacher_source"] = source
+    tolerance = float(potential.card.validation.get("barriers", {}).get("tolerance_eV", BARRIER_TOLERANCE_EV))
+    table["minus_teacher_eV"] = table["barrier_eV"] - table["teacher_eV"]
+    # NaN (no teacher number) compares False: such a row is not claimed to match
+    table["matches_teacher"] = table["minus_teacher_eV"].abs() <= tolerance
+    table.attrs.update(teacher_source=source, tolerance_eV=tolerance)
     return table, runs

@@ -34,6 +34,15 @@ def _interval(value: float, low: float, high: float, unit: str, digits: int = 3)
 
 def _teacher_sentence(result: DemoResult) -> str:
     statement = result.barriers.attrs.get("teacher_source", "")
+    b = result.barriers
+    tolerance = b.attrs.get("tolerance_eV")
+    checked = b.dropna(subset=["minus_teacher_eV"]) if "minus_teacher_eV" in b else b.iloc[:0]
+    if len(checked) and tolerance is not None:
+        good = checked.loc[checked["matches_teacher"], "mechanism"].str.replace("_", " ").tolist()
+        bad = checked.loc[~checked["matches_teacher"], "mechanism"].str.replace("_", " ").tolist()
+        statement += (f". Within {tolerance:g} eV of the teacher: {', '.join(good) or 'none'}"
+                      + (f"; outside it: {', '.join(bad)} (MD results that rest on those paths inherit the "
+                         "difference)" if bad else ""))
     card = load_potential_card(result.potential)
     teacher = card.provenance.get("teacher", {}).get("calculator", "its teacher")
     return (f"The potential was distilled from {teacher}, a universal potential trained on PBE relaxation data: "
@@ -65,6 +74,9 @@ def _barrier_table(barriers: pd.DataFrame) -> pd.DataFrame:
         "mechanism": barriers["mechanism"].str.replace("_", " "),
         "this potential (eV)": barriers["barrier_eV"].map(lambda v: _fmt(v, 3)),
         "teacher (eV)": barriers["teacher_eV"].map(lambda v: _fmt(v, 3)),
+        "difference (eV)": [("n/a" if d != d else f"{d:+.3f}" + ("" if ok else " (outside tolerance)"))
+                            for d, ok in zip(barriers.get("minus_teacher_eV", pd.Series([math.nan] * len(barriers))),
+                                             barriers.get("matches_teacher", pd.Series([False] * len(barriers))))],
         "converged": barriers["converged"].map(lambda v: "yes" if v else "no"),
         "intermediate state (eV)": barriers["intermediate_eV"].map(lambda v: _fmt(v, 3) if v == v else "-"),
         "note": barriers["note"].fillna("").map(lambda v: v or "-"),
