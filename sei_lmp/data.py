@@ -40,7 +40,8 @@ EXAMPLE = "example:"
 
 def example_structures() -> list[Path]:
     """Every shipped example structure, sorted by name."""
-    return sorted(p for p in data_dir("examples/structures").iterdir() if p.is_file() and p.suffix != ".py")
+    return sorted(p for p in data_dir("examples/structures").iterdir()
+                  if p.is_file() and p.suffix not in (".py", ".md"))
 
 
 def resolve_structure(path) -> Path:

@@ -24,6 +24,7 @@ from sei_lmp.cli.types import (
     StructurePath,
     Temperatures,
     parse_settings,
+    parse_temperatures,
     split_list,
 )
 from sei_lmp.decks.protocols import PROTOCOLS
@@ -122,7 +123,7 @@ def demo(
 
     console = Console()
     settings = DemoSettings.quick() if quick else DemoSettings()
-    changes = {"temperatures": tuple(float(t) for t in split_list(temperatures))} if temperatures else {}
+    changes = {"temperatures": tuple(parse_temperatures(temperatures))} if temperatures else {}
     for key, value in (("production_ps", production_ps), ("min_jumps", min_jumps), ("md_budget_s", budget),
                        ("seed", seed), ("potential", potential), ("jobs", jobs)):
         if value is not None:
@@ -237,8 +238,8 @@ def deck(
     if temperatures:
         if not hasattr(proto, "temperature_K"):
             raise typer.BadParameter(f"--temperatures does not apply to {protocol}")
-        targets = [(output / f"T{float(t):g}K", proto.with_settings({"temperature_K": t}))
-                   for t in split_list(temperatures)]
+        targets = [(output / f"T{t:g}K", proto.with_settings({"temperature_K": t}))
+                   for t in parse_temperatures(temperatures)]
     for directory, settings in targets:
         # rendered aside and written in one step: a directory holding a run is refused before anything in it changes
         with tempfile.TemporaryDirectory() as scratch:
@@ -279,7 +280,7 @@ def _deck_structure(path: Path, pot, protocol, console):
 @app.command()
 def run(
     directory: DeckDir,
-    np: Optional[int] = typer.Option(None, "--np", help="MPI ranks (mpirun -np N; default: the profile's, else 1)"),
+    np: Optional[int] = typer.Option(None, "--np", min=1, help="MPI ranks (mpirun -np N; default: the profile's, else 1)"),
     lmp: LmpPath = None,
     profile: Optional[str] = typer.Option(None, "--profile", help="machine profile of the sei_lmp config file "
                                           "(its lmp, mpirun and ranks; default: local)"),

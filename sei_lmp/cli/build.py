@@ -88,7 +88,12 @@ def _write(atoms, output: Path, pot, species: Optional[str]) -> None:
     from sei_lmp.structures import write_lammps_data
     from sei_lmp.units import density_g_cm3
 
+    from sei_lmp.decks.render import check_min_distance
+    from sei_lmp.decks.protocols import Guards
+
     order = pot if pot is not None else split_list(species)
+    # what a deck would refuse is not written: a lattice parameter far too small packs atoms into each other
+    check_min_distance(atoms, Guards().min_distance_A)
     output.parent.mkdir(parents=True, exist_ok=True)
     write_lammps_data(atoms, output, order)
     # extxyz holds flat key=value info only; the nested reports go to the JSON file
@@ -114,6 +119,8 @@ def phase(
     """A built-in SEI phase (from space group + literature cell), optionally as a supercell."""
     from sei_lmp.structures import phase as make_phase
 
+    if a is not None and not (0 < a < float("inf")):
+        raise typer.BadParameter(f"--a is a lattice parameter in A and must be positive, got {a:g}")
     pot = _potential(potential, species)
     atoms = make_phase(name, **({"a": a} if a else {}))
     _write(_maybe_supercell(atoms, pot, cutoff, skin, target_atoms, max_atoms), output, pot, species)

@@ -36,8 +36,8 @@ def run(
                                         help="local | slurm (default: the profile's, else local)"),
     profile: str | None = typer.Option(None, "--profile", help="machine profile of the sei_lmp config file, laid "
                                        "over the sweep file's [run]/[slurm] sections"),
-    jobs: int | None = typer.Option(None, "--jobs", "-j", help="local: runs at a time (default cores // ranks)"),
-    np: int | None = typer.Option(None, "--np", help="local: MPI ranks per run (default: run.nprocs)"),
+    jobs: int | None = typer.Option(None, "--jobs", "-j", min=1, help="local: runs at a time (default cores // ranks)"),
+    np: int | None = typer.Option(None, "--np", min=1, help="local: MPI ranks per run (default: run.nprocs)"),
     only: list[str] = typer.Option([], "--only", help="run only these run ids (repeatable)"),
     submit: bool = typer.Option(False, "--submit", help="slurm: submit the array with sbatch (default: only write it)"),
 ) -> None:
@@ -55,8 +55,10 @@ def run(
         launch = (launch or Profile(name="command line")).with_options({"nprocs": np})
     chosen = get_executor(name, launch)
     options = {"jobs": jobs} if name == "local" else {}
-    launched = chosen.run(directory, only or None, submit=submit, **options)
     until = _spec_until(directory)
+    if until:
+        _check_until_species(directory, until)
+    launched = chosen.run(directory, only or None, submit=submit, **options)
     if until and launched.results is not None and launched.ok:
         launched = _run_until(directory, chosen, only, options, until, console, launched.results)
     elif until and name != "local":
@@ -84,6 +86,20 @@ def _spec_until(directory: Path) -> dict:
 
     spec, _ = load_sweep(directory)
     return spec.until
+
+
+def _check_until_species(directory: Path, until: dict) -> None:
+    """Refuse an [until] species that a run of the sweep does not have: every extension would be wasted."""
+    from sei_lmp.errors import ConfigurationError
+    from sei_lmp.run.directory import RunDirectory
+    from sei_lmp.sweep import load_sweep
+
+    _, table = load_sweep(directory)
+    for run_id, sub in zip(table["run_id"], table["directory"]):
+        elements = list(RunDirectory(directory / sub).manifest.elements)
+        if until["species"] not in elements:
+            raise ConfigurationError(f"[until] counts jumps of {until['species']}, but run {run_id} has no "
+                                     f"{until['species']} (elements {elements}); set until.species to the mobile species")
 
 
 def _run_until(directory: Path, chosen, only: list[str], options: dict, until: dict, console, first):

@@ -18,7 +18,7 @@ from sei_lmp.potentials.base import Backend
 
 __all__ = ["AnalysisOutput", "BackendChoice", "DeckDir", "Elements", "Frames", "Jobs", "LmpPath", "NProcs",
            "OutputDir", "PotentialFile", "PotentialPath", "PotentialPaths", "Settings", "Species", "StructurePath",
-           "Temperatures", "parse_pairs", "parse_settings", "split_list"]
+           "Temperatures", "parse_pairs", "parse_settings", "parse_temperatures", "split_list"]
 
 BACKENDS = get_args(Backend)
 
@@ -26,6 +26,20 @@ BACKENDS = get_args(Backend)
 def split_list(text: Optional[str]) -> Optional[list[str]]:
     """``"Li, S"`` -> ``["Li", "S"]``; None or an empty string -> None."""
     return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
+def parse_temperatures(text: Optional[str]) -> Optional[list[float]]:
+    """``"600, 700"`` -> ``[600.0, 700.0]`` (K); a value that is no positive number is refused by name."""
+    values = []
+    for item in split_list(text) or []:
+        try:
+            value = float(item)
+        except ValueError:
+            raise typer.BadParameter(f"--temperatures takes numbers in K separated by commas, got '{item}'") from None
+        if not (value > 0 and value < float("inf")):
+            raise typer.BadParameter(f"--temperatures must be positive and finite (K), got {item}")
+        values.append(value)
+    return values or None
 
 
 def parse_pairs(text: Optional[str], what: str) -> dict[str, float]:
@@ -63,13 +77,13 @@ StructurePath = Annotated[Path, typer.Option(
     "--structure", "-s", help="structure: CIF/POSCAR/extxyz, or a LAMMPS data file; example:<file> for a shipped "
     "example (example:Li2S.cif, example:beta-Li3PS4.cif, example:Li_LiF.data)")]
 PotentialPath = Annotated[Path, typer.Option(
-    "--potential", "-p", help="potential file (.mtp/.almtp/.yace/.yaml/*.pt/.snapcoeff)")]
+    "--potential", "-p", help="potential file (.mtp, .almtp, .yace, .yaml, *.pt, .snapcoeff) or shipped:<file>")]
 #: the same option where a command works without a potential
 PotentialFile = Annotated[Optional[Path], typer.Option(
-    "--potential", "-p", help="potential file (.mtp/.almtp/.yace/.yaml/*.pt/.snapcoeff)")]
+    "--potential", "-p", help="potential file (.mtp, .almtp, .yace, .yaml, *.pt, .snapcoeff) or shipped:<file>")]
 #: the same option, repeatable
 PotentialPaths = Annotated[list[Path], typer.Option(
-    "--potential", "-p", help="potential file (.mtp/.almtp/.yace/.yaml/*.pt/.snapcoeff); repeatable")]
+    "--potential", "-p", help="potential file (.mtp, .almtp, .yace, .yaml, *.pt, .snapcoeff) or shipped:<file>; repeatable")]
 Species = Annotated[Optional[str], typer.Option(
     "--species", help="element of each potential species in type order, comma-separated (MTP files lack them)")]
 Elements = Annotated[Optional[str], typer.Option(
@@ -89,7 +103,7 @@ AnalysisOutput = Annotated[Optional[Path], typer.Option(
 Frames = Annotated[str, typer.Option(
     "--frames", help="frames to analyse: 'all', one index (-1 = last), or start:stop:step")]
 DeckDir = Annotated[Path, typer.Argument(help="deck directory written by 'sei-lmp deck'")]
-NProcs = Annotated[int, typer.Option("--np", help="MPI ranks (mpirun -np N)")]
-Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", help="runs at a time (default: cores)")]
+NProcs = Annotated[int, typer.Option("--np", min=1, help="MPI ranks (mpirun -np N)")]
+Jobs = Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="runs at a time (default: cores)")]
 LmpPath = Annotated[Optional[str], typer.Option(
     "--lmp", help="LAMMPS executable, a command line such as 'lmp_kokkos' or 'srun -n 1 lmp'")]

@@ -202,6 +202,19 @@ class Protocol:
         if problems:
             raise ConfigurationError(f"{self.name}: " + "; ".join(problems))
 
+    def rounded_durations(self) -> list[str]:
+        """Stage lengths that run other than asked (stages are whole thermo intervals), one sentence each."""
+        out = []
+        for name in _DURATIONS:
+            asked = getattr(self, name, None)
+            if asked is None:
+                continue
+            ran = self.md.steps(asked) * self.md.timestep_ps
+            if abs(ran - asked) > 1e-6 * max(asked, 1e-9) and asked > 0:
+                out.append(f"{name} = {asked:g} ps runs {ran:g} ps (stages are whole thermo intervals: "
+                           f"md.thermo_every x md.timestep_fs = {self.md.thermo_every * self.md.timestep_ps:g} ps)")
+        return out
+
     def setting_names(self) -> list[str]:
         """Every setting this protocol takes, by the names ``--set`` and sweep files use."""
         top = sorted(f.name for f in fields(self) if f.name not in ("md", "guards"))
@@ -318,6 +331,20 @@ def setting_problems(protocol: Protocol) -> list[str]:
     if last and dump is not None and dump > getattr(protocol, last):
         problems.append(f"dump_every_ps = {dump:g} ps is longer than {last} = {getattr(protocol, last):g} ps: the run "
                         "would write no frame")
+    if dump is not None and dump < md.timestep_ps * (1 - 1e-9):
+        problems.append(f"dump_every_ps = {dump:g} ps is shorter than one time step ({md.timestep_ps:g} ps): "
+                        "frames come at most once per step; give a multiple of md.timestep_fs")
+    targets = {n: getattr(protocol, n) for n in ("temperature_K", "t_start_K", "t_melt_K", "t_final_K")
+               if hasattr(protocol, n)}
+    if targets and g.max_temperature_K <= max(targets.values()):
+        hottest = max(targets, key=targets.get)
+        problems.append(f"guards.max_temperature_K = {g.max_temperature_K:g} is not above {hottest} = "
+                        f"{targets[hottest]:g}: the watchdog would stop the run as soon as it reaches its own "
+                        "target; raise the ceiling (it catches blow-ups, default 10000 K)")
+    if "t_melt_K" in targets and targets["t_melt_K"] <= max(targets.get("t_start_K", 0), targets.get("t_final_K", 0)):
+        problems.append(f"t_melt_K = {targets['t_melt_K']:g} is not above t_start_K / t_final_K "
+                        f"({targets.get('t_start_K', 0):g} / {targets.get('t_final_K', 0):g}): a melt-quench heats "
+                        "to the melt and quenches down from it")
     return problems
 
 

@@ -62,6 +62,17 @@ def elements_from_masses(masses: Sequence[float], candidates: Sequence[str]) -> 
     out = []
     for t, m in enumerate(masses, start=1):
         close = [e for e in candidates if e in atomic_numbers and abs(atomic_masses[atomic_numbers[e]] - m) < MASS_TOLERANCE]
+        if len(close) != 1 and candidates and all(str(c).isdigit() for c in candidates):
+            raise ConfigurationError(f"cannot tell the element of atom type {t} (mass {m}): the potential does not "
+                                     "name its species (an MTP without a metadata card); name them with --species "
+                                     "in the file's order (e.g. --species Li,F)")
+        if not close:
+            standard = [e for e in atomic_numbers if abs(atomic_masses[atomic_numbers[e]] - m) < MASS_TOLERANCE]
+            if standard:
+                raise ConfigurationError(f"atom type {t} has the mass of {standard[0]} ({m}), which the potential "
+                                         f"(species {list(candidates)}) does not describe: use a potential with "
+                                         f"{standard[0]}, or give the element of each type (-e) if the masses are "
+                                         "not standard")
         if len(close) != 1:
             raise ConfigurationError(f"cannot tell the element of atom type {t} (mass {m}) among {list(candidates)}; "
                                      "give the elements per type explicitly")
@@ -97,6 +108,11 @@ def check_min_distance(atoms, min_distance: float, symbols: Sequence[str] | None
     from ase.neighborlist import neighbor_list
 
     symbols = list(symbols) if symbols is not None else atoms.get_chemical_symbols()
+    positions = atoms.get_positions()
+    if not np.isfinite(positions).all():
+        bad = int(np.nonzero(~np.isfinite(positions).all(axis=1))[0][0])
+        raise ConfigurationError(f"atom {bad + 1} ({symbols[bad]}) has a non-finite coordinate "
+                                 f"{positions[bad].tolist()}: the structure file is damaged; rebuild it")
     radii = np.array([covalent_radii[atomic_numbers[e]] if e in atomic_numbers else 0.0 for e in symbols])
     reach = max(min_distance, OVERLAP_FRACTION * 2 * float(radii.max(initial=0.0)))
     i, j, d = neighbor_list("ijd", atoms, reach)

@@ -34,6 +34,7 @@ class DeckSummary:
     restarts_written: int
     restart_MB: float
     wall_hours_one_core: float | None
+    notes: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         width = (f"cell widths >= {self.min_width_A:.1f} A (2 x (cutoff + skin) = {self.required_width_A:.1f} A"
@@ -44,7 +45,7 @@ class DeckSummary:
         return [f"{self.atoms} atoms, {width}",
                 f"{self.steps} steps, {self.frames} dumped frames (~{self.dump_MB:.3g} MB), "
                 f"{self.restarts_written} restart files (~{self.restart_MB:.3g} MB each)",
-                f"run time: {cost}"]
+                f"run time: {cost}", *(f"note: {n}" for n in self.notes)]
 
 
 def summarize(deck, cutoff: float) -> DeckSummary:
@@ -67,4 +68,5 @@ def summarize(deck, cutoff: float) -> DeckSummary:
         dump_MB=frames * len(atoms) * DUMP_BYTES_PER_ATOM / 1e6,
         restarts_written=steps // md.restart_every if steps else 0,
         restart_MB=len(atoms) * RESTART_BYTES_PER_ATOM / 1e6,
-        wall_hours_one_core=(speed * len(atoms) * steps * replicas / 3.6e9) if speed and steps else None)
+        wall_hours_one_core=(speed * len(atoms) * steps * replicas / 3.6e9) if speed and steps else None,
+        notes=tuple(protocol.rounded_durations()))

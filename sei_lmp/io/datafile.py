@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
 
-from sei_lmp.errors import ConfigurationError
+from sei_lmp.errors import ConfigurationError, ParseError
 
 __all__ = ["data_file_elements", "read_data_atoms", "read_data_types", "read_lammps_data"]
 
@@ -47,7 +47,16 @@ def read_data_atoms(path: str | PathLike):
     ``atoms.arrays["type"]``, elements not yet assigned (see :func:`read_lammps_data` for that)."""
     from ase.io import read
 
-    return read(path, format="lammps-data", atom_style="atomic", units="metal")
+    import warnings
+
+    try:
+        with warnings.catch_warnings():     # a NaN coordinate makes numpy warn; the deck refuses it with a reason
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return read(path, format="lammps-data", atom_style="atomic", units="metal")
+    except Exception as err:     # ASE raises StopIteration/ValueError/IndexError on short or malformed files
+        raise ParseError(f"cannot read LAMMPS data file {path}: {type(err).__name__} {err}".rstrip() +
+                         "; check that it lists as many atoms as its header declares and 'atom_style atomic' "
+                         "columns (id type x y z)") from err
 
 
 def read_lammps_data(path: str | PathLike, elements: Sequence[str] | None = None):

@@ -55,6 +55,9 @@ def read_structure(path: str | PathLike, *, order: bool = False,
     from sei_lmp.data import resolve_structure
 
     path = resolve_structure(path)
+    if path.is_dir():
+        raise ConfigurationError(f"{path} is a directory, not a structure file; give a CIF/POSCAR/extxyz or a "
+                                 "LAMMPS data file")
     if not path.is_file():
         raise ConfigurationError(f"structure file {path} does not exist (a shipped example is named example:<file>)")
     if path.suffix.lower() in _PYMATGEN_SUFFIXES or _is_vasp(path):

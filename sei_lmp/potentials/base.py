@@ -87,10 +87,14 @@ class Potential:
         indices = []
         for t, element in enumerate(type_elements, start=1):
             if element not in self.species:
+                if all(name.isdigit() for name in self.species):
+                    raise ConfigurationError(
+                        f"atom type {t} is {element}, but {self.path.name} does not name its species (an MTP "
+                        f"without a metadata card: species {list(self.species)}); name them in the file's order "
+                        "with --species (e.g. --species Li,F) or add a card {\"species\": [...]}")
                 raise ConfigurationError(
-                    f"atom type {t} is {element}, but {self.path.name} has species {list(self.species)}; "
-                    "reorder or remap the structure's elements"
-                )
+                    f"atom type {t} is {element}, which {self.path.name} (species {list(self.species)}) does not "
+                    f"describe: use a potential with {element}, or fix the element of type {t} (-e / --elements)")
             indices.append(self.species.index(element))
         return indices
 

@@ -34,7 +34,9 @@ class MTPPotential(Potential):
             # MTP files number their species; without a card only indices are known
             names = tuple(str(k) for k in range(n_species))
         if len(names) != n_species:
-            raise ConfigurationError(f"{path.name} has {n_species} species but {len(names)} names were given: {names}")
+            source = "given (--species)" if species is not None else f"in its card {path.name}.json"
+            raise ConfigurationError(f"{path.name} has {n_species} species but {len(names)} names are {source}: "
+                                     f"{list(names)}; name all {n_species}, in the file's species order")
         check_card_cutoff(path, card, float(cutoff.group(1)))
         return cls(path=path, species=tuple(names), cutoff=float(cutoff.group(1)), card=card,
                    active_set=ACTIVE_SET_MARKER in raw)

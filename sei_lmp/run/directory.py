@@ -456,12 +456,18 @@ class RunDirectory:
         finished run is refused (a new deck would resume the old restarts and append to the old dumps);
         with ``force`` that run is moved aside first (:meth:`set_aside`), so nothing is lost.
         """
+        if self.path.exists() and not self.path.is_dir():
+            raise ConfigurationError(f"{self.path} is a file, not a directory: give the deck another output "
+                                     "directory (-o)")
         if self.path.is_dir() and self.started():
             if not force:
+                what = (f"a {self.state().state} run ({len(self.attempts())} attempt(s))" if self.attempts() else
+                        "results of an earlier run (" + ", ".join(sorted(
+                            p.name for pattern in layout.RESULTS for p in self.path.glob(pattern))[:4]) + ")")
                 raise ConfigurationError(
-                    f"{self.path} holds a {self.state().state} run ({len(self.attempts())} attempt(s)); a new deck "
-                    "there would resume its restarts and append to its dumps. Write the deck into another "
-                    "directory, or force it (sei-lmp deck --force) to move the old run aside first")
+                    f"{self.path} holds {what}; a new deck there would resume its restarts and append to or "
+                    "overwrite its output. Write the deck into another directory, or force it "
+                    "(sei-lmp deck --force) to move the old run aside first")
             self.set_aside()
         self.path.mkdir(parents=True, exist_ok=True)
         self.input.write_text(input_text)
@@ -533,8 +539,10 @@ class RunDirectory:
         return old
 
     def started(self) -> bool:
-        """Whether a run has begun here (an attempt, LAMMPS output, a restart or the done marker)."""
-        return bool(self.attempts()) or self.stdout.is_file() or self.is_done() or bool(self.restarts())
+        """Whether a run has begun here (an attempt, LAMMPS output or results, a restart or the done marker):
+        results without a journal (copied in, or from another tool) count too."""
+        return (bool(self.attempts()) or self.is_done() or bool(self.restarts())
+                or any(next(self.path.glob(pattern), None) is not None for pattern in layout.RESULTS))
 
     def restart_step(self, path: str | PathLike, restart_glob: str | None = None) -> int:
         """Timestep of one of this run's restart files, from its name."""

@@ -45,6 +45,10 @@ FINAL_DATA = "final.data"
 NEB_FINAL = "neb_final.coords"
 NEB_IMAGES = "neb_image.*.dump"
 
+#: what only a run writes: any of these in a directory means results that a new deck must not overwrite
+RESULTS = (STDOUT, LOG, CURRENT_LOG, TRAJECTORY, PRODUCTION_DUMP, EXTRAPOLATIVE_DUMP, FINAL_DATA, "msd_*.dat",
+           NEB_IMAGES)
+
 #: every name above that belongs to a run (what a test checks nobody else spells)
 RUN_FILES = (INPUT, MANIFEST, DATA_FILE, STDOUT, LOG, CURRENT_LOG, ATTEMPTS, DONE, LOCK, RESTART_GLOB,
              SWEEP_POINT, WORKER_LOG, SRUN_WRAPPER, TRAJECTORY, PRODUCTION_DUMP, EXTRAPOLATIVE_DUMP, FINAL_DATA,

@@ -47,6 +47,20 @@ def executable(given: str | PathLike | None, name: str, what: str) -> str:
     return found
 
 
+def lmp_command(lmp: str | PathLike | None) -> list[str]:
+    """``lmp`` as a command: an executable, or a command line such as ``"srun -n 4 lmp_kokkos"`` whose first word
+    (the launcher) must be on PATH; its own errors then reach the user through the run's output."""
+    import shlex
+
+    if lmp is None or Path(str(lmp)).is_file() or " " not in str(lmp).strip():
+        return [executable(lmp, "lmp", "lmp")]
+    words = shlex.split(str(lmp))
+    if shutil.which(words[0]) is None:
+        raise ConfigurationError(f"the launcher '{words[0]}' of --lmp '{lmp}' is not an executable on PATH; "
+                                 "pass the right command (e.g. 'srun -n 4 lmp') or the path of lmp")
+    return [shutil.which(words[0]), *words[1:]]
+
+
 def build_command(manifest: Manifest, restart: str | None, nprocs: int = 1, lmp: str | PathLike | None = None,
                   mpirun: str | PathLike | None = None, extra_args: Sequence[str] = ()) -> list[str]:
     """The command line for one attempt (see :func:`sei_lmp.run.run_deck` for the arguments).
@@ -63,7 +77,7 @@ def build_command(manifest: Manifest, restart: str | None, nprocs: int = 1, lmp:
     command = []
     if nprocs > 1:
         command += [executable(mpirun, "mpirun", "mpirun"), "-np", str(nprocs)]
-    command.append(executable(lmp, "lmp", "lmp"))
+    command += lmp_command(lmp)
     if partitions > 1:
         command += ["-partition", f"{partitions}x{nprocs // partitions}"]
     command += ["-in", layout.INPUT, "-log", layout.CURRENT_LOG, "-var", "restart", restart or "none",

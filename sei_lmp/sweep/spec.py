@@ -379,8 +379,11 @@ def _until(raw: Any, protocol: str) -> dict[str, Any]:
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
             raise ConfigurationError(f"until.{key} must be a positive number, got {value!r}"
                                      + (" (the production added per round, in ps)" if key == "add_ps" else ""))
-    if not isinstance(out["species"], str):
-        raise ConfigurationError(f"until.species must be an element symbol, got {out['species']!r}")
+    from ase.data import chemical_symbols
+
+    if not isinstance(out["species"], str) or out["species"] not in chemical_symbols[1:]:
+        raise ConfigurationError(f"until.species must be an element symbol (the species whose jumps are counted), "
+                                 f"got {out['species']!r}")
     return out
 
 

@@ -67,15 +67,19 @@ def test_almtp_has_gamma(mtp_reference):
 
 
 def test_wrong_elements_are_refused(lips_mtp):
-    with pytest.raises(ConfigurationError, match=r"atom type 2 is F, but LiPS.mtp has species \['Li', 'P', 'S'\]"):
+    with pytest.raises(ConfigurationError, match=r"atom type 2 is F, which LiPS.mtp \(species \['Li', 'P', 'S'\]\) "
+                                                 r"does not describe: use a potential with F"):
         load_potential(lips_mtp).pair_block("plugin", ["Li", "F"])
 
 
 def test_mtp_without_names_uses_indices(mtp_reference):
     pot = load_potential(mtp_reference / "potentials" / "LiF_L16_random.mtp")
     assert pot.species == ("0", "1")
-    with pytest.raises(ConfigurationError, match="names were given"):
+    with pytest.raises(ConfigurationError, match=r"2 species but 1 names are given \(--species\): \['Li'\]; name "
+                                                 "all 2, in the file's species order"):
         load_potential(mtp_reference / "potentials" / "LiF_L16_random.mtp", species=["Li"])
+    with pytest.raises(ConfigurationError, match="does not name its species .* with --species"):
+        load_potential(mtp_reference / "potentials" / "LiF_L16_random.mtp").pair_block("plugin", ["Li", "F"])
 
 
 def test_ace_yace_and_yaml(validation_dir):
