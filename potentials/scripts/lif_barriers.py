@@ -73,7 +73,8 @@ def main() -> None:
     parser.add_argument("--teacher-json", type=Path, help="output of chgnet_lif_barriers.py")
     args = parser.parse_args()
     own = measure(args.potential)
-    entry = {"cell": "3x3x3 conventional rocksalt LiF at the model's own a0 + 1 Li interstitial (217 atoms)",
+    entry = {"tolerance_eV": 0.02,
+             "cell": "3x3x3 conventional rocksalt LiF at the model's own a0 + 1 Li interstitial (217 atoms)",
              "method": "end points relaxed to 0.005 eV/A; NEB 7 images, climbing image, 0.01 eV/A "
                        "(sei_lmp.analysis.neb.ase_neb)",
              "script": "potentials/scripts/lif_barriers.py", "date": time.strftime("%Y-%m-%d"),
@@ -91,6 +92,7 @@ def main() -> None:
             "barriers_eV": teacher["barriers_eV"],
             "intermediate_eV": teacher.get("intermediate_eV", {}),
             "converged": teacher.get("converged", {}),
+            **({"notes": teacher["method_notes"]} if teacher.get("method_notes") else {}),
         }
     card_path = args.potential.with_name(args.potential.name + ".json")
     card = json.loads(card_path.read_text())

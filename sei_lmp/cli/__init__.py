@@ -226,6 +226,10 @@ def deck(
         raise typer.BadParameter(f"unknown protocol '{protocol}'; choose {', '.join(sorted(PROTOCOLS))}")
     proto = PROTOCOLS[protocol]().with_settings(parse_settings(settings))
     pot = load_potential(potential, species=split_list(species))
+    if species and not pot.card.species:
+        # nothing in an uncarded file names its species: a swapped order would run with wrong energies
+        console.print(f"note: {pot.path.name} names no species; --species {species} is taken as its species order, "
+                      "which nothing can check (a card with {\"species\": [...]} beside the file makes it checked)")
     caps = probe_executable(lmp.split()) if lmp else None
     from sei_lmp.data import resolve_structure
 
