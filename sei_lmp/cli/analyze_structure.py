@@ -31,6 +31,45 @@ def _frames(text: str):
         raise ConfigurationError(f"--frames {text!r}: use 'all', an index like -1, or start:stop:step") from err
 
 
+def _density_window(text: Optional[str]) -> Optional[tuple[float, float]]:
+    """``--density-window LOW,HIGH`` (g/cm3) -> (low, high); a clear error for anything else."""
+    import math
+
+    from sei_lmp.errors import ConfigurationError
+
+    if text is None:
+        return None
+    usage = "--density-window takes two numbers LOW,HIGH in g/cm3, low below high (e.g. 1.9,2.2)"
+    parts = [p.strip() for p in text.split(",")]
+    values = []
+    for part in parts:
+        try:
+            values.append(float(part))
+        except ValueError:
+            raise ConfigurationError(f"{usage}; got {text!r}: {part!r} is not a number") from None
+        if not math.isfinite(values[-1]):
+            raise ConfigurationError(f"{usage}; got {text!r}: {part!r} is not a finite number")
+    if len(values) != 2:
+        raise ConfigurationError(f"{usage}; got {text!r}: {len(values)} number{'s' if len(values) != 1 else ''}")
+    low, high = values
+    if low >= high:
+        raise ConfigurationError(f"{usage}; got low {low:g} >= high {high:g}: give the low density first")
+    if low <= 0:
+        raise ConfigurationError(f"{usage}; got low {low:g}: a density is positive")
+    return low, high
+
+
+def _fraction(value: float, option: str) -> float:
+    import math
+
+    from sei_lmp.errors import ConfigurationError
+
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise ConfigurationError(f"{option} {value:g} is not a fraction: give a value between 0 and 1 "
+                                 "(e.g. 0.05 for at most 5 % crystalline atoms)")
+    return value
+
+
 def _output(path: Path, output: Optional[Path]) -> Path:
     return output or ((path if path.is_dir() else path.parent) / "analysis")
 
@@ -72,8 +111,9 @@ def register(app: typer.Typer) -> None:
         reference: Optional[Path] = typer.Option(None, help="reference for the RDF comparison: another run "
                                                  "directory, a structure file, or an RDF CSV"),
         require_tg: bool = typer.Option(False, help="fail the run when no kink is seen in density vs T"),
-        max_crystalline: float = typer.Option(0.05, help="largest allowed PTM crystalline fraction"),
-        density_window: Optional[str] = typer.Option(None, help="allowed density range, e.g. 1.9,2.2 (g/cm^3)"),
+        max_crystalline: float = typer.Option(0.05, help="largest allowed PTM crystalline fraction (0 to 1)"),
+        density_window: Optional[str] = typer.Option(None, help="allowed density range LOW,HIGH, e.g. 1.9,2.2 "
+                                                     "(g/cm^3)"),
         strict: bool = typer.Option(False, help="exit with status 1 unless the verdict is PASS (FAIL or "
                                     "INCONCLUSIVE)"),
         output: AnalysisOutput = None,
@@ -84,8 +124,9 @@ def register(app: typer.Typer) -> None:
 
         from sei_lmp.analysis.structure import QACriteria, check_melt_quench
 
-        window = tuple(float(v) for v in split_list(density_window)) if density_window else None
-        criteria = QACriteria(max_crystalline=max_crystalline, require_tg=require_tg, density_window=window)
+        window = _density_window(density_window)
+        criteria = QACriteria(max_crystalline=_fraction(max_crystalline, "--max-crystalline"), require_tg=require_tg,
+                              density_window=window)
         qa = check_melt_quench(run_dir, reference=reference, criteria=criteria)
         out = _output(run_dir, output)
         written = qa.write(out, run_dir=str(run_dir))

@@ -231,3 +231,62 @@ def test_collect_keeps_going_when_a_temperature_has_no_diffusion(finished_sweep,
     saved = pd.read_csv(finished_sweep / "collect" / "fits.csv")
     assert "dropped" in saved.columns and "reason" in saved.columns
     assert (finished_sweep / "collect" / "arrhenius.png").stat().st_size > 1000
+
+
+# --- a run the analysis cannot measure at all (it refuses: too few MSD points): dropped with its reason ---
+TOO_SHORT = ("fewer than 4 positive MSD points below 0.04 ps: the run is too short to fit (write more frames, or "
+             "give the window explicitly)")
+
+
+def refuses_at_600(run_dir: Path, species=None) -> pd.DataFrame:
+    """A stand-in analysis: an Arrhenius D for Li and S, except at 600 K, where it refuses as the MSD fit does for
+    a very short run."""
+    manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+    temperature = float(manifest["settings"]["temperature_K"])
+    if temperature == 600:
+        raise ConfigurationError(TOO_SHORT)
+    d = [1e-3 * np.exp(-ea / (BOLTZMANN_EV * temperature)) for ea in (0.3, 0.5)]
+    return pd.DataFrame({"temperature_K": temperature, "species": ["Li", "S"], "D_cm2_s": d,
+                         "D_err_cm2_s": [0.05 * x for x in d]})
+
+
+def _planned_and_done(write_sweep, out: Path, temperatures) -> pd.DataFrame:
+    from sei_lmp.run.directory import RunDirectory
+
+    plan_sweep(read_sweep(write_sweep(temperatures=temperatures, seeds=(1,))), out, progress=False)
+    table = pd.read_csv(out / "sweep.csv")
+    for directory in table["directory"]:
+        RunDirectory(out / directory).mark_done(1)
+    return table
+
+
+def test_a_run_the_analysis_refuses_is_dropped_with_its_reason(write_sweep, tmp_path, monkeypatch):
+    table = _planned_and_done(write_sweep, tmp_path / "out", (600, 700, 800))
+    monkeypatch.setattr(DiffusionNVT, "analysis", f"{__name__}:refuses_at_600")
+    monkeypatch.setattr(DiffusionNVT, "group_fit", f"{__name__}:simple_arrhenius")
+    short = table.loc[table["temperature_K"] == 600, "run_id"].iloc[0]
+    with pytest.warns(UserWarning, match=f"sweep collect: {short} left out \\(not measurable\\): fewer than 4 "):
+        results, fits = collect(tmp_path / "out", progress=False)
+    # every run has its rows, in the sweep's order; the refused one with its parameters and the reason
+    assert list(dict.fromkeys(results["run_id"])) == list(table["run_id"])
+    refused = results[results["run_id"] == short].iloc[0]
+    assert refused["analysis_error"] == TOO_SHORT and np.isnan(refused["D_cm2_s"])
+    assert (results.loc[results["run_id"] != short, "analysis_error"] == "").all()
+    # each species' fit uses 700 and 800 K and names the refused run as dropped, with why
+    assert sorted(fits["species"]) == ["Li", "S"] and (fits["n_runs"] == 2).all()
+    assert (fits["n_dropped"] == 1).all()
+    assert (fits["dropped"] == f"{short} (600.0 K): not measurable: {TOO_SHORT}").all()
+    li = fits.set_index("species").loc["Li"]
+    assert li["Ea_eV"] == pytest.approx(0.3, rel=1e-6)
+    saved = pd.read_csv(tmp_path / "out" / "collect" / "fits.csv")
+    assert (saved["n_dropped"] == 1).all() and (tmp_path / "out" / "collect" / "arrhenius.png").is_file()
+
+
+def test_when_no_run_can_be_analysed_the_error_names_them(write_sweep, tmp_path, monkeypatch):
+    table = _planned_and_done(write_sweep, tmp_path / "out", (600,))
+    monkeypatch.setattr(DiffusionNVT, "analysis", f"{__name__}:refuses_at_600")
+    with pytest.raises(ConfigurationError) as info:
+        collect(tmp_path / "out", progress=False)
+    assert str(info.value) == (f"no run of {(tmp_path / 'out').resolve()} could be analysed, so nothing was "
+                               f"collected: {table['run_id'].iloc[0]}: {TOO_SHORT}")
+    assert not (tmp_path / "out" / "collect" / "results.csv").exists()

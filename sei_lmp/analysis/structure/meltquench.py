@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sei_lmp.analysis.unfinished import missing_output_reason
 from sei_lmp.io.frames import manifest_elements
 from sei_lmp.errors import ConfigurationError, ParseError
 from sei_lmp.run.directory import Manifest, RunDirectory
@@ -210,6 +211,28 @@ class QACriteria:
     max_density_change: float | None = 0.2        # |final / packed density - 1|: beyond, voids or a collapse
     min_slope_ratio: float = 1.2                  # |slope above Tg| / |slope below Tg| that counts as a kink
 
+    def __post_init__(self):
+        for name in ("max_crystalline",):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ConfigurationError(f"{name} = {value:g} is a fraction of atoms: give a value between 0 and 1 "
+                                         "(e.g. 0.05), or None to skip the check")
+        for name in ("max_density_rsd", "max_rdf_r_factor", "max_density_change"):
+            value = getattr(self, name)
+            if value is not None and not value >= 0:
+                raise ConfigurationError(f"{name} = {value} must be a non-negative number, or None to skip the check")
+        if self.density_window is not None:
+            try:
+                window = tuple(float(v) for v in self.density_window)
+            except (TypeError, ValueError):
+                window = ()
+            if len(window) != 2 or not all(np.isfinite(v) for v in window):
+                raise ConfigurationError(f"density_window = {self.density_window} must be two numbers (low, high) "
+                                         "in g/cm^3")
+            if not 0 < window[0] < window[1]:
+                raise ConfigurationError(f"density_window = {self.density_window}: the low density must be positive "
+                                         "and below the high one, e.g. (1.9, 2.2) g/cm^3")
+
 
 @dataclass
 class MeltQuenchQA:
@@ -302,7 +325,10 @@ def check_melt_quench(run_dir: str | PathLike, reference=None, criteria: QACrite
     reasons, notes, metrics, missing = [], [], {}, []
     final = run.final_data
     if not final.is_file():
-        return MeltQuenchQA([f"the run did not finish: {final.name} is missing"], notes, metrics, criteria=criteria)
+        # missing data is no failed criterion: nothing could be checked, and the run says why (failed,
+        # interrupted, never started) and how to finish it
+        return MeltQuenchQA([], notes, metrics, criteria=criteria,
+                            missing=[missing_output_reason(run, final.name)])
     elements = manifest_elements(run_dir)
     rdf = partial_rdf(final, cutoff=rdf_cutoff, bins=rdf_bins, elements=elements)
 

@@ -18,13 +18,14 @@ reached 1 (the ballistic and caging regimes are over) and stays there up to the 
 hop^2). The result carries a ``status``:
 
 * ``measured``: a diffusive regime and at least ``min_hops`` effective hops: D with its error;
-* ``upper_bound``: diffusive-looking but too few hops (or a non-positive slope): D is NaN and
-  ``D_upper_cm2_s`` bounds it (the larger of the largest MSD reached, MSD_max / (2 d t), and the 95 %
-  Poisson upper limit on the hop count);
+* ``upper_bound``: too few hops (diffusive-looking, or still growing faster than linearly: a run so short
+  that it has not left the ballistic regime), or a non-positive slope: D is NaN and ``D_upper_cm2_s`` bounds it
+  (the larger of the largest MSD reached, MSD_max / (2 d t), and the 95 % Poisson upper limit on the hop count);
 * ``not_diffusive``: the MSD never leaves its plateau (log-log slope below 1 up to the window end): D is NaN,
   with the same upper bound;
 * ``superdiffusive``: the MSD grows faster than linearly up to the end (an undamped drift, ballistic or
-  flowing motion): the fitted number is kept, with the reason, but it is not a diffusion coefficient.
+  flowing motion) with at least ``min_hops`` hops (or no hop count): the fitted number is kept, with the
+  reason, but it is not a diffusion coefficient.
 
 ``reason`` says in words why a D is missing and what would give one (run longer, hotter).
 """
@@ -307,7 +308,16 @@ def judge(fit: DiffusionFit, time_ps: np.ndarray, msd_A2: np.ndarray, *, n_atoms
         fit.effective_hops = hops
     status, reason = "measured", ""
     if regime is not None and not regime.diffusive:
-        if regime.slope_end > 1:
+        if regime.slope_end > 1 and hop_length_A is not None and hops < min_hops:
+            # still ballistic at the window end (a run of a few tenths of a ps): too few hops for any D, and the
+            # faster-than-linear slope overstates even those; a bound, never the fitted number
+            status = "upper_bound"
+            need = duration * min_hops / max(hops, 1e-12)
+            reason = (f"too few hops and no diffusive regime: the slope implies {hops:.1f} effective hops of "
+                      f"{hop_length_A:g} A in {duration:.3g} ps (want {min_hops:g}) and the MSD still grows faster "
+                      f"than linearly up to {regime.end_ps:.3g} ps (log-log slope {regime.slope_end:.2f}, ballistic "
+                      f"motion); run well beyond {need:.3g} ps or hotter")
+        elif regime.slope_end > 1:
             status = "superdiffusive"
             reason = (f"the MSD grows faster than linearly up to {regime.end_ps:.3g} ps (log-log slope "
                       f"{regime.slope_end:.2f}): a drift or ballistic motion, not diffusion; remove the drift "

@@ -261,7 +261,9 @@ def _load(source, species: str, timestep_fs, frame_interval_ps):
         if not dump.is_file() and dump.with_name(dump.name + ".gz").is_file():
             dump = dump.with_name(dump.name + ".gz")
         if not dump.is_file():
-            raise ConfigurationError(f"{path} has no {dump.name}: the run has not reached production yet")
+            from sei_lmp.analysis.unfinished import missing_output_reason
+
+            raise ConfigurationError(missing_output_reason(run, dump.name))
         manifest = run.manifest
         traj = read_trajectory(dump, species=[species], type_elements=list(manifest.elements),
                                timestep_fs=manifest.timestep_fs)

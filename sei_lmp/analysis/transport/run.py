@@ -8,6 +8,7 @@ A run directory (``sei_lmp.decks.render_deck`` + ``sei_lmp.run.run_deck``) holds
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from sei_lmp.analysis.transport.conductivity import (
 from sei_lmp.analysis.transport.fit import DiffusionFit, fit_diffusion, judge, parse_window
 from sei_lmp.analysis.transport.msd import COMPONENTS, msd_fft, msd_fft_weighted, region_weights
 from sei_lmp.analysis.transport.notes import warn_all
+from sei_lmp.analysis.unfinished import missing_output_reason, run_state
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.io.trajectory import Trajectory, read_trajectory
 from sei_lmp.run.directory import Manifest, RunDirectory
@@ -389,6 +391,36 @@ def _manifest(run: RunDirectory) -> Manifest:
     return run.manifest
 
 
+def _note_unfinished(run: RunDirectory, run_dir: Path) -> None:
+    """A note when the dump is that of a run that has not finished (failed, interrupted, still running): the
+    analysis covers what was written so far. A run with the done marker, or results copied in without a
+    journal, get none."""
+    if run.is_done():
+        return
+    state = run_state(run)
+    if state is None or state.state not in ("failed", "interrupted", "running"):
+        return
+    why = f" ({state.reason})" if state.reason else ""
+    word = {"failed": "failed", "interrupted": "was interrupted", "running": "is still going"}[state.state]
+    warn_all(str(run_dir), [f"the run {word}{why}: this analyses the part of {PRODUCTION_DUMP} written so far"
+                            + ("" if state.state == "running" else f"; finish it with 'sei-lmp run {run_dir}'")])
+
+
+@contextmanager
+def _bars_closed_on_error(progress: bool):
+    """End the progress bars that an error leaves open (tqdm draws no newline then), so that the error is a line
+    of its own and not glued to the bar."""
+    try:
+        yield
+    except BaseException:
+        if progress:
+            from tqdm import tqdm
+
+            for bar in list(getattr(tqdm, "_instances", ())):
+                bar.close()
+        raise
+
+
 def transport_run(run_dir: str | Path, species: Sequence[str] | None = None, *, framework="auto", window=None,
                   method: str = "gls", charges: Mapping[str, float] | None = None, regions=None,
                   hop_length_A: float = 2.5, dtype=np.float64, progress: bool = False,
@@ -403,15 +435,24 @@ def transport_run(run_dir: str | Path, species: Sequence[str] | None = None, *, 
                                  f"diffusion_nvt runs ({PRODUCTION_DUMP} with unwrapped coordinates)")
     dump = next((run_dir / n for n in DUMP_NAMES if (run_dir / n).is_file()), None)
     if dump is None:
-        raise ConfigurationError(f"{run_dir} has no {PRODUCTION_DUMP}: the run has not reached production yet "
-                                 "(run it with 'sei-lmp run')")
+        # a failed or interrupted run says so (with LAMMPS' reason) before the file it never wrote
+        raise ConfigurationError(missing_output_reason(run, PRODUCTION_DUMP))
     temperature = manifest.setting("temperature_K", None)
     timestep_fs = manifest.setting("md.timestep_fs", None)
     if temperature is None or timestep_fs is None:
         raise ConfigurationError(f"{run.manifest_path} lacks settings.temperature_K (or temperature) or "
                                  "settings.md.timestep_fs")
-    traj = read_trajectory(dump, species=species, type_elements=list(manifest.elements), timestep_fs=timestep_fs,
-                           dtype=dtype, progress=progress)
+    # before the dump is read (and its progress bar drawn): a species the deck has no atom type for
+    elements = list(manifest.elements)
+    absent = [s for s in (species or ()) if elements and s not in elements]
+    if absent:
+        raise ConfigurationError(f"{run_dir} has no {', '.join(absent)} atoms: its atom types are "
+                                 f"{', '.join(elements)} ({run.manifest_path.name}); choose the species "
+                                 "(--species) among them")
+    _note_unfinished(run, run_dir)
+    with _bars_closed_on_error(progress):
+        traj = read_trajectory(dump, species=species, type_elements=elements, timestep_fs=timestep_fs,
+                               dtype=dtype, progress=progress)
     result = analyze_trajectory(traj, temperature, species=species, framework=framework, window=window,
                                 method=method, charges=charges, regions=regions, hop_length_A=hop_length_A,
                                 run=run_dir.name, onsager_terms=onsager_terms, n_blocks=n_blocks,

@@ -103,8 +103,11 @@ def test_verdict_fails_with_reasons(tmp_path, glass):
     assert any(r.startswith("final RDF differs from the reference") for r in qa.reasons)
     drifting = check_melt_quench(write_run(tmp_path / "drift", glass, final_drift=0.3))
     assert any("density not steady over the final stage" in r for r in drifting.reasons)
+    # missing data is no failed criterion: nothing could be checked (INCONCLUSIVE, with what to do)
     unfinished = check_melt_quench(write_run(tmp_path / "killed", None))
-    assert unfinished.reasons == ["the run did not finish: final.data is missing"]
+    assert unfinished.reasons == [] and unfinished.verdict == "INCONCLUSIVE"
+    assert unfinished.missing == [f"{tmp_path / 'killed'} has no final.data: the run has not finished; finish it "
+                                  f"with 'sei-lmp run {tmp_path / 'killed'}'"]
     window = check_melt_quench(write_run(tmp_path / "w", glass), criteria=QACriteria(density_window=(2.5, 3.0)))
     assert any(r.startswith("density 2.06") and "outside [2.5, 3.0]" in r for r in window.reasons)
 
