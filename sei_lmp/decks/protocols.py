@@ -211,7 +211,7 @@ class Protocol:
                 continue
             ran = self.md.steps(asked) * self.md.timestep_ps
             if abs(ran - asked) > 1e-6 * max(asked, 1e-9) and asked > 0:
-                out.append(f"{name} = {asked:g} ps runs {ran:g} ps (stages are whole thermo intervals: "
+                out.append(f"{name} = {asked:g} ps is rounded to {ran:g} ps (stages are whole thermo intervals: "
                            f"md.thermo_every x md.timestep_fs = {self.md.thermo_every * self.md.timestep_ps:g} ps)")
         return out
 

@@ -54,9 +54,9 @@ def read_data_atoms(path: str | PathLike):
             warnings.simplefilter("ignore", RuntimeWarning)
             return read(path, format="lammps-data", atom_style="atomic", units="metal")
     except Exception as err:     # ASE raises StopIteration/ValueError/IndexError on short or malformed files
-        raise ParseError(f"cannot read LAMMPS data file {path}: {type(err).__name__} {err}".rstrip() +
-                         "; check that it lists as many atoms as its header declares and 'atom_style atomic' "
-                         "columns (id type x y z)") from err
+        raise ParseError(f"cannot read LAMMPS data file {path}: it is truncated or malformed ({type(err).__name__}"
+                         f"{': ' + str(err) if str(err) else ''}); check that it lists as many atoms as its header "
+                         "declares, in 'atom_style atomic' columns (id type x y z)") from err
 
 
 def read_lammps_data(path: str | PathLike, elements: Sequence[str] | None = None):

@@ -55,10 +55,12 @@ def lmp_command(lmp: str | PathLike | None) -> list[str]:
     if lmp is None or Path(str(lmp)).is_file() or " " not in str(lmp).strip():
         return [executable(lmp, "lmp", "lmp")]
     words = shlex.split(str(lmp))
-    if shutil.which(words[0]) is None:
-        raise ConfigurationError(f"the launcher '{words[0]}' of --lmp '{lmp}' is not an executable on PATH; "
-                                 "pass the right command (e.g. 'srun -n 4 lmp') or the path of lmp")
-    return [shutil.which(words[0]), *words[1:]]
+    found = shutil.which(words[0])
+    if found is None:
+        raise ConfigurationError(f"--lmp '{lmp}': launcher '{words[0]}' not found (no executable of that name on "
+                                 "PATH); pass the right command (e.g. 'srun -n 4 lmp') or the path of lmp")
+    # absolute: the run starts in its own directory, where a relative launcher (./launch.sh) is not
+    return [os.path.abspath(found), *words[1:]]
 
 
 def build_command(manifest: Manifest, restart: str | None, nprocs: int = 1, lmp: str | PathLike | None = None,

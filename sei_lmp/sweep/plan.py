@@ -81,6 +81,26 @@ def run_id(point: Mapping[str, Any]) -> str:
     return "__".join(parts)
 
 
+def _check_until_species(spec: SweepSpec, structures: dict) -> None:
+    """Refuse an [until] species that a structure of the sweep lacks: every extension round would be wasted."""
+    from sei_lmp.io.datafile import data_file_elements
+
+    wanted = spec.until["species"]
+    for sspec in spec.structures:
+        structure = structures[sspec.name]
+        if hasattr(structure, "get_chemical_symbols"):
+            present = set(structure.get_chemical_symbols())
+        else:
+            named = sspec.elements or data_file_elements(structure)
+            if not named:
+                continue                # elements matched by mass later; the runner checks again
+            present = set(named)
+        if wanted not in present:
+            raise ConfigurationError(f"until.species = '{wanted}', but structure '{sspec.name}' has no {wanted} "
+                                     f"(elements {sorted(present)}); set until.species to the species whose "
+                                     "jumps decide when a run is long enough")
+
+
 def plan_sweep(spec: SweepSpec, output: str | PathLike, *, progress: bool = True) -> pd.DataFrame:
     """Render every point of ``spec`` into ``output/runs/<run_id>`` and write the sweep table.
 
@@ -98,6 +118,8 @@ def plan_sweep(spec: SweepSpec, output: str | PathLike, *, progress: bool = True
     potentials = {p.name: (p, resolve_potential(p)) for p in spec.potentials}
     checksums = {name: sha256(pot.path) for name, (_, pot) in potentials.items()}
     structures = {s.name: resolve_structure(s) for s in spec.structures}
+    if spec.until:
+        _check_until_species(spec, structures)
     ids = [run_id(p) for p in spec.points]
     if len(set(ids)) != len(ids):
         raise ConfigurationError("two sweep points give the same run directory; the grid repeats a value")

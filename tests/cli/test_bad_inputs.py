@@ -91,7 +91,7 @@ def test_settings_that_contradict_each_other(protocol, setting, message, tmp_pat
 def test_a_rounded_stage_length_is_said(tmp_path):
     result = invoke("deck", "diffusion_nvt", "-s", LI2S, "-p", LIPS, "--set", "production_ps=0.15", "-o", tmp_path / "d")
     assert result.exit_code == 0, result.output
-    assert "note: production_ps = 0.15 ps runs 0.2 ps (stages are whole thermo intervals" in flat(result)
+    assert "note: production_ps = 0.15 ps is rounded to 0.2 ps (stages are whole thermo intervals" in flat(result)
 
 
 def test_zero_ranks_and_jobs_are_refused(tmp_path):
@@ -143,8 +143,7 @@ def test_lmp_with_a_launcher_that_is_not_there(tmp_path):
     directory = render_deck(DiffusionNVT(), atoms, pot, workdir=tmp_path / "b").write(tmp_path / "run")
     result = invoke("run", directory, "--lmp", "nonexistent-launcher lmp")
     assert result.exit_code == 1
-    assert "the launcher 'nonexistent-launcher' of --lmp 'nonexistent-launcher lmp' is not an executable on PATH" \
-        in flat(result)
+    assert "--lmp 'nonexistent-launcher lmp': launcher 'nonexistent-launcher' not found" in flat(result)
 
 
 def test_until_species_is_an_element_of_the_runs(tmp_path):
@@ -161,10 +160,8 @@ def test_until_species_is_an_element_of_the_runs(tmp_path):
     absent = tmp_path / "f.toml"
     absent.write_text(sweep_toml("f", temperatures=(600,), seeds=(1,), extra="[until]\nmin_jumps = 3\nadd_ps = 1\n"
                                                                            'species = "F"\n'))
-    assert invoke("sweep", "plan", absent, "-o", tmp_path / "f").exit_code == 0
-    result = invoke("sweep", "run", tmp_path / "f")
-    assert result.exit_code == 2 and "[until] counts jumps of F, but run" in flat(result)
-    assert "has no F (elements ['Li'])" in flat(result)
+    result = invoke("sweep", "plan", absent, "-o", tmp_path / "f")
+    assert result.exit_code == 2 and "until.species = 'F', but structure 'bcc' has no F (elements ['Li'])" in flat(result)
 
 
 def test_help_is_not_cut_at_80_columns():
