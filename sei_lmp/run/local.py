@@ -126,8 +126,21 @@ def run_deck(directory: str | PathLike, nprocs: int = 1, lmp: str | PathLike | N
                   f"{', '.join(p.name for p in skipped)}; resuming from {restart.name}", file=sys.stderr)
         command = build_command(manifest, restart and restart.relative_to(directory).as_posix(),
                                 nprocs, lmp, mpirun, extra_args)
-        returncode, last_step, errors, how = _attempt(run, manifest, command, restart, nprocs, progress,
-                                                 [p.relative_to(directory).as_posix() for p in skipped])
+        returncode, last_step, errors, how, restart_read = _attempt(
+            run, manifest, command, restart, nprocs, progress, [p.relative_to(directory).as_posix() for p in skipped])
+        killed = returncode < 0 or returncode in SIGNALLED_EXITS
+        if returncode != 0 and not killed and not restart_read and last_step is None:
+            # LAMMPS died inside read_restart: the file is damaged (or from another LAMMPS); it is not moved
+            # or deleted here, the user decides
+            name = restart.relative_to(directory)
+            older = [p for _, p in run.restarts(manifest.restart_glob) if p != restart and p not in skipped]
+            then = (f"Move it aside (mv {name} {name}.damaged) and run again to resume from "
+                    f"{older[-1].relative_to(directory)}" if older else
+                    "There is no older restart to resume from, and starting over would append a second run to its "
+                    "dumps: render the deck into a new directory (or 'sei-lmp deck --force' to move this run aside)")
+            raise RunFailed(f"LAMMPS could not read restart file {name} of {directory} ({how}; it stopped before "
+                            f"read_restart finished): the file is damaged or was written by another LAMMPS. {then}."
+                            + ("\n" + "\n".join(errors) if errors else ""))
         if returncode != 0:
             where = (f"it resumes from {latest.relative_to(directory)}"
                      if (latest := run.latest_restart(manifest.restart_glob)) else "it starts over")
@@ -161,8 +174,9 @@ def _non_finite(columns, values) -> str:
 
 
 def _attempt(run: RunDirectory, manifest: Manifest, command: list[str], restart: Path | None,
-             nprocs: int, progress: bool, skipped: Sequence[str] = ()) -> tuple[int, int | None, list[str], str]:
-    """Run LAMMPS once; returns (return code, last thermo step, error lines, how it ended)."""
+             nprocs: int, progress: bool, skipped: Sequence[str] = ()) -> tuple[int, int | None, list[str], str, bool]:
+    """Run LAMMPS once; returns (return code, last thermo step, error lines, how it ended, whether LAMMPS finished
+    reading the restart file it was given)."""
     directory = run.path
     attempt = len(run.attempts()) + 1
     start_step = run.restart_step(restart, manifest.restart_glob) if restart else 0
@@ -172,6 +186,7 @@ def _attempt(run: RunDirectory, manifest: Manifest, command: list[str], restart:
     tail: deque[str] = deque(maxlen=8)
     status = "failed"
     blew_up = False
+    restart_read = restart is None
     try:
         # a session of its own, so the whole tree (launcher, mpirun, ranks) can be signalled together
         process = subprocess.Popen(command, cwd=directory, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -190,6 +205,8 @@ def _attempt(run: RunDirectory, manifest: Manifest, command: list[str], restart:
                 out.flush()
                 line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
                 tail.append(line)
+                if not restart_read and "read_restart CPU" in line:
+                    restart_read = True
                 if _ERROR_LINE.match(line) and len(errors) < 40:
                     errors.append(line)
                 event = scanner.feed(line)
@@ -229,4 +246,4 @@ def _attempt(run: RunDirectory, manifest: Manifest, command: list[str], restart:
                            errors=errors, **({"stopped_by": "sei_lmp"} if blew_up else {}))
         run.collect_log()
     how = "stopped by sei_lmp: non-finite thermo" if blew_up else describe_exit(returncode)
-    return returncode, last_step, errors, how
+    return returncode, last_step, errors, how, restart_read

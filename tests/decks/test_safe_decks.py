@@ -70,6 +70,31 @@ def test_all_restarts_cut_off_is_refused_not_restarted(finished):
     assert run.production_dump.read_bytes() == dump
 
 
+def test_a_restart_damaged_in_the_middle_is_named_not_restarted(finished):
+    """A restart file that is whole but scrambled (LAMMPS dies inside read_restart) is named as damaged, with what
+    to do; nothing is moved, deleted or appended to."""
+    run = RunDirectory(finished)
+    (run.path / "done").unlink()
+    for step, path in run.restarts():
+        if step >= run.manifest.total_steps:
+            path.unlink()                                       # the run has steps left
+    restarts = [p for _, p in run.restarts()]
+    newest = restarts[-1]
+    raw = bytearray(newest.read_bytes())
+    third = len(raw) // 3
+    raw[third:2 * third] = b"\xff" * third
+    newest.write_bytes(bytes(raw))
+    before = snapshot(finished)
+    expected = rf"LAMMPS could not read restart file restarts/{newest.name} .*the file is damaged"
+    if len(restarts) > 1:
+        expected += rf".*Move it aside .* to resume from restarts/{restarts[-2].name}"
+    with pytest.raises(RunFailed, match=expected):
+        run_deck(finished, progress=False)
+    after = snapshot(finished)
+    for name in ("production.dump", f"restarts/{newest.name}"):
+        assert after[name] == before[name]
+
+
 def test_a_skipped_restart_is_reported_and_journalled(finished, capsys):
     run = RunDirectory(finished)
     (run.path / "done").unlink()
