@@ -142,6 +142,7 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
             raise ConfigurationError(f"the structure has {sorted(missing)}, which {potential.path.name} "
                                      f"(species {list(potential.species)}) does not describe")
         check_min_distance(structure, protocol.guards.min_distance_A)
+        volume = float(structure.get_volume())
         workdir = Path(workdir) if workdir else Path.cwd()
         workdir.mkdir(parents=True, exist_ok=True)
         structure_file = workdir / DATA_FILE
@@ -159,6 +160,7 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
                                      f"elements were given: {list(elements)}")
         data = read_data_atoms(structure_file)
         check_min_distance(data, protocol.guards.min_distance_A, [elements[t - 1] for t in data.arrays["type"]])
+        volume = float(data.get_volume())
     block = potential.pair_block(backend, elements, style=pair_style)   # refuses elements it lacks
     if potential.card.units and potential.card.units != block.units:
         raise ConfigurationError(f"{potential.path.name} is in '{potential.card.units}' units (its card), but "
@@ -174,9 +176,6 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
 
     guard = protocol.guards
     use_gamma = guard.gamma and block.gamma_style is not None
-    # the watchdog's reference volume: the structure's, fixed in the deck, so a resumed run keeps it
-    volume = float(structure.get_volume()) if hasattr(structure, "get_volume") else \
-        float(read_data_atoms(structure_file).get_volume())
     groups: dict[str, list[int]] = {}
     for t, e in enumerate(elements, start=1):
         groups.setdefault(e, []).append(t)
@@ -185,7 +184,9 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
         "p": protocol, "md": protocol.md, "steps": steps, "pair": block, "backend": backend,
         "potential_name": potential.path.name, "data_file": DATA_FILE, "boundary": "p p p",
         "groups": groups, "triclinic": triclinic,
-        "guard": {**vars(guard), "gamma": use_gamma}, "files": layout, "structure_volume_A3": volume,
+        "guard": {**vars(guard), "gamma": use_gamma}, "files": layout,
+        # the watchdog's reference volume: the structure's, fixed in the deck, so a resumed run keeps it
+        "structure_volume_A3": volume,
         **protocol.template_context(),
     }
     try:
