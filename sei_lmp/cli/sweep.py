@@ -89,17 +89,14 @@ def _spec_until(directory: Path) -> dict:
 
 
 def _check_until_species(directory: Path, until: dict) -> None:
-    """Refuse an [until] species that a run of the sweep does not have: every extension would be wasted."""
-    from sei_lmp.errors import ConfigurationError
+    """The plan's [until] species check over the rendered runs (whose elements are all known by now)."""
     from sei_lmp.run.directory import RunDirectory
     from sei_lmp.sweep import load_sweep
+    from sei_lmp.sweep.plan import check_until_species
 
     _, table = load_sweep(directory)
-    for run_id, sub in zip(table["run_id"], table["directory"]):
-        elements = list(RunDirectory(directory / sub).manifest.elements)
-        if until["species"] not in elements:
-            raise ConfigurationError(f"[until] counts jumps of {until['species']}, but run {run_id} has no "
-                                     f"{until['species']} (elements {elements}); set until.species to the mobile species")
+    check_until_species(until, {run_id: RunDirectory(directory / sub).manifest.elements
+                                for run_id, sub in zip(table["run_id"], table["directory"])}, what="run")
 
 
 def _run_until(directory: Path, chosen, only: list[str], options: dict, until: dict, console, first):

@@ -81,24 +81,30 @@ def run_id(point: Mapping[str, Any]) -> str:
     return "__".join(parts)
 
 
-def _check_until_species(spec: SweepSpec, structures: dict) -> None:
-    """Refuse an [until] species that a structure of the sweep lacks: every extension round would be wasted."""
+def check_until_species(until: Mapping[str, Any], elements: Mapping[str, Any], what: str = "structure") -> None:
+    """Refuse an [until] species that one of ``elements`` (name -> its elements) lacks: every extension round
+    would be wasted."""
+    wanted = until["species"]
+    for name, present in elements.items():
+        if wanted not in present:
+            raise ConfigurationError(f"until.species = '{wanted}', but {what} '{name}' has no {wanted} "
+                                     f"(elements {sorted(present)}); set until.species to the species whose "
+                                     "jumps decide when a run is long enough")
+
+
+def _structure_elements(spec: SweepSpec, structures: dict) -> dict[str, set[str]]:
+    """The elements of each structure that names them (data files whose types are matched by mass later
+    are left out; the runner checks their runs)."""
     from sei_lmp.io.datafile import data_file_elements
 
-    wanted = spec.until["species"]
+    out = {}
     for sspec in spec.structures:
         structure = structures[sspec.name]
         if hasattr(structure, "get_chemical_symbols"):
-            present = set(structure.get_chemical_symbols())
-        else:
-            named = sspec.elements or data_file_elements(structure)
-            if not named:
-                continue                # elements matched by mass later; the runner checks again
-            present = set(named)
-        if wanted not in present:
-            raise ConfigurationError(f"until.species = '{wanted}', but structure '{sspec.name}' has no {wanted} "
-                                     f"(elements {sorted(present)}); set until.species to the species whose "
-                                     "jumps decide when a run is long enough")
+            out[sspec.name] = set(structure.get_chemical_symbols())
+        elif named := (sspec.elements or data_file_elements(structure)):
+            out[sspec.name] = set(named)
+    return out
 
 
 def plan_sweep(spec: SweepSpec, output: str | PathLike, *, progress: bool = True) -> pd.DataFrame:
@@ -119,7 +125,7 @@ def plan_sweep(spec: SweepSpec, output: str | PathLike, *, progress: bool = True
     checksums = {name: sha256(pot.path) for name, (_, pot) in potentials.items()}
     structures = {s.name: resolve_structure(s) for s in spec.structures}
     if spec.until:
-        _check_until_species(spec, structures)
+        check_until_species(spec.until, _structure_elements(spec, structures))
     ids = [run_id(p) for p in spec.points]
     if len(set(ids)) != len(ids):
         raise ConfigurationError("two sweep points give the same run directory; the grid repeats a value")
