@@ -586,44 +586,24 @@ def fixture_copy(name: str, inner: str, dest: str | None = None) -> Callable[[Ct
 
 # ============================================================================================ fixtures
 
-def _fx_li_run(ctx: Ctx, where: Path) -> None:
-    put(where, "li54.data")
-    ctx.must("deck (li_run)", ctx.cli(["deck", "diffusion_nvt", "-s", "li54.data", "-p", LI_MTP, *TINY, "-o", "run"],
-                                      where))
-    ctx.must("run (li_run)", ctx.cli(["run", "run"], where))
+def _deck_fixture(label: str, protocol: str, potential: str, settings: list[str], run: bool) -> Callable:
+    """A fixture: a deck of ``protocol`` for the 54-atom Li cell in ``run/``, run to its end when ``run``."""
+    def fixture(ctx: Ctx, where: Path) -> None:
+        put(where, "li54.data")
+        ctx.must(f"deck ({label})", ctx.cli(["deck", protocol, "-s", "li54.data", "-p", potential, *settings,
+                                             "-o", "run"], where))
+        if run:
+            ctx.must(f"run ({label})", ctx.cli(["run", "run"], where))
+    return fixture
 
 
-def _fx_li_deck(ctx: Ctx, where: Path) -> None:
-    put(where, "li54.data")
-    ctx.must("deck (li_deck)", ctx.cli(["deck", "diffusion_nvt", "-s", "li54.data", "-p", LI_MTP, *TINY,
-                                        "-o", "run"], where))
-
-
-def _fx_long_deck(ctx: Ctx, where: Path) -> None:
-    put(where, "li54.data")
-    ctx.must("deck (long_deck)", ctx.cli(["deck", "diffusion_nvt", "-s", "li54.data", "-p", LI_MTP, *LONG,
-                                          "-o", "run"], where))
-
-
-def _fx_lif_pot_li_run(ctx: Ctx, where: Path) -> None:
-    """Pure Li run with the Li-F potential: the potential has an element the dump lacks."""
-    put(where, "li54.data")
-    ctx.must("deck (lif_pot_li_run)", ctx.cli(["deck", "diffusion_nvt", "-s", "li54.data", "-p", LIF_MTP, *TINY,
-                                               "-o", "run"], where))
-    ctx.must("run (lif_pot_li_run)", ctx.cli(["run", "run"], where))
-
-
-def _fx_mq_run(ctx: Ctx, where: Path) -> None:
-    put(where, "li54.data")
-    ctx.must("deck (mq_run)", ctx.cli(["deck", "melt_quench", "-s", "li54.data", "-p", LI_MTP, *TINY_MQ,
-                                       "-o", "run"], where))
-    ctx.must("run (mq_run)", ctx.cli(["run", "run"], where))
-
-
-def _fx_mq_deck(ctx: Ctx, where: Path) -> None:
-    put(where, "li54.data")
-    ctx.must("deck (mq_deck)", ctx.cli(["deck", "melt_quench", "-s", "li54.data", "-p", LI_MTP, *TINY_MQ,
-                                        "-o", "run"], where))
+_fx_li_run = _deck_fixture("li_run", "diffusion_nvt", LI_MTP, TINY, run=True)
+_fx_li_deck = _deck_fixture("li_deck", "diffusion_nvt", LI_MTP, TINY, run=False)
+_fx_long_deck = _deck_fixture("long_deck", "diffusion_nvt", LI_MTP, LONG, run=False)
+#: pure Li run with the Li-F potential: the potential has an element the dump lacks
+_fx_lif_pot_li_run = _deck_fixture("lif_pot_li_run", "diffusion_nvt", LIF_MTP, TINY, run=True)
+_fx_mq_run = _deck_fixture("mq_run", "melt_quench", LI_MTP, TINY_MQ, run=True)
+_fx_mq_deck = _deck_fixture("mq_deck", "melt_quench", LI_MTP, TINY_MQ, run=False)
 
 
 def _fx_sweep_done(ctx: Ctx, where: Path) -> None:
