@@ -160,6 +160,37 @@ def demo(
     console.print(f"report: {result.report} (and report.html)")
 
 
+@app.command()
+def learn(
+    plan: Path = typer.Argument(..., help="learning plan (.toml): potential family, teacher, starting data, "
+                                "[[explore]] MD, selection and grade thresholds"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="directory (default: runs/learn-<plan name>); "
+                                          "an existing one is resumed"),
+    quick: bool = typer.Option(False, help="lay the plan's [quick] table over it (CI-sized)"),
+) -> None:
+    """Active learning: generations of fit -> MD with the extrapolation guard -> MaxVol selection -> teacher
+    labels, until the plan's target runs hold below the stop grade. Resumable: rerun the same command."""
+    from rich.console import Console
+
+    from sei_lmp.learn.loop import run_learning
+    from sei_lmp.learn.plan import read_plan
+    from sei_lmp.learn.report import write_report
+
+    console = Console()
+    spec = read_plan(plan, quick=quick)
+    output = output or Path("runs") / f"learn-{spec.name}{'-quick' if quick else ''}"
+    console.print(f"[bold]sei-lmp learn[/bold] {spec.name}: {spec.family} for {' '.join(spec.species)}, teacher "
+                  f"{spec.teacher}, up to {spec.generations} generations -> {output}")
+    result = run_learning(spec, output, log=console.print)
+    report = write_report(result, spec)
+    verdict = "[green]converged[/green]" if result.converged else "[yellow]not converged[/yellow]"
+    console.print(f"{verdict}: {result.reason}")
+    if result.final:
+        console.print(f"final potential: {result.final} (card: {result.final.name}.json); report: {report}")
+    if not result.converged:
+        raise typer.Exit(2)
+
+
 def _nve_check(potential: Optional[Path], cells: int, temperature: float, steps: int) -> None:
     """NVE MD of bcc Li with pair_style sei/mtp; prints the energy conservation."""
     from rich.console import Console

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, ClassVar, Literal
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.potentials.grades import MAXVOL
 
 #: setting names of earlier versions (and short spellings) -> the names with units
 LEGACY_NAMES = {
@@ -78,8 +79,10 @@ class Guards:
 
     gamma: bool = True                # use the extrapolation grade when the potential has one
     gamma_every: int = 10
-    gamma_save: float = 2.0           # keep frames whose max gamma exceeds this
-    gamma_break: float = 10.0         # stop the run above this
+    # keep frames whose max gamma exceeds gamma_save, stop above gamma_break (sei_lmp.potentials.grades: the
+    # active-learning selection reads the same numbers)
+    gamma_save: float = MAXVOL.save
+    gamma_break: float = MAXVOL.stop
     max_temperature_K: float = 10000.0
     min_distance_A: float = 0.6       # closer atoms mean the potential has collapsed
     # the cell may grow or shrink by this fraction of the structure's volume (a melt expands ~10-20 %; a

@@ -1,0 +1,336 @@
+"""The learning loop: generations of fit -> explore -> select -> label, every step resumable.
+
+Output directory::
+
+    plan.json                the plan (a resume with a different plan is refused)
+    labels.extxyz            every teacher label (a cache: a killed labelling continues)
+    gen-000/potential/       the generation's potential + active set, fit.json (record and errors)
+    gen-000/explore/<k>/     one sweep per [[explore]] entry (the sweep machinery resumes runs)
+    gen-000/explore.json     per run: outcome, max grade, ps held, grade vs time
+    gen-000/record.json      candidates, selection, labels, errors on the new frames (the generation's marker)
+    learning.csv             one row per generation
+    final/                   the last potential with its card
+
+Every step is deterministic (seeded fits, seeded MD resumed bit-identically, MaxVol), so a killed learning
+resumed from its directory ends with the same potential as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from ase import Atoms
+
+from sei_lmp.errors import ConfigurationError
+from sei_lmp.learn.plan import LearnPlan, fit_settings
+from sei_lmp.learn.refit import adapter
+from sei_lmp.learn.teachers import get_teacher
+
+LABELS = "labels.extxyz"
+
+
+@dataclass
+class LearningResult:
+    directory: Path
+    table: pd.DataFrame
+    converged: bool
+    reason: str
+    final: Path | None
+
+
+# ------------------------------------------------------------------------------------------ data
+
+def _rattled(plan: LearnPlan) -> list[Atoms]:
+    from sei_lmp.io.structure import read_structure
+
+    out = []
+    for k, spec in enumerate(plan.rattle):
+        base = read_structure(spec.source)
+        if spec.supercell != (1, 1, 1):
+            base = base.repeat(spec.supercell)
+        rng = np.random.default_rng(spec.seed + 1000 * k)
+        for i in range(spec.count):
+            a = base.copy()
+            if spec.strain:
+                a.set_cell(a.cell * rng.uniform(1 - spec.strain, 1 + spec.strain), scale_atoms=True)
+            a.positions += rng.normal(0.0, spec.amplitude, a.positions.shape)
+            a.wrap()
+            a.info = {"config_type": f"rattle:{Path(spec.source).stem}"}
+            out.append(a)
+    return out
+
+
+def _initial(plan: LearnPlan) -> list[Atoms]:
+    frames = []
+    if plan.initial:
+        from ase.io import read
+
+        frames += read(plan.initial, index=":")
+        for a in frames:
+            a.info.setdefault("config_type", "initial")
+            if getattr(a, "calc", None) is not None and "energy" in a.calc.results:
+                a.info.setdefault("labelled_by", "given")
+    frames += _rattled(plan)
+    return frames
+
+
+def _holdout(config_ids: Sequence[str], fraction: float) -> np.ndarray:
+    """A stable held-out subset: chosen by the config id, so a frame stays on its side in every generation."""
+    return np.array([int(c[:8], 16) / 16**8 < fraction for c in config_ids])
+
+
+def _label(frames: list[Atoms], teacher, path: Path, description: str) -> list[Atoms]:
+    from sei_lmp.training.teacher import config_id, label
+
+    given = [a for a in frames if a.info.get("labelled_by") == "given"]
+    for a in given:                         # labels from the plan's file: kept as they are
+        a.info["labelled_by"] = "teacher_md"
+        a.info.setdefault("config_id", config_id(a))
+    return label(frames, teacher.calculator(), path, progress=False, description=description) if frames else []
+
+
+# ------------------------------------------------------------------------------------------ explore
+
+def _explore_spec(plan: LearnPlan, k: int, potential: Path):
+    from sei_lmp.sweep.spec import parse_sweep
+
+    entry = dict(plan.explore[k])
+    settings = dict(entry.get("settings", {}))
+    # the guard of the explore decks uses the plan's thresholds (sei_lmp.potentials.grades by default)
+    settings.update({"guards.gamma": True, "guards.gamma_save": plan.grades.save,
+                     "guards.gamma_break": plan.grades.stop})
+    entry["settings"] = settings
+    entry["potentials"] = [{"name": "gen", "path": str(potential), "species": list(plan.species)}]
+    entry["run"] = {**entry.get("run", {}), **({"jobs": plan.jobs} if plan.jobs else {}), "nprocs": plan.nprocs}
+    return parse_sweep(entry, base=Path(plan.source).parent if plan.source else None)
+
+
+def _run_summary(run_dir: Path, stop: float) -> dict:
+    from sei_lmp.run import RunDirectory
+
+    run = RunDirectory(run_dir)
+    manifest = run.manifest
+    total = int(manifest.total_steps)
+    timestep_ps = float(manifest.timestep_fs) / 1000.0
+    thermo = run.thermo() if run.log.is_file() else pd.DataFrame()
+    grade = thermo["c_gamma_max"].to_numpy(float) if "c_gamma_max" in thermo else np.zeros(0)
+    times = thermo["Time"].to_numpy(float) if "Time" in thermo else np.zeros(0)
+    steps = int(thermo["Step"].max()) if "Step" in thermo and len(thermo) else 0
+    text = run.log.read_text(errors="replace") if run.log.is_file() else ""
+    # the guard's halt names the grade that stopped the run; thermo rows may have missed that step
+    halts = re.findall(r"Fix halt condition for fix-id gamma_break met on step (\d+) with value (\S+)", text)
+    stopped = bool(halts)
+    peak = [float(v) for _, v in halts] + ([float(np.nanmax(grade))] if len(grade) else [])
+    if stopped:
+        steps = max(steps, int(halts[-1][0]))
+    completed = run.is_done() and steps >= total and not stopped
+    return {"run": run_dir.name, "completed": bool(completed), "stopped_by_grade": stopped,
+            "other_error": (not completed and not stopped), "steps": steps, "total_steps": total,
+            "ps_held": steps * timestep_ps, "steps_time_ps": steps * timestep_ps,
+            "max_grade": max(peak) if peak else float("nan"),
+            "time_ps": times.tolist(), "grade": grade.tolist(), "elements": list(manifest.elements),
+            "dump": str(run.extrapolative_dump)}
+
+
+def _explore(plan: LearnPlan, gen_dir: Path, potential: Path, progress: bool) -> dict:
+    from sei_lmp.sweep import plan_sweep, run_local
+
+    summary_path = gen_dir / "explore.json"
+    if summary_path.is_file():
+        return json.loads(summary_path.read_text())
+    runs = {}
+    for k in range(len(plan.explore)):
+        sweep_dir = gen_dir / "explore" / str(k)
+        if not (sweep_dir / "sweep.json").is_file():
+            plan_sweep(_explore_spec(plan, k, potential), sweep_dir, progress=False)
+        run_local(sweep_dir, progress=progress)
+        for run_dir in sorted((sweep_dir / "runs").iterdir()):
+            info = _run_summary(run_dir, plan.grades.stop)
+            info["explore"], info["target"] = k, k in plan.targets
+            runs[f"{k}/{run_dir.name}"] = info
+    summary = {"runs": runs}
+    summary_path.write_text(json.dumps(summary))
+    return summary
+
+
+def _candidates(gen_dir: Path, runs: dict, per_run: int) -> list[Atoms]:
+    """Frames of every run's extrapolative dump: at most ``per_run`` evenly spaced ones, always with the
+    last (the one that stopped the run); de-duplicated by config id."""
+    from ase.io import read
+
+    from sei_lmp.training.teacher import config_id
+
+    out, seen = [], set()
+    for key, info in runs.items():
+        dump = Path(info["dump"])
+        if not dump.is_file() or dump.stat().st_size == 0:
+            continue
+        frames = []
+        for f in read(dump, index=":", format="lammps-dump-text"):
+            a = Atoms([info["elements"][t - 1] for t in f.arrays["type"]], positions=f.positions, cell=f.cell, pbc=True)
+            a.info = {"config_type": f"explore:{key}", "source": key, "config_id": config_id(a)}
+            frames.append(a)
+        # a resumed run appends the frames between its restart and the kill again: drop repeats first, so
+        # the pick below is the same as an uninterrupted run's
+        unique = list({a.info["config_id"]: a for a in frames}.values())
+        pick = np.unique(np.linspace(0, len(unique) - 1, min(per_run, len(unique))).round().astype(int))
+        for i in pick:
+            if unique[i].info["config_id"] not in seen:
+                seen.add(unique[i].info["config_id"])
+                out.append(unique[i])
+    return out
+
+
+# ------------------------------------------------------------------------------------------ loop
+
+def _check_resume(plan: LearnPlan, out: Path) -> None:
+    stored = out / "plan.json"
+    current = {k: v for k, v in plan.to_dict().items() if k != "source"}
+    if stored.is_file():
+        before = {k: v for k, v in json.loads(stored.read_text()).items() if k != "source"}
+        if json.loads(json.dumps(current)) != before:
+            changed = sorted(k for k in current if json.loads(json.dumps(current.get(k))) != before.get(k))
+            raise ConfigurationError(f"{out} holds a learning with a different plan (changed: {', '.join(changed)}); "
+                                     "use a new output directory, or delete this one to start over")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        stored.write_text(json.dumps(plan.to_dict(), indent=1))
+
+
+def _errors(fit, path: Path, frames: list[Atoms]) -> dict:
+    from sei_lmp.training.metrics import errors
+
+    return errors(frames, fit.predict(path, frames)) if frames else {}
+
+
+def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, log=print) -> LearningResult:
+    """Run (or resume) the learning of ``plan`` in ``output``."""
+    out = Path(output)
+    _check_resume(plan, out)
+    teacher = get_teacher(plan.teacher, plan.teacher_options, plan.teacher_elements)
+    fit = adapter(plan.family, fit_settings(plan.family, plan.species, plan.fit))
+    labels_path = out / LABELS
+    t0 = time.perf_counter()
+    # frames are always taken back from the label file, so a resumed learning fits exactly the numbers an
+    # uninterrupted one does (extxyz keeps fewer digits than memory)
+    data = _label(_initial(plan), teacher, labels_path, "labelling the starting set")
+    data = read_labels_by_id(labels_path, [a.info["config_id"] for a in data])
+    log(f"starting set: {len(data)} configurations labelled by {teacher.name} ({time.perf_counter() - t0:.0f} s)")
+    rows, converged, reason, potential = [], False, "", None
+    for g in range(plan.generations):
+        gen_dir = out / f"gen-{g:03d}"
+        ids = [a.info["config_id"] for a in data]
+        held = _holdout(ids, plan.holdout_fraction)
+        train = [a for a, h in zip(data, held) if not h]
+        test = [a for a, h in zip(data, held) if h]
+        fit_json = gen_dir / "potential" / "fit.json"
+        t = time.perf_counter()
+        if fit_json.is_file():
+            record = json.loads(fit_json.read_text())
+            potential = Path(record["path"])
+        else:
+            made = fit.fit(train, gen_dir / "potential")
+            potential = made.path
+            record = {"path": str(potential), **made.record, "n_train": len(train), "n_holdout": len(test),
+                      "train_errors": _errors(fit, potential, train), "holdout_errors": _errors(fit, potential, test),
+                      "seconds": time.perf_counter() - t}
+            fit_json.write_text(json.dumps(record, indent=1, default=float))
+        t = time.perf_counter()
+        runs = _explore(plan, gen_dir, potential, progress)["runs"]
+        targets = [r for r in runs.values() if r["target"]]
+        holds = all(r["completed"] and r["max_grade"] < plan.grades.stop for r in targets)
+        row = {"generation": g, "n_train": len(train), "n_holdout": len(test),
+               "train_forces_rmse_eV_per_A": record["train_errors"].get("forces_rmse_eV_per_A"),
+               "holdout_forces_rmse_eV_per_A": record["holdout_errors"].get("forces_rmse_eV_per_A", np.nan),
+               "max_grade_targets": max(r["max_grade"] for r in targets),
+               "ps_held_targets": min(r["ps_held"] for r in targets),
+               "runs_stopped_by_grade": sum(r["stopped_by_grade"] for r in runs.values()),
+               "runs_failed_otherwise": sum(r["other_error"] for r in runs.values()), "targets_hold": holds}
+        record_path = gen_dir / "record.json"
+        if holds:
+            converged, reason = True, (f"generation {g}: every target run held its full length with max grade "
+                                       f"below {plan.grades.stop:g}")
+            rows.append(row)
+            log(_line(row))
+            break
+        if record_path.is_file():
+            gen = json.loads(record_path.read_text())
+            new = read_labels_by_id(labels_path, gen["selected"])
+        else:
+            candidates = _candidates(gen_dir, runs, plan.max_candidates_per_run)
+            picked = fit.select(potential, candidates, plan.max_per_generation, plan.grades) if candidates else []
+            chosen = [candidates[i] for i in picked]
+            new = _label(chosen, teacher, labels_path, f"labelling generation {g}")
+            new = read_labels_by_id(labels_path, [a.info["config_id"] for a in new])
+            gen = {"candidates": len(candidates), "selected": [a.info["config_id"] for a in new],
+                   "new_frame_errors": _errors(fit, potential, new)}
+            record_path.write_text(json.dumps(gen, indent=1, default=float))
+        row.update(candidates=gen["candidates"], selected=len(gen["selected"]),
+                   new_frames_forces_rmse_eV_per_A=gen["new_frame_errors"].get("forces_rmse_eV_per_A", np.nan))
+        rows.append(row)
+        log(_line(row))
+        if not gen["selected"]:
+            reason = (f"generation {g}: the targets do not hold but no extrapolative frame was left to select "
+                      "(runs failed for another reason: see explore.json)")
+            break
+        data = data + new
+    else:
+        reason = f"stopped after {plan.generations} generations without the targets holding (raise 'generations')"
+    table = pd.DataFrame(rows)
+    table.to_csv(out / "learning.csv", index=False)
+    final = _finalise(plan, out, potential, converged, reason, table, teacher) if potential else None
+    return LearningResult(out, table, converged, reason, final)
+
+
+def read_labels_by_id(path: Path, ids: Sequence[str]) -> list[Atoms]:
+    from sei_lmp.training.teacher import read_labels
+
+    by_id = {a.info.get("config_id"): a for a in read_labels(path)}
+    return [by_id[i] for i in ids]
+
+
+def _line(row: dict) -> str:
+    return (f"generation {row['generation']}: {row['n_train']} training configs, target max grade "
+            f"{row['max_grade_targets']:.3g}, held {row['ps_held_targets']:.3g} ps, "
+            + (f"{row['selected']} of {row['candidates']} candidates selected" if "selected" in row else "targets hold"))
+
+
+def _finalise(plan: LearnPlan, out: Path, potential: Path, converged: bool, reason: str, table: pd.DataFrame,
+              teacher) -> Path:
+    """Copy the last potential (with its active set) to ``final/`` and write its card."""
+    final = out / "final"
+    final.mkdir(exist_ok=True)
+    stem = f"{plan.name}_{plan.family}"
+    copies = {}
+    for src in [potential, *[potential.with_suffix(s) for s in (".yaml", ".asi", ".mtp")]]:
+        if src.is_file():
+            dst = final / (stem + src.suffix)
+            shutil.copyfile(src, dst)
+            copies[src.suffix] = dst
+    main = copies[potential.suffix]
+    fit_record = json.loads((potential.parent / "fit.json").read_text())
+    card = {"species": list(plan.species), "family": plan.family, "units": "metal",
+            "cutoff": plan.fit.get("cutoff", plan.fit.get("max_dist", 5.0)),
+            "provenance": {"teacher": teacher.name, "teacher_note": teacher.description,
+                           "softens_barriers": teacher.softens_barriers,
+                           "made_by": f"sei-lmp learn {Path(plan.source).name if plan.source else plan.name}",
+                           "generations": int(len(table)), "converged": converged, "reason": reason,
+                           "fit": fit_record.get("fit")},
+            "validation": {"train_errors": fit_record.get("train_errors"),
+                           "holdout_errors": fit_record.get("holdout_errors"),
+                           "grades": plan.grades.describe()},
+            "trust_region": {"explored": [{k: v for k, v in e.items() if k in ("protocol", "structures", "settings",
+                                                                               "grid", "points")}
+                                          for e in plan.explore],
+                             "note": "grades above the save threshold outside these conditions mean the potential "
+                                     "was not trained there"}}
+    main.with_name(main.name + ".json").write_text(json.dumps(card, indent=1, default=str))
+    return main

@@ -1,0 +1,92 @@
+"""Report of a learning run: the per-generation table, grade vs time per generation, errors vs generation and
+the final potential's parity plot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def grade_figure(directory: Path, stop: float, save: float, out: Path) -> Path:
+    """Max grade vs MD time of every explore run, one colour per generation (log scale), with the thresholds."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.5, 4.2))
+    ax = fig.subplots()
+    gens = sorted(directory.glob("gen-*/explore.json"))
+    colours = [f"C{k % 10}" for k in range(len(gens))]
+    for colour, path in zip(colours, gens):
+        g = int(path.parent.name.split("-")[1])
+        for k, (key, run) in enumerate(json.loads(path.read_text())["runs"].items()):
+            t, y = np.array(run["time_ps"]), np.array(run["grade"])
+            if run["stopped_by_grade"]:                     # the stopping grade, at the step it happened
+                t = np.append(t, run["steps_time_ps"])
+                y = np.append(y, run["max_grade"])
+            ax.plot(t, y, color=colour, lw=1, marker="x" if run["stopped_by_grade"] else None, markevery=[-1],
+                    label=f"generation {g}" if k == 0 else None)
+    ax.axhline(stop, color="k", ls="--", lw=0.8, label=f"stop ({stop:g})")
+    ax.axhline(save, color="0.5", ls=":", lw=0.8, label=f"save ({save:g})")
+    ax.set_yscale("log")
+    ax.set_xlabel("MD time [ps]")
+    ax.set_ylabel("max extrapolation grade")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    return out
+
+
+def error_figure(table: pd.DataFrame, out: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.5, 3.8))
+    ax = fig.subplots()
+    for col, label in (("train_forces_rmse_eV_per_A", "training set"),
+                       ("holdout_forces_rmse_eV_per_A", "held-out"),
+                       ("new_frames_forces_rmse_eV_per_A", "frames it selected (before adding them)")):
+        if col in table:
+            ax.plot(table["generation"], table[col], marker="o", label=label)
+    ax.set_xlabel("generation")
+    ax.set_ylabel("force RMSE [eV/A]")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    return out
+
+
+def write_report(result, plan) -> Path:
+    """``report.md`` with the table and figures of ``result`` (a :class:`~sei_lmp.learn.loop.LearningResult`)."""
+    d = result.directory
+    figures = [grade_figure(d, plan.grades.stop, plan.grades.save, d / "grades.png"),
+               error_figure(result.table, d / "errors.png")]
+    parity = _parity(result, plan)
+    if parity:
+        figures.append(parity)
+    lines = [f"# Learning run {plan.name}", "",
+             f"Teacher: {plan.teacher}. Family: {plan.family} ({', '.join(plan.species)}). "
+             f"{plan.grades.describe()}.", "",
+             f"**{'Converged' if result.converged else 'Not converged'}**: {result.reason}.", "",
+             result.table.to_markdown(index=False, floatfmt=".4g"), "",
+             *[f"![{f.stem}]({f.name})" for f in figures], "",
+             f"Final potential: `{result.final}` (card beside it)." if result.final else ""]
+    out = d / "report.md"
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
+def _parity(result, plan) -> Path | None:
+    from sei_lmp.learn.plan import fit_settings
+    from sei_lmp.learn.refit import adapter
+    from sei_lmp.training.metrics import errors
+    from sei_lmp.training.parity import parity_plot
+    from sei_lmp.training.teacher import read_labels
+
+    if not result.final:
+        return None
+    frames = read_labels(result.directory / "labels.extxyz")
+    fit = adapter(plan.family, fit_settings(plan.family, plan.species, plan.fit))
+    pred = fit.predict(result.final, frames)
+    return parity_plot(frames, pred, result.directory / "parity.png", title=f"{plan.name}: final potential vs "
+                       f"{plan.teacher} on every labelled frame", summary=errors(frames, pred))

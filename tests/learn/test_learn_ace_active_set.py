@@ -1,0 +1,111 @@
+"""ACE active sets: MaxVol properties, Python grades = sei/ace's in-run grades, and selection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ase.build import bulk
+from ase.calculators.emt import EMT
+from ase.calculators.singlepoint import SinglePointCalculator
+
+from lammps_eval import write_data
+from sei_lmp.learn import ace_active_set
+from sei_lmp.learn.maxvol import grades, maxvol, regularised
+from sei_lmp.run.plugin import start_lammps
+
+pytest.importorskip("pyace")
+
+
+def test_maxvol_bounds_every_row_and_grows_the_volume():
+    rng = np.random.default_rng(3)
+    rows = rng.normal(size=(200, 12)) * rng.uniform(0.1, 3, 12)
+    start = np.arange(12)
+    idx = maxvol(rows, start=start.copy(), tol=1.01)
+    inverse = np.linalg.inv(rows[idx])
+    assert grades(rows, inverse).max() <= 1.01 + 1e-9
+    assert np.allclose(grades(rows[idx], inverse), 1.0)          # active rows grade exactly 1
+    assert abs(np.linalg.det(rows[idx])) > abs(np.linalg.det(rows[start]))
+
+
+def test_regularised_rows_make_unseen_directions_extrapolative():
+    rows = np.zeros((30, 4))
+    rows[:, :3] = np.random.default_rng(0).normal(size=(30, 3))   # column 4 never excited
+    stacked, n = regularised(rows)
+    inverse = np.linalg.inv(stacked[maxvol(stacked)])
+    assert grades(rows, inverse).max() <= 1.01 + 1e-9
+    assert grades(np.array([[0, 0, 0, 1.0]]), inverse)[0] > 1e3
+
+
+def _labelled(a):
+    a.calc = EMT()
+    e, f, s = a.get_potential_energy(), a.get_forces(), a.get_stress()
+    a.calc = SinglePointCalculator(a, energy=e, forces=f, stress=s)
+    return a
+
+
+@pytest.fixture(scope="module")
+def cu_potential(tmp_path_factory):
+    from sei_lmp.training.fit_ace import ACEFitSettings, fit_ace
+
+    d = tmp_path_factory.mktemp("cu")
+    train = []
+    for k in range(8):
+        a = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(2)
+        a.rattle(0.03, seed=k)
+        train.append(_labelled(a))
+    settings = ACEFitSettings(species=("Cu",), cutoff=4.5, functions_per_element=40, nradmax_by_orders=(8, 4, 3),
+                              lmax_by_orders=(0, 2, 1))
+    result = fit_ace(train, settings, d / "cu.yace", progress=False)
+    summary = ace_active_set.build_active_set(result.yaml, train, d / "cu.asi")
+    return result, summary, train
+
+
+def _hot(amplitude, seed):
+    a = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(2)
+    a.rattle(amplitude, seed=seed)
+    return a
+
+
+def test_training_set_interpolates_and_hot_frames_extrapolate(cu_potential):
+    result, summary, train = cu_potential
+    assert summary.size == {"Cu": 40} and 0 < summary.from_data["Cu"] <= 40
+    assert ace_active_set.frame_grades(result.yaml, summary.path, train).max() <= 1.01 + 1e-6
+    hot = [_hot(0.05 * (k + 1), 100 + k) for k in range(4)]
+    g = ace_active_set.frame_grades(result.yaml, summary.path, hot)
+    assert g[-1] > 10 and np.all(np.diff(g) > 0)       # larger displacements, larger grades
+
+
+def test_python_grades_equal_sei_ace_grades(cu_potential, tmp_path):
+    """The .asi we write is the one sei/ace reads: per-atom gamma from LAMMPS = gamma from python-ace rows."""
+    result, summary, _ = cu_potential
+    frame = _hot(0.12, 7)
+    rows, owner = ace_active_set.projections(result.yaml, [frame])["Cu"]
+    python = grades(rows, ace_active_set.read_inverse(summary.path)["Cu"])
+    data = tmp_path / "cu.data"
+    write_data(data, np.diag(frame.cell.lengths()), frame.positions, [1] * len(frame), [63.546])
+    lmp = start_lammps()
+    try:
+        for c in ("units metal", "atom_style atomic", f"read_data {data}",
+                  f"pair_style sei/ace activeset {result.yaml} {summary.path}", f"pair_coeff * * {result.path} Cu",
+                  "fix grade all pair 1 sei/ace gamma 1", "run 0"):
+            lmp.command(c)
+        n = lmp.extract_global("nlocal")
+        order = np.argsort(lmp.numpy.extract_atom("id")[:n])
+        lammps = np.asarray(lmp.numpy.extract_fix("grade", 1, 1)[:n])[order].copy()
+    finally:
+        lmp.close()
+    np.testing.assert_allclose(lammps, python, rtol=1e-6)
+    assert python.max() > 2           # a frame that is actually extrapolative
+
+
+def test_select_takes_extrapolative_frames_only_and_respects_the_cap(cu_potential):
+    result, summary, train = cu_potential
+    candidates = [train[0], _hot(0.02, 1), _hot(0.15, 2), _hot(0.2, 3), _hot(0.25, 4)]
+    g = ace_active_set.frame_grades(result.yaml, summary.path, candidates)
+    picked = ace_active_set.select(result.yaml, summary.path, candidates, cap=2)
+    assert len(picked) == 2 and all(g[i] > 2 for i in picked)
+    assert 0 not in picked and 1 not in picked
+    assert g[picked[0]] >= g[picked[1]]
+    assert ace_active_set.select(result.yaml, summary.path, candidates, cap=0) == []

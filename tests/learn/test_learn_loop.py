@@ -1,0 +1,91 @@
+"""`sei-lmp learn` end to end on the example built to extrapolate (fcc Cu, EMT teacher, linear ACE): the grade
+falls over generations until the target runs hold, and a learning killed mid-way resumes to the same result."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sei_lmp.errors import ConfigurationError
+from sei_lmp.learn.loop import run_learning
+from sei_lmp.learn.plan import read_plan
+
+pytest.importorskip("pyace")
+REPO = Path(__file__).resolve().parents[2]
+PLAN = REPO / "examples" / "learn" / "cu_emt.toml"
+
+
+def _learn(out: Path, **kw):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-m", "sei_lmp.cli", "learn", str(PLAN), "--quick", "-o", str(out)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    out = tmp_path_factory.mktemp("learn") / "full"
+    proc = _learn(out)
+    text, _ = proc.communicate(timeout=900)
+    assert proc.returncode == 0, text
+    return out, text
+
+
+@pytest.mark.slow
+def test_grade_falls_until_the_targets_hold(finished):
+    out, text = finished
+    table = pd.read_csv(out / "learning.csv")
+    assert len(table) >= 3
+    first, last = table.iloc[0], table.iloc[-1]
+    # generation 0 was built to extrapolate: it stops on the grade within the first picosecond
+    assert first["max_grade_targets"] > 10 and first["runs_stopped_by_grade"] > 0 and not first["targets_hold"]
+    assert last["targets_hold"] and last["max_grade_targets"] < 10 and last["runs_stopped_by_grade"] == 0
+    assert last["ps_held_targets"] > 10 * first["ps_held_targets"]
+    assert (table["n_train"].diff().dropna() > 0).all()          # every generation added frames
+    assert "converged" in text
+    card = json.loads((out / "final" / "cu-emt_ace.yace.json").read_text())
+    assert card["provenance"]["teacher"] == "emt" and card["provenance"]["converged"]
+    assert card["species"] == ["Cu"] and card["trust_region"]["explored"]
+    for suffix in (".yace", ".yaml", ".asi"):
+        assert (out / "final" / f"cu-emt_ace{suffix}").is_file()
+    for name in ("report.md", "grades.png", "errors.png", "parity.png"):
+        assert (out / name).is_file()
+
+
+@pytest.mark.slow
+def test_killed_learning_resumes_to_the_same_result(finished, tmp_path):
+    full, _ = finished
+    out = tmp_path / "killed"
+    proc = _learn(out, start_new_session=True)
+    marker = out / "gen-001" / "explore" / "0" / "sweep.json"
+    deadline = time.time() + 300
+    while not marker.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the learning ended before it could be killed"
+    time.sleep(0.5)                                  # inside generation 1's MD
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "learning.csv").exists()
+    resumed = _learn(out)
+    text, _ = resumed.communicate(timeout=900)
+    assert resumed.returncode == 0, text
+    a, b = pd.read_csv(full / "learning.csv"), pd.read_csv(out / "learning.csv")
+    pd.testing.assert_frame_equal(a, b)
+    assert (full / "final" / "cu-emt_ace.yace").read_bytes() == (out / "final" / "cu-emt_ace.yace").read_bytes()
+    assert (full / "final" / "cu-emt_ace.asi").read_bytes() == (out / "final" / "cu-emt_ace.asi").read_bytes()
+
+
+def test_resume_with_a_different_plan_is_refused(tmp_path):
+    plan = read_plan(PLAN, quick=True)
+    out = tmp_path / "l"
+    out.mkdir()
+    (out / "plan.json").write_text(json.dumps({**plan.to_dict(), "generations": 99}))
+    with pytest.raises(ConfigurationError, match="different plan .changed: generations"):
+        run_learning(plan, out, progress=False)

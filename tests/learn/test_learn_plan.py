@@ -1,0 +1,78 @@
+"""Learning plans: what is refused before anything runs, and the thresholds shared with the deck guard."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from sei_lmp.decks.protocols import Guards
+from sei_lmp.errors import ConfigurationError
+from sei_lmp.learn.plan import parse_plan, read_plan
+from sei_lmp.learn.teachers import get_teacher
+from sei_lmp.potentials.grades import MAXVOL, thresholds_for
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "learn" / "cu_emt.toml"
+
+
+@pytest.fixture()
+def raw():
+    return tomllib.loads(EXAMPLE.read_text())
+
+
+def _parse(raw):
+    return parse_plan(raw, base=EXAMPLE.parent)
+
+
+def test_example_plan_reads_and_quick_overrides(raw):
+    plan = read_plan(EXAMPLE)
+    quick = read_plan(EXAMPLE, quick=True)
+    assert plan.family == "ace" and plan.species == ("Cu",) and plan.teacher == "emt"
+    assert plan.generations == 8 and quick.generations == 5
+    assert quick.explore[0]["settings"]["production_ps"] == 1.0
+    assert Path(plan.explore[0]["structures"][0]["source"]).is_absolute()
+
+
+def test_thresholds_live_in_one_place(raw):
+    plan = _parse(raw)
+    assert (plan.grades.save, plan.grades.stop) == (MAXVOL.save, MAXVOL.stop) == \
+        (Guards().gamma_save, Guards().gamma_break)
+    assert thresholds_for("mace").unit == "eV/A"
+    raw["grades"] = {"save": 3.0, "stop": 20.0}
+    assert (_parse(raw).grades.save, _parse(raw).grades.stop) == (3.0, 20.0)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda r: r["teacher"].update(name="dft-magic"), "unknown teacher 'dft-magic'"),
+    (lambda r: r["potential"].update(species=["Li", "F"]), "teacher 'emt' cannot label Li, F"),
+    (lambda r: r["potential"].update(family="snap"), "family must be one of ace, mtp"),
+    (lambda r: r["potential"].update(family="mace"), "committee deviation"),
+    (lambda r: r["potential"]["fit"].update(cutof=4.0), "unknown key(s) 'cutof' in [potential] fit (ace)"),
+    (lambda r: r.update(grades={"save": 5.0, "stop": 4.0}), "stop (4) must be above save (5)"),
+    (lambda r: r.update(grades={"save": 0.5}), "below 1 would call interpolation extrapolative"),
+    (lambda r: r.pop("explore"), "needs [[explore]] tables"),
+    (lambda r: r["explore"][0].update(target=False), "no [[explore]] entry is a target"),
+    (lambda r: r["explore"][0]["settings"].update(production_ps=-1), "[[explore]] 0"),
+    (lambda r: r["explore"][0].update(potentials=[{"name": "x", "path": "y"}]), "leave out 'potentials'"),
+    (lambda r: r.update(data={}), "[data] needs 'initial'"),
+    (lambda r: r.update(data={"initial": "missing.extxyz"}), "does not exist"),
+    (lambda r: r.update(generations=0), "generations must be a positive integer"),
+    (lambda r: r.update(colour="red"), "unknown key(s) 'colour'"),
+    (lambda r: r["teacher"].update(name="python:ase.calculators.nothing:X"), "cannot import X"),
+])
+def test_bad_plans_are_refused_with_a_message(raw, change, message):
+    bad = copy.deepcopy(raw)
+    change(bad)
+    with pytest.raises(ConfigurationError, match=None) as err:
+        _parse(bad)
+    assert message in str(err.value), str(err.value)
+
+
+def test_python_teacher_and_declared_elements():
+    teacher = get_teacher("python:ase.calculators.emt:EMT", elements=["Cu"])
+    assert type(teacher.calculator()).__name__ == "EMT"
+    teacher.check_elements(["Cu"])
+    with pytest.raises(ConfigurationError, match="cannot label Li"):
+        teacher.check_elements(["Li"])
