@@ -17,6 +17,7 @@ resumed from its directory ends with the same potential as an uninterrupted one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -77,23 +78,28 @@ def _initial(plan: LearnPlan) -> list[Atoms]:
         for a in frames:
             a.info.setdefault("config_type", "initial")
             if getattr(a, "calc", None) is not None and "energy" in a.calc.results:
-                a.info.setdefault("labelled_by", "given")
+                # labels that come with the plan's file are used as they are: the plan says they are the
+                # teacher's (mixing teachers would fit two energy surfaces at once)
+                a.info["labelled_by"] = "given"
     frames += _rattled(plan)
     return frames
 
 
-def _holdout(config_ids: Sequence[str], fraction: float) -> np.ndarray:
-    """A stable held-out subset: chosen by the config id, so a frame stays on its side in every generation."""
-    return np.array([int(c[:8], 16) / 16**8 < fraction for c in config_ids])
+def _holdout(frames: Sequence[Atoms], fraction: float) -> np.ndarray:
+    """A stable held-out part of the starting set, chosen by config id (a frame stays on its side in every
+    generation). Selected frames always train: they are what the potential lacked, and their errors before
+    they were added are the honest test (``new_frames_*`` in the table)."""
+    return np.array([int(hashlib.sha1(str(a.info["config_id"]).encode()).hexdigest()[:8], 16) / 16**8 < fraction
+                     and not str(a.info.get("config_type", "")).startswith("explore:") for a in frames])
 
 
 def _label(frames: list[Atoms], teacher, path: Path, description: str) -> list[Atoms]:
     from sei_lmp.training.teacher import config_id, label
 
-    given = [a for a in frames if a.info.get("labelled_by") == "given"]
-    for a in given:                         # labels from the plan's file: kept as they are
-        a.info["labelled_by"] = "teacher_md"
-        a.info.setdefault("config_id", config_id(a))
+    for a in frames:
+        if a.info.get("labelled_by") == "given":    # labels from the plan's file: label() keeps them
+            a.info["labelled_by"] = "teacher_md"
+            a.info.setdefault("config_id", config_id(a))
     return label(frames, teacher.calculator(), path, progress=False, description=description) if frames else []
 
 
@@ -227,8 +233,7 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
     rows, converged, reason, potential = [], False, "", None
     for g in range(plan.generations):
         gen_dir = out / f"gen-{g:03d}"
-        ids = [a.info["config_id"] for a in data]
-        held = _holdout(ids, plan.holdout_fraction)
+        held = _holdout(data, plan.holdout_fraction)
         train = [a for a, h in zip(data, held) if not h]
         test = [a for a, h in zip(data, held) if h]
         fit_json = gen_dir / "potential" / "fit.json"
@@ -237,7 +242,7 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
             record = json.loads(fit_json.read_text())
             potential = Path(record["path"])
         else:
-            made = fit.fit(train, gen_dir / "potential")
+            made = fit.fit(train, gen_dir / "potential", previous=potential)
             potential = made.path
             record = {"path": str(potential), **made.record, "n_train": len(train), "n_holdout": len(test),
                       "train_errors": _errors(fit, potential, train), "holdout_errors": _errors(fit, potential, test),

@@ -71,12 +71,14 @@ class MTPAdapter:
 
         out_dir.mkdir(parents=True, exist_ok=True)
         mtp_path = out_dir / "potential.mtp"
-        result = fit_mtp(train, self.settings, mtp_path, workdir=out_dir, progress=False)
+        start = previous.with_suffix(".mtp") if previous is not None else None
+        result = fit_mtp(train, self.settings, mtp_path, workdir=out_dir, progress=False, start=start)
         species = list(self.settings.species)
         active = mtp_active_set.build_active_set(mtp_path, train, species)
         almtp = out_dir / "potential.almtp"
         mtp_active_set.write_almtp(mtp_path, active, train, almtp)
-        return Generation(almtp, {"fit": result.fit_record(len(train))})
+        return Generation(almtp, {"fit": {**result.fit_record(len(train)),
+                                          "warm_start": str(start) if start is not None else None}})
 
     def predict(self, path: Path, images: Sequence[Atoms]) -> list[dict]:
         from sei_lmp.training.fit_mtp import predict, read_mtp
@@ -95,9 +97,7 @@ class MTPAdapter:
 
         active = mtp_active_set.read_active_set(path)
         gradients = mtp_active_set.site_gradients(path.with_suffix(".mtp"), candidates, list(self.settings.species))
-        keep = [i for i, g in enumerate(gradients) if mtp_active_set.grades(active, g).max() > grades.save]
-        picked = mtp_active_set.select(active, [gradients[i] for i in keep], cap)
-        return [keep[i] for i in picked]
+        return mtp_active_set.select(active, gradients, cap, min_grade=grades.save)
 
 
 def adapter(family: str, settings):

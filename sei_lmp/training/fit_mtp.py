@@ -4,6 +4,7 @@ L-BFGS-B + LLS, all randomness from one seed. The result is an MLIP 1.1.0 ``.mtp
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -152,10 +153,12 @@ class FitResult:
 
 
 def fit_mtp(train: Sequence[Atoms], settings: MTPFitSettings, out: Path, *, workdir: Path | None = None,
-            name: str | None = None, progress: bool = True) -> FitResult:
+            name: str | None = None, progress: bool = True, start: Path | None = None) -> FitResult:
     """Fit an MTP to ``train`` (frames carrying energy, forces and, optionally, stress) and write it to ``out``.
 
     motep's own files (log, intermediate potentials) go to ``workdir`` (default: ``out``'s directory).
+    ``start``: an ``.mtp`` of the same settings whose radial coefficients start the fit (a warm start: active
+    learning refits after each generation's few new configurations).
     """
     from motep.parallel import world
     from motep.train.trainer import Trainer
@@ -167,6 +170,13 @@ def fit_mtp(train: Sequence[Atoms], settings: MTPFitSettings, out: Path, *, work
     workdir.mkdir(parents=True, exist_ok=True)
     name = name or out.stem
     mtp = untrained_mtp(settings, name)
+    if start is not None:
+        previous = read_mtp(Path(start), settings.species)
+        if np.shape(previous.radial_coeffs) != np.shape(mtp.radial_coeffs):
+            raise ConfigurationError(f"cannot warm-start from {start}: its radial basis has another shape "
+                                     f"{np.shape(previous.radial_coeffs)} (these settings: "
+                                     f"{np.shape(mtp.radial_coeffs)})")
+        mtp.radial_coeffs = np.array(previous.radial_coeffs, float)
     lbfgs = {"method": "minimize", "kwargs": {"method": "L-BFGS-B",
                                               "options": {"maxiter": settings.maxiter, "ftol": 0.0, "gtol": 0.0}}}
     subset = None
@@ -192,14 +202,19 @@ def fit_mtp(train: Sequence[Atoms], settings: MTPFitSettings, out: Path, *, work
     motep_log.addHandler(bar_handler)
     motep_log.propagate = False
     cwd = Path.cwd()
+    # motep prints its step timings; they belong in its log, not on the terminal
+    stdout = contextlib.ExitStack()
+    printed = stdout.enter_context(open(workdir / f"{name}_motep.out", "a"))
     os.chdir(workdir)  # motep writes intermediate_*.mtp into the working directory
     try:
-        start = time.perf_counter()
+        stdout.enter_context(contextlib.redirect_stdout(printed))
+        t0 = time.perf_counter()
         for images, steps in stages:
             trainer = Trainer(mtp, seed=settings.seed, engine=settings.engine, loss=loss, steps=steps, comm=world)
             trainer.train(images)
-        seconds = time.perf_counter() - start
+        seconds = time.perf_counter() - t0
     finally:
+        stdout.close()
         os.chdir(cwd)
         bar.close()
         for h in (file_handler, bar_handler):

@@ -44,7 +44,12 @@ def config_id(atoms: Atoms) -> str:
     h.update(np.asarray(atoms.numbers, np.int64).tobytes())
     for arr in (atoms.cell.array, atoms.positions):
         h.update(np.round(np.asarray(arr, float), 6).tobytes())
-    return h.hexdigest()[:16]
+    cid = h.hexdigest()[:16]
+    try:                   # '385030956852e127' would come back from extxyz as a float: keep ids text
+        float(cid)
+    except ValueError:
+        return cid
+    return "h" + cid[1:]
 
 
 def chgnet_calculator(model: str = CHGNET_MODEL, threads: int = 1):

@@ -89,3 +89,18 @@ def test_resume_with_a_different_plan_is_refused(tmp_path):
     (out / "plan.json").write_text(json.dumps({**plan.to_dict(), "generations": 99}))
     with pytest.raises(ConfigurationError, match="different plan .changed: generations"):
         run_learning(plan, out, progress=False)
+
+
+@pytest.mark.slow
+def test_mtp_learning_writes_almtp_states_the_guard_reads(tmp_path):
+    """The same case with a level-8 MTP: each generation's .almtp (MLIP-3 state written by
+    sei_lmp.learn.mtp_active_set) is what sei/mtp grades the explore runs with; warm-started refits."""
+    plan = REPO / "examples" / "learn" / "cu_emt_mtp.toml"
+    result = run_learning(read_plan(plan, quick=True), tmp_path / "mtp", progress=False, log=lambda *_: None)
+    table = result.table
+    assert result.converged, result.reason
+    assert table.iloc[0]["max_grade_targets"] > 10 and table.iloc[-1]["max_grade_targets"] < 10
+    assert result.final.suffix == ".almtp" and b"#MVS_v1.1" in result.final.read_bytes()
+    fits = [json.loads(p.read_text()) for p in sorted((tmp_path / "mtp").glob("gen-*/potential/fit.json"))]
+    assert fits[0]["fit"]["warm_start"] is None
+    assert all(f["fit"]["warm_start"].endswith("potential.mtp") for f in fits[1:])

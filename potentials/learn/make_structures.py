@@ -1,0 +1,47 @@
+#!/usr/bin/env python
+"""The start cells of the learning plans in this directory (deterministic: run again, same files).
+
+* ``li3ps4_glass_128.extxyz``: 16 Li3PS4 (rigid PS4 anions + Li) packed at 1.9 g/cm3, the 1000 K glass target;
+* ``li_li3ps4_interface_206.extxyz``: bcc Li(100) | beta-Li3PS4(010) (the shipped CIF, Li sites ordered by
+  Ewald energy), 1.6 % strain, two interfaces (periodic in z), the 600 K interface target;
+* ``lif_interstitial_217.extxyz``: 3x3x3 conventional LiF cells at CHGNet's a0 (4.0918 A, the demo's cell) plus
+  one Li interstitial at a cube centre (the diffusion demo's cell).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from ase.io import write  # noqa: E402
+
+from sei_lmp.io.structure import read_structure  # noqa: E402
+from sei_lmp.structures import build_interface, phase  # noqa: E402
+from sei_lmp.training import sampling_lips  # noqa: E402
+
+
+def main() -> None:
+    glass = sampling_lips.glass_packing("Li3PS4", 1.9, 16, seed=20261205)
+    write(HERE / "li3ps4_glass_128.extxyz", _plain(glass))
+    lps = read_structure("example:beta-Li3PS4.cif", order=True)
+    interface = build_interface(phase("Li"), (1, 0, 0), lps, (0, 1, 0), thickness_a=8.0, thickness_b=10.0,
+                                max_atoms=400, max_strain=0.05)
+    write(HERE / "li_li3ps4_interface_206.extxyz", _plain(interface))
+    from sei_lmp.structures import add_interstitial
+
+    lif = add_interstitial(phase("LiF", a=4.0918).repeat(3), "Li", species=["Li", "F"])
+    write(HERE / "lif_interstitial_217.extxyz", _plain(lif))
+
+
+def _plain(atoms):
+    """Positions, cell and species only (no info dictionaries in the start files)."""
+    from ase import Atoms
+
+    return Atoms(atoms.get_chemical_symbols(), positions=atoms.positions, cell=atoms.cell, pbc=True)
+
+
+if __name__ == "__main__":
+    main()
