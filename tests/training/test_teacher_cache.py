@@ -97,3 +97,36 @@ def test_md_frames_read_back_from_extxyz_are_recognised(teacher, tmp_path):
         a.info["labelled_by"] = "teacher_md"
     teacher_mod.label(again, teacher, path, progress=False)
     assert len(teacher_mod.read_labels(path)) == 3
+
+
+def test_config_ids_that_look_like_numbers_survive_the_label_file(teacher, tmp_path):
+    """A sha1 prefix such as '385030956852e127' would be read back from extxyz as a float (and its frame lost
+    from the cache): such ids get a letter."""
+    import hashlib
+
+    from ase import Atoms
+
+    def raw(a):
+        h = hashlib.sha1()
+        h.update(np.asarray(a.numbers, np.int64).tobytes())
+        for arr in (a.cell.array, a.positions):
+            h.update(np.round(np.asarray(arr, float), 6).tobytes())
+        return h.hexdigest()[:16]
+
+    def numeric(text):
+        try:
+            float(text)
+            return True
+        except ValueError:
+            return False
+
+    symbols = tiny_sample()[0].get_chemical_symbols()[:2]        # elements the test teacher knows
+    for k in range(200000):
+        a = Atoms(symbols, positions=[[0, 0, 0], [2.0 + k * 1e-5, 0, 0]], cell=[5, 5, 5], pbc=True)
+        if numeric(raw(a)):
+            break
+    else:
+        pytest.skip("no numeric-looking hash in the search range")
+    assert not numeric(teacher_mod.config_id(a))
+    frames = teacher_mod.label([a], teacher, tmp_path / "l.extxyz", progress=False)
+    assert teacher_mod.read_labels(tmp_path / "l.extxyz")[0].info["config_id"] == frames[0].info["config_id"]
