@@ -233,6 +233,10 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
     rows, converged, reason, potential = [], False, "", None
     for g in range(plan.generations):
         gen_dir = out / f"gen-{g:03d}"
+        if plan.budget_s is not None and time.perf_counter() - t0 > plan.budget_s and not gen_dir.exists():
+            reason = (f"the budget of {plan.budget_s:g} s ended before generation {g}; run the same command "
+                      "again to continue")
+            break
         held = _holdout(data, plan.holdout_fraction)
         train = [a for a, h in zip(data, held) if not h]
         test = [a for a, h in zip(data, held) if h]
@@ -289,6 +293,8 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
         data = data + new
     else:
         reason = f"stopped after {plan.generations} generations without the targets holding (raise 'generations')"
+    if not rows:
+        raise ConfigurationError(f"{reason} (nothing done: raise [run] budget_s)")
     table = pd.DataFrame(rows)
     table.to_csv(out / "learning.csv", index=False)
     final = _finalise(plan, out, potential, converged, reason, table, teacher) if potential else None

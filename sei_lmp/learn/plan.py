@@ -24,6 +24,8 @@
     [grades]                             # default: sei_lmp.potentials.grades for the family
     save = 2.0
     stop = 10.0
+    [run]                                # jobs at a time, ranks per run, wall-time budget of this call
+    budget_s = 7200
     [quick]                              # overrides for --quick (CI)
     generations = 3
 
@@ -50,7 +52,7 @@ RATTLE_KEYS = {"source", "supercell", "amplitude", "count", "strain", "seed"}
 EXPLORE_EXTRA = {"target"}
 SELECT_KEYS = {"max_per_generation", "max_candidates_per_run"}
 GRADE_KEYS = {"save", "stop"}
-RUN_KEYS = {"jobs", "nprocs"}
+RUN_KEYS = {"jobs", "nprocs", "budget_s"}
 VALIDATE_KEYS = {"holdout_fraction"}
 
 
@@ -84,6 +86,7 @@ class LearnPlan:
     jobs: int | None = None
     nprocs: int = 1
     holdout_fraction: float = 0.1
+    budget_s: float | None = None            # no new generation starts after this much wall time (a resume adds)
     source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -252,7 +255,8 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
                                          integer=True),
         jobs=_positive(r["jobs"], "[run] jobs", integer=True) if "jobs" in r else None,
         nprocs=_positive(r.get("nprocs", 1), "[run] nprocs", integer=True),
-        holdout_fraction=float(holdout), source=source)
+        holdout_fraction=float(holdout),
+        budget_s=float(_positive(r["budget_s"], "[run] budget_s")) if "budget_s" in r else None, source=source)
 
 
 def _check_fit(family: str, species: tuple[str, ...], fit: dict) -> None:

@@ -76,3 +76,25 @@ def test_python_teacher_and_declared_elements():
     teacher.check_elements(["Cu"])
     with pytest.raises(ConfigurationError, match="cannot label Li"):
         teacher.check_elements(["Li"])
+
+
+def test_cli_refuses_a_bad_plan_in_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from sei_lmp.cli import app
+
+    bad = tmp_path / "plan.toml"
+    bad.write_text(EXAMPLE.read_text().replace('name = "emt"', 'name = "chgnet-9000"').replace(
+        'source = "cu_fcc.cif"', f'source = "{EXAMPLE.parent / "cu_fcc.cif"}"'))
+    result = CliRunner().invoke(app, ["learn", str(bad), "-o", str(tmp_path / "out")])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "unknown teacher 'chgnet-9000'" in result.output
+    assert not (tmp_path / "out").exists()             # refused before anything was written
+
+
+def test_budget_is_checked(raw):
+    raw["run"] = {"budget_s": -5}
+    with pytest.raises(ConfigurationError, match=r"\[run\] budget_s must be a positive number"):
+        _parse(raw)
+    raw["run"] = {"budget_s": 60}
+    assert _parse(raw).budget_s == 60.0
