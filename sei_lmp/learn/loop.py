@@ -114,7 +114,8 @@ def _explore_spec(plan: LearnPlan, k: int, potential: Path):
     settings.update({"guards.gamma": True, "guards.gamma_save": plan.grades.save,
                      "guards.gamma_break": plan.grades.stop})
     entry["settings"] = settings
-    entry["potentials"] = [{"name": "gen", "path": str(potential), "species": list(plan.species)}]
+    entry["potentials"] = [{"name": "gen", "path": str(potential),
+                            **({"species": list(plan.species)} if plan.family == "mtp" else {})}]
     entry["run"] = {**entry.get("run", {}), **({"jobs": plan.jobs} if plan.jobs else {}), "nprocs": plan.nprocs}
     return parse_sweep(entry, base=Path(plan.source).parent if plan.source else None)
 
@@ -197,11 +198,15 @@ def _candidates(gen_dir: Path, runs: dict, per_run: int) -> list[Atoms]:
 
 # ------------------------------------------------------------------------------------------ loop
 
+#: plan entries that do not change what the learning does (checks are recomputed, never fed back)
+NOT_LEARNING = ("source", "checks", "budget_s")
+
+
 def _check_resume(plan: LearnPlan, out: Path) -> None:
     stored = out / "plan.json"
-    current = {k: v for k, v in plan.to_dict().items() if k != "source"}
+    current = {k: v for k, v in plan.to_dict().items() if k not in NOT_LEARNING}
     if stored.is_file():
-        before = {k: v for k, v in json.loads(stored.read_text()).items() if k != "source"}
+        before = {k: v for k, v in json.loads(stored.read_text()).items() if k not in NOT_LEARNING}
         if json.loads(json.dumps(current)) != before:
             changed = sorted(k for k in current if json.loads(json.dumps(current.get(k))) != before.get(k))
             raise ConfigurationError(f"{out} holds a learning with a different plan (changed: {', '.join(changed)}); "
@@ -252,6 +257,7 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
                       "train_errors": _errors(fit, potential, train), "holdout_errors": _errors(fit, potential, test),
                       "seconds": time.perf_counter() - t}
             fit_json.write_text(json.dumps(record, indent=1, default=float))
+        checks = _validation(plan, gen_dir, potential)
         t = time.perf_counter()
         runs = _explore(plan, gen_dir, potential, progress)["runs"]
         targets = [r for r in runs.values() if r["target"]]
@@ -262,7 +268,8 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
                "max_grade_targets": max(r["max_grade"] for r in targets),
                "ps_held_targets": min(r["ps_held"] for r in targets),
                "runs_stopped_by_grade": sum(r["stopped_by_grade"] for r in runs.values()),
-               "runs_failed_otherwise": sum(r["other_error"] for r in runs.values()), "targets_hold": holds}
+               "runs_failed_otherwise": sum(r["other_error"] for r in runs.values()), "targets_hold": holds,
+               **_check_columns(checks)}
         record_path = gen_dir / "record.json"
         if holds:
             converged, reason = True, (f"generation {g}: every target run held its full length with max grade "
@@ -301,6 +308,30 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
     return LearningResult(out, table, converged, reason, final)
 
 
+def _validation(plan: LearnPlan, gen_dir: Path, potential: Path) -> dict:
+    """The plan's checks of this generation's potential (computed once, kept in ``validation.json``)."""
+    if not plan.checks:
+        return {}
+    path = gen_dir / "potential" / "validation.json"
+    done = json.loads(path.read_text()) if path.is_file() else {}
+    if set(plan.checks) - set(done):
+        from sei_lmp.learn.validate import run_checks
+
+        done.update(run_checks(potential, plan.species, {k: v for k, v in plan.checks.items() if k not in done}))
+        path.write_text(json.dumps(done, indent=1))
+    return done
+
+
+def _check_columns(checks: dict) -> dict:
+    out = {}
+    if "lattice" in checks:
+        out["lattice_rel_error"] = checks["lattice"]["relative_error"]
+    if "barriers" in checks:
+        for mechanism, diff in checks["barriers"]["difference_eV"].items():
+            out[f"barrier_{mechanism}_minus_teacher_eV"] = diff
+    return out
+
+
 def read_labels_by_id(path: Path, ids: Sequence[str]) -> list[Atoms]:
     from sei_lmp.training.teacher import read_labels
 
@@ -328,7 +359,9 @@ def _finalise(plan: LearnPlan, out: Path, potential: Path, converged: bool, reas
             copies[src.suffix] = dst
     main = copies[potential.suffix]
     fit_record = json.loads((potential.parent / "fit.json").read_text())
-    card = {"species": list(plan.species), "family": plan.family, "units": "metal",
+    # pyace orders an ACE's elements alphabetically; an MTP's species are the plan's order
+    card = {"species": sorted(plan.species) if plan.family == "ace" else list(plan.species),
+            "family": plan.family, "units": "metal",
             "cutoff": plan.fit.get("cutoff", plan.fit.get("max_dist", 5.0)),
             "provenance": {"teacher": teacher.name, "teacher_note": teacher.description,
                            "softens_barriers": teacher.softens_barriers,

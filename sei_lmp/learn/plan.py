@@ -26,6 +26,8 @@
     stop = 10.0
     [run]                                # jobs at a time, ranks per run, wall-time budget of this call
     budget_s = 7200
+    [validate]                           # checks against the teacher's numbers, see sei_lmp.learn.validate
+    lattice = { phase = "LiF", teacher_A = 4.0909, tolerance = 0.003 }
     [quick]                              # overrides for --quick (CI)
     generations = 3
 
@@ -53,7 +55,7 @@ EXPLORE_EXTRA = {"target"}
 SELECT_KEYS = {"max_per_generation", "max_candidates_per_run"}
 GRADE_KEYS = {"save", "stop"}
 RUN_KEYS = {"jobs", "nprocs", "budget_s"}
-VALIDATE_KEYS = {"holdout_fraction"}
+VALIDATE_KEYS = {"holdout_fraction", "lattice", "barriers"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class LearnPlan:
     nprocs: int = 1
     holdout_fraction: float = 0.1
     budget_s: float | None = None            # no new generation starts after this much wall time (a resume adds)
+    checks: dict[str, Any] = field(default_factory=dict)   # [validate] lattice / barriers vs the teacher
     source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -154,6 +157,7 @@ def _merge(a: Mapping, b: Mapping) -> dict:
 
 def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool = False) -> LearnPlan:
     from sei_lmp.learn.teachers import get_teacher
+    from sei_lmp.learn.validate import check_spec
 
     base = base or Path.cwd()
     if not isinstance(raw, Mapping):
@@ -256,7 +260,8 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
         jobs=_positive(r["jobs"], "[run] jobs", integer=True) if "jobs" in r else None,
         nprocs=_positive(r.get("nprocs", 1), "[run] nprocs", integer=True),
         holdout_fraction=float(holdout),
-        budget_s=float(_positive(r["budget_s"], "[run] budget_s")) if "budget_s" in r else None, source=source)
+        budget_s=float(_positive(r["budget_s"], "[run] budget_s")) if "budget_s" in r else None,
+        checks=check_spec(v), source=source)
 
 
 def _check_fit(family: str, species: tuple[str, ...], fit: dict) -> None:
