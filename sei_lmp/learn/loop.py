@@ -93,12 +93,35 @@ def _holdout(frames: Sequence[Atoms], fraction: float) -> np.ndarray:
                      and not str(a.info.get("config_type", "")).startswith("explore:") for a in frames])
 
 
-def _label(frames: list[Atoms], teacher, path: Path, description: str) -> list[Atoms]:
+class LabellingPending(ConfigurationError):
+    """DFT labels are not back yet: submit the job array, then run the learning again."""
+
+
+def _label_dft(frames: list[Atoms], teacher, path: Path, directory: Path) -> list[Atoms]:
+    """Labels through the DFT job array in ``directory``: inputs written once, results read back when all
+    tasks have ended; tasks that failed are left out (named in ``directory/failed.txt``)."""
+    from sei_lmp.learn import dft
+    from sei_lmp.training.teacher import label
+
+    dft.prepare(frames, directory, teacher.dft)
+    labelled, problems = dft.collect(directory)
+    pending = [p for p in problems if ": pending" in p]
+    if pending:
+        raise LabellingPending(f"{len(pending)} of {len(frames)} DFT tasks in {directory} have no result yet: "
+                               f"submit them (cd {directory} && sbatch submit.sh), then run the same "
+                               "'sei-lmp learn' command again to continue")
+    (directory / "failed.txt").write_text("".join(f"{p}\n" for p in problems))
+    return label(labelled, None, path, progress=False) if labelled else []
+
+
+def _label(frames: list[Atoms], teacher, path: Path, description: str, dft_dir: Path | None = None) -> list[Atoms]:
     from sei_lmp.training.teacher import config_id, label
+
+    if teacher.dft is not None:
+        return _label_dft(frames, teacher, path, dft_dir)
 
     for a in frames:
         if a.info.get("labelled_by") == "given":    # labels from the plan's file: label() keeps them
-            a.info["labelled_by"] = "teacher_md"
             a.info.setdefault("config_id", config_id(a))
     return label(frames, teacher.calculator(), path, progress=False, description=description) if frames else []
 
@@ -183,6 +206,8 @@ def _candidates(gen_dir: Path, runs: dict, per_run: int) -> list[Atoms]:
         frames = []
         for f in read(dump, index=":", format="lammps-dump-text"):
             a = Atoms([info["elements"][t - 1] for t in f.arrays["type"]], positions=f.positions, cell=f.cell, pbc=True)
+            if "f_gamma" in f.arrays:
+                a.arrays["gamma"] = np.asarray(f.arrays["f_gamma"], float).ravel()
             a.info = {"config_type": f"explore:{key}", "source": key, "config_id": config_id(a)}
             frames.append(a)
         # a resumed run appends the frames between its restart and the kill again: drop repeats first, so
@@ -232,7 +257,7 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
     t0 = time.perf_counter()
     # frames are always taken back from the label file, so a resumed learning fits exactly the numbers an
     # uninterrupted one does (extxyz keeps fewer digits than memory)
-    data = _label(_initial(plan), teacher, labels_path, "labelling the starting set")
+    data = _label(_initial(plan), teacher, labels_path, "labelling the starting set", out / "dft-start")
     data = read_labels_by_id(labels_path, [a.info["config_id"] for a in data])
     log(f"starting set: {len(data)} configurations labelled by {teacher.name} ({time.perf_counter() - t0:.0f} s)")
     rows, converged, reason, potential = [], False, "", None
@@ -284,7 +309,9 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
             candidates = _candidates(gen_dir, runs, plan.max_candidates_per_run)
             picked = fit.select(potential, candidates, plan.max_per_generation, plan.grades) if candidates else []
             chosen = [candidates[i] for i in picked]
-            new = _label(chosen, teacher, labels_path, f"labelling generation {g}")
+            if plan.cutout_radius:
+                chosen = [cutout(a, plan.cutout_radius) for a in chosen]
+            new = _label(chosen, teacher, labels_path, f"labelling generation {g}", gen_dir / "dft")
             new = read_labels_by_id(labels_path, [a.info["config_id"] for a in new])
             gen = {"candidates": len(candidates), "selected": [a.info["config_id"] for a in new],
                    "new_frame_errors": _errors(fit, potential, new)}
@@ -306,6 +333,26 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
     table.to_csv(out / "learning.csv", index=False)
     final = _finalise(plan, out, potential, converged, reason, table, teacher) if potential else None
     return LearningResult(out, table, converged, reason, final)
+
+
+def cutout(atoms: Atoms, radius: float, vacuum: float = 8.0) -> Atoms:
+    """The neighbourhood of the atom with the highest grade (``arrays["gamma"]``): every atom within
+    ``radius`` of it (minimum image), as a cluster in a box with ``vacuum`` around it, for teachers that
+    cannot take the whole cell (DFT). Its outer atoms miss neighbours: their forces are surface forces."""
+    from ase.geometry import find_mic
+
+    centre = int(np.argmax(atoms.arrays["gamma"])) if "gamma" in atoms.arrays else 0
+    d, _ = find_mic(atoms.positions - atoms.positions[centre], atoms.cell, atoms.pbc)
+    keep = np.linalg.norm(d, axis=1) <= radius
+    cluster = Atoms(np.array(atoms.get_chemical_symbols())[keep], positions=d[keep], pbc=False)
+    cluster.center(vacuum=vacuum)
+    cluster.info = {**{k: v for k, v in atoms.info.items() if k != "config_id"},
+                    "config_type": f"cutout:{atoms.info.get('config_type', '')}", "cutout_radius_A": radius,
+                    "cutout_centre": centre}
+    from sei_lmp.training.teacher import config_id
+
+    cluster.info["config_id"] = config_id(cluster)
+    return cluster
 
 
 def _validation(plan: LearnPlan, gen_dir: Path, potential: Path) -> dict:

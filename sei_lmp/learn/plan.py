@@ -52,7 +52,7 @@ TEACHER_KEYS = {"name", "options", "elements"}
 DATA_KEYS = {"initial", "rattle"}
 RATTLE_KEYS = {"source", "supercell", "amplitude", "count", "strain", "seed"}
 EXPLORE_EXTRA = {"target"}
-SELECT_KEYS = {"max_per_generation", "max_candidates_per_run"}
+SELECT_KEYS = {"max_per_generation", "max_candidates_per_run", "cutout_radius"}
 GRADE_KEYS = {"save", "stop"}
 RUN_KEYS = {"jobs", "nprocs", "budget_s"}
 VALIDATE_KEYS = {"holdout_fraction", "lattice", "barriers"}
@@ -85,6 +85,7 @@ class LearnPlan:
     generations: int = 5
     max_per_generation: int = 8
     max_candidates_per_run: int = 50
+    cutout_radius: float | None = None       # A: label the neighbourhood of the worst atom, not the whole cell
     jobs: int | None = None
     nprocs: int = 1
     holdout_fraction: float = 0.1
@@ -257,6 +258,7 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
         max_per_generation=_positive(s.get("max_per_generation", 8), "[select] max_per_generation", integer=True),
         max_candidates_per_run=_positive(s.get("max_candidates_per_run", 50), "[select] max_candidates_per_run",
                                          integer=True),
+        cutout_radius=float(_positive(s["cutout_radius"], "[select] cutout_radius")) if "cutout_radius" in s else None,
         jobs=_positive(r["jobs"], "[run] jobs", integer=True) if "jobs" in r else None,
         nprocs=_positive(r.get("nprocs", 1), "[run] nprocs", integer=True),
         holdout_fraction=float(holdout),

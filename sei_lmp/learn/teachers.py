@@ -5,6 +5,8 @@ provenance.
     chgnet[:0.3.0]           CHGNet (``train`` extra), universal, PBE/PBE+U MPtrj labels
     sevenn[:SevenNet-0]      SevenNet (the ``sevenn`` wheel ships SevenNet-0, SevenNet-l3i5, SevenNet-MF-0)
     python:module:factory    any ASE calculator: ``factory(**options)`` returns it
+    dft:vasp | dft:espresso  DFT through a Slurm job array (options: DFTSettings fields): the learning writes the
+                             inputs and stops; submit the array, rerun ``sei-lmp learn``, it reads the results
 
 Universal teachers were trained on PBE relaxation data and soften migration barriers; a potential that learns
 from one inherits that (the card says which teacher it had). The DFT route for clusters is
@@ -36,11 +38,15 @@ class Teacher:
     elements: frozenset[str] | None        # None: any element up to UNIVERSAL_MAX_Z
     description: str
     softens_barriers: bool = False          # universal teachers trained on PBE relaxations
+    dft: Any = None                         # DFTSettings for the job-array route (no calculator in-process)
 
     def check_elements(self, species) -> None:
         """Refuse a potential whose species the teacher cannot label."""
         from ase.data import atomic_numbers
 
+        if self.dft is not None:
+            self.dft.check_elements(species)
+            return
         unknown = [s for s in species if s not in atomic_numbers]
         if unknown:
             raise ConfigurationError(f"species {unknown} are not element symbols")
@@ -53,12 +59,9 @@ class Teacher:
                                      "teacher that covers every species of the potential")
 
     def calculator(self):
+        if self.dft is not None:
+            raise ConfigurationError(f"teacher '{self.name}' labels through job arrays, not in this process")
         return self.make()
-
-    def provenance(self) -> dict:
-        from sei_lmp.training.teacher import teacher_info
-
-        return {"teacher": self.name, "description": self.description, **teacher_info(self.make())}
 
 
 def _emt(options: Mapping[str, Any]) -> Teacher:
@@ -114,6 +117,18 @@ def _python(target: str, options: Mapping[str, Any], elements) -> Teacher:
                    f"ASE calculator {module}.{attr}")
 
 
+def _dft(code: str, options: Mapping[str, Any]) -> Teacher:
+    from sei_lmp.learn.dft import DFTSettings
+
+    try:
+        settings = DFTSettings(code=code, **options)
+    except TypeError as err:
+        raise ConfigurationError(f"teacher 'dft:{code}': [teacher] options must be DFTSettings fields "
+                                 f"(command, parameters, pseudopotentials, kspacing, slurm): {err}") from None
+    return Teacher(f"dft:{code}", lambda: None, None, f"DFT ({code}, settings {settings.fingerprint()})",
+                   dft=settings)
+
+
 def get_teacher(name: str, options: Mapping[str, Any] | None = None, elements=None) -> Teacher:
     """The teacher a plan names (see the module docstring); ``elements`` declares what a ``python:`` teacher
     covers (default: any)."""
@@ -127,5 +142,7 @@ def get_teacher(name: str, options: Mapping[str, Any] | None = None, elements=No
         return _sevenn(rest or None, options)
     if kind == "python":
         return _python(rest, options, elements)
-    raise ConfigurationError(f"unknown teacher {name!r}; use emt, chgnet[:model], sevenn[:{'|'.join(SEVENN_MODELS)}] "
-                             "or python:<module>:<factory> (any ASE calculator)")
+    if kind == "dft":
+        return _dft(rest, options)
+    raise ConfigurationError(f"unknown teacher {name!r}; use emt, chgnet[:model], sevenn[:{'|'.join(SEVENN_MODELS)}], "
+                             "python:<module>:<factory> (any ASE calculator) or dft:vasp|dft:espresso")

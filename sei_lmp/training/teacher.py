@@ -127,6 +127,13 @@ def _append(path: Path, atoms: Atoms) -> None:
         fh.flush()
 
 
+def _keeps_labels(atoms: Atoms) -> bool:
+    """Frames that come labelled by the teacher itself: its MD (``teacher_md``), a dataset the plan says is the
+    teacher's (``given``), DFT results read back from a job array (``dft:<code>``)."""
+    by = str(atoms.info.get("labelled_by", ""))
+    return by in ("teacher_md", "given") or by.startswith("dft:")
+
+
 def _has_labels(atoms: Atoms) -> bool:
     results = getattr(atoms.calc, "results", {}) or {}
     return all(k in results for k in ("energy", "forces", "stress"))
@@ -137,9 +144,8 @@ def label(images: Sequence[Atoms], calc, path: Path, *, progress: bool = True,
     """Energy, forces and stress of every image from ``calc``, appended to ``path`` (extxyz).
 
     Frames already in ``path`` (same :func:`config_id`, or the ``info["config_id"]`` a frame carries)
-    are not recomputed. Frames that come labelled
-    by the same teacher (``info["labelled_by"] == "teacher_md"``, see ``sampling.teacher_md``) are
-    stored as they are. Returns the labelled frames in the order of ``images``.
+    are not recomputed. Frames that come labelled by the same teacher (``info["labelled_by"]`` is
+    ``teacher_md`` (see ``sampling.teacher_md``), ``given`` or ``dft:<code>``) are stored as they are. Returns the labelled frames in the order of ``images``.
     """
     from ase.calculators.singlepoint import SinglePointCalculator
     from tqdm.auto import tqdm
@@ -154,7 +160,7 @@ def label(images: Sequence[Atoms], calc, path: Path, *, progress: bool = True,
     for i, atoms in tqdm(todo, desc=description, unit="cfg", disable=not progress):
         frame = atoms.copy()
         frame.info["config_id"] = ids[i]
-        if atoms.info.get("labelled_by") == "teacher_md" and _has_labels(atoms):
+        if _keeps_labels(atoms) and _has_labels(atoms):
             res = atoms.calc.results
         else:
             frame.calc = calc
