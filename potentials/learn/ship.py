@@ -1,0 +1,106 @@
+#!/usr/bin/env python
+"""Ship the final potential of a learning run (``sei-lmp learn``) into ``potentials/``: the potential with its
+active set (``.yace`` + ``.yaml`` + ``.asi``, or ``.almtp``), a card merging the learning's card with what the
+final generation's target runs showed, the learning table and the grade figure.
+
+The target runs are re-read rather than re-run: for every [[explore]] run of the last generation, the time it
+held, its max grade, the shortest distance per element pair over its trajectory and, where P and S are present,
+how many P keep four S within 2.6 A in every frame (a PS4 anion that breaks is what an untrusted thiophosphate
+potential does first).
+
+Usage (repository root)::
+
+    python potentials/learn/ship.py runs/learn-LiPS-ace --name LiPS_ace_learned
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO))
+
+PS4_CUTOFF_A = 2.6
+
+
+def frame_checks(trajectory: Path, elements) -> dict:
+    """Shortest distance per element pair (over all frames) and the fewest P with four S in any frame."""
+    from ase import Atoms
+    from ase.neighborlist import neighbor_list
+
+    from sei_lmp.io.trajectory import iter_position_frames
+
+    shortest: dict[str, float] = {}
+    fewest, n_p, frames = None, 0, 0
+    for frame in iter_position_frames(trajectory, type_elements=list(elements)):
+        atoms = Atoms(list(frame.elements), positions=frame.positions, cell=frame.cell, pbc=True)
+        i, j, d = neighbor_list("ijd", atoms, 3.0)
+        sym = np.array(atoms.get_chemical_symbols())
+        for a, b, dist in zip(sym[i], sym[j], d):
+            key = "-".join(sorted((a, b)))
+            shortest[key] = min(shortest.get(key, 9.9), float(dist))
+        p = np.flatnonzero(sym == "P")
+        if len(p):
+            ps = (sym[i] == "P") & (sym[j] == "S") & (d < PS4_CUTOFF_A)
+            counts = np.bincount(i[ps], minlength=len(atoms))[p]
+            kept = int((counts == 4).sum())
+            fewest, n_p = (kept if fewest is None else min(fewest, kept)), len(p)
+        frames += 1
+    out = {"frames": frames, "shortest_distance_A": {k: round(v, 3) for k, v in sorted(shortest.items())}}
+    if fewest is not None:
+        out[f"P_with_four_S_within_{PS4_CUTOFF_A:g}A_in_every_frame"] = f"{fewest}/{n_p}"
+    return out
+
+
+def target_runs(run_dir: Path) -> dict:
+    from sei_lmp.run import RunDirectory
+
+    last = sorted(run_dir.glob("gen-*/explore.json"))[-1]
+    runs = json.loads(last.read_text())["runs"]
+    out = {"generation": last.parent.name}
+    for key, info in runs.items():
+        run = RunDirectory(Path(info["dump"]).parent)
+        trajectory = next((p for p in (run.production_dump, run.trajectory) if p.is_file()), None)
+        entry = {"completed": info["completed"], "ps_held": round(info["ps_held"], 3),
+                 "max_grade": round(info["max_grade"], 3), "protocol": run.manifest.protocol,
+                 "settings": {k: v for k, v in run.manifest.settings.items() if not isinstance(v, dict)}}
+        if trajectory is not None:
+            entry.update(frame_checks(trajectory, run.manifest.elements))
+        out[key] = entry
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--name", required=True, help="file stem in potentials/, e.g. LiPS_ace_learned")
+    parser.add_argument("--out", type=Path, default=REPO / "potentials")
+    args = parser.parse_args()
+    final = args.run_dir / "final"
+    main_file = next(p for p in final.iterdir() if p.suffix in (".yace", ".almtp"))
+    card = json.loads(main_file.with_name(main_file.name + ".json").read_text())
+    for src in final.iterdir():
+        if src.suffix in (".yace", ".yaml", ".asi", ".almtp", ".mtp"):
+            shutil.copyfile(src, args.out / f"{args.name}{src.suffix}")
+    last_fit = sorted(args.run_dir.glob("gen-*/potential/validation.json"))
+    if last_fit:
+        card["validation"]["teacher_checks"] = json.loads(last_fit[-1].read_text())
+    card["validation"]["target_runs"] = target_runs(args.run_dir)
+    card["provenance"]["recipe"] = f"potentials/learn/{Path(json.loads((args.run_dir / 'plan.json').read_text())['source']).name}"
+    card["provenance"]["shipped_by"] = "potentials/learn/ship.py"
+    (args.out / f"{args.name}{main_file.suffix}.json").write_text(json.dumps(card, indent=1, default=str) + "\n")
+    shutil.copyfile(args.run_dir / "learning.csv", args.out / f"{args.name}_learning.csv")
+    if (args.run_dir / "grades.png").is_file():
+        shutil.copyfile(args.run_dir / "grades.png", args.out / f"{args.name}_learning.png")
+    print(json.dumps(card["validation"]["target_runs"], indent=1))
+
+
+if __name__ == "__main__":
+    main()
