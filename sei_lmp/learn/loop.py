@@ -82,7 +82,17 @@ def _initial(plan: LearnPlan) -> list[Atoms]:
                 # teacher's (mixing teachers would fit two energy surfaces at once)
                 a.info["labelled_by"] = "given"
     frames += _rattled(plan)
+    if plan.min_distance_A:
+        # contacts closer than any the MD should reach spend the fit's capacity on a region it must never visit
+        frames = [a for a in frames if len(a) < 2 or _shortest(a) >= plan.min_distance_A]
     return frames
+
+
+def _shortest(atoms: Atoms) -> float:
+    from ase.neighborlist import neighbor_list
+
+    d = neighbor_list("d", atoms, 3.0)
+    return float(d.min()) if len(d) else np.inf
 
 
 def _holdout(frames: Sequence[Atoms], fraction: float) -> np.ndarray:

@@ -13,6 +13,7 @@
     [data]                               # the starting set: a labelled/unlabelled extxyz, and/or rattled cells
     initial = "start.extxyz"
     rattle = [{ source = "cu.cif", supercell = [2, 2, 2], amplitude = 0.03, count = 8 }]
+    min_distance_A = 1.4                 # leave out starting frames with closer contacts (outside the trust region)
     [[explore]]                          # sweep-file tables without potentials (the generation's is used)
     protocol = "diffusion_nvt"
     structures = [{ name = "cu", source = "cu.cif", supercell = [3, 3, 3] }]
@@ -49,7 +50,7 @@ TOP_KEYS = {"name", "generations", "potential", "teacher", "data", "explore", "s
 FAMILIES = ("ace", "mtp")          # refit + active set implemented; MACE's committee grade needs no active set
 POTENTIAL_KEYS = {"family", "species", "fit"}
 TEACHER_KEYS = {"name", "options", "elements"}
-DATA_KEYS = {"initial", "rattle"}
+DATA_KEYS = {"initial", "rattle", "min_distance_A"}
 RATTLE_KEYS = {"source", "supercell", "amplitude", "count", "strain", "seed"}
 EXPLORE_EXTRA = {"target"}
 SELECT_KEYS = {"max_per_generation", "max_candidates_per_run", "cutout_radius"}
@@ -79,6 +80,7 @@ class LearnPlan:
     teacher_elements: tuple[str, ...] | None
     initial: str | None
     rattle: tuple[RattleSpec, ...]
+    min_distance_A: float | None             # starting frames with a shorter contact are left out
     explore: tuple[dict[str, Any], ...]      # sweep tables (validated by parse_sweep when planned)
     targets: tuple[int, ...]                 # indices of explore entries that must hold
     grades: GradeThresholds
@@ -252,7 +254,9 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
     return LearnPlan(
         name=str(raw.get("name", Path(source).stem if source else "learn")), family=family,
         species=tuple(species), fit=dict(fit), teacher=teacher.name, teacher_options=dict(t.get("options", {})),
-        teacher_elements=elements, initial=initial, rattle=tuple(rattle), explore=tuple(checked),
+        teacher_elements=elements, initial=initial, rattle=tuple(rattle),
+        min_distance_A=float(_positive(data["min_distance_A"], "[data] min_distance_A")) if "min_distance_A" in data
+        else None, explore=tuple(checked),
         targets=tuple(targets), grades=grades,
         generations=_positive(raw.get("generations", 5), "generations", integer=True),
         max_per_generation=_positive(s.get("max_per_generation", 8), "[select] max_per_generation", integer=True),
