@@ -6,6 +6,7 @@ import copy
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sei_lmp.decks.protocols import Guards
@@ -98,3 +99,14 @@ def test_budget_is_checked(raw):
         _parse(raw)
     raw["run"] = {"budget_s": 60}
     assert _parse(raw).budget_s == 60.0
+
+
+def test_min_distance_leaves_out_close_contacts(raw):
+    from sei_lmp.learn.loop import _initial
+
+    raw["data"]["rattle"] = [{**raw["data"]["rattle"][0], "amplitude": 0.15, "count": 20}]
+    loose = _initial(_parse(raw))
+    raw["data"]["min_distance_A"] = 2.1
+    kept = _initial(_parse(raw))
+    assert len(loose) == 20 and 0 < len(kept) < 20
+    assert all(a.get_all_distances(mic=True)[~np.eye(len(a), dtype=bool)].min() >= 2.1 for a in kept)
