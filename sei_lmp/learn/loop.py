@@ -167,10 +167,12 @@ def _run_summary(run_dir: Path, stop: float) -> dict:
     text = run.log.read_text(errors="replace") if run.log.is_file() else ""
     # the guard's halt names the grade that stopped the run; thermo rows may have missed that step
     halts = re.findall(r"Fix halt condition for fix-id gamma_break met on step (\d+) with value (\S+)", text)
-    stopped = bool(halts)
+    # the deck's own line after the stage names the MD step it stopped at (a halt in the minimiser: step 0)
+    quits = re.findall(r"^ERROR: extrapolation grade above \S+ on step (\d+)", text, flags=re.M)
+    stopped = bool(halts) or bool(quits)
     peak = [float(v) for _, v in halts] + ([float(np.nanmax(grade))] if len(grade) else [])
     if stopped:
-        steps = max(steps, int(halts[-1][0]))
+        steps = int(quits[-1]) if quits else int(halts[-1][0])
     completed = run.is_done() and steps >= total and not stopped
     return {"run": run_dir.name, "completed": bool(completed), "stopped_by_grade": stopped,
             "other_error": (not completed and not stopped), "steps": steps, "total_steps": total,

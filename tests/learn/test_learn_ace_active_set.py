@@ -109,3 +109,31 @@ def test_select_takes_extrapolative_frames_only_and_respects_the_cap(cu_potentia
     assert 0 not in picked and 1 not in picked
     assert g[picked[0]] >= g[picked[1]]
     assert ace_active_set.select(result.yaml, summary.path, candidates, cap=0) == []
+
+
+def test_guard_keeps_the_frames_of_a_minimisation_that_extrapolates(cu_potential, tmp_path):
+    """A start structure far outside the training set: the minimiser already reaches grades above the stop
+    threshold. Its frames must land in extrapolative.dump (a dump of its own: reset_timestep refuses active
+    dumps), the run must stop with the deck's message, and the learning's summary must say step 0."""
+    from sei_lmp.decks.protocols import DiffusionNVT
+    from sei_lmp.decks.render import render_deck
+    from sei_lmp.learn.loop import _run_summary
+    from sei_lmp.potentials import load_potential
+    from sei_lmp.run.local import run_deck
+
+    result, summary, _ = cu_potential
+    start = _hot(0.25, 11).repeat((2, 1, 1))
+    protocol = DiffusionNVT().with_settings({"temperature_K": 600, "equilibrate_npt": False, "equilibrate_ps": 0.1,
+                                             "production_ps": 0.2, "guards.gamma_every": 1})
+    deck = render_deck(protocol, start, load_potential(result.path), workdir=tmp_path / "build")
+    run_dir = deck.write(tmp_path / "run")
+    from sei_lmp.errors import RunFailed
+
+    with pytest.raises(RunFailed, match="extrapolation grade above 10.0 on step 0"):
+        run_deck(run_dir, progress=False)
+    info = _run_summary(run_dir, 10.0)
+    assert info["stopped_by_grade"] and not info["completed"] and info["steps"] == 0 and info["max_grade"] > 10
+    from ase.io import read
+
+    frames = read(run_dir / "extrapolative.dump", index=":", format="lammps-dump-text")
+    assert frames and max(float(f.arrays["f_gamma"].max()) for f in frames) > 10
