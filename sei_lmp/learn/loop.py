@@ -107,6 +107,10 @@ class LabellingPending(ConfigurationError):
     """DFT labels are not back yet: submit the job array, then run the learning again."""
 
 
+class ExplorationPending(ConfigurationError):
+    """Explore runs were submitted to a scheduler (or are still queued/running): run the learning again later."""
+
+
 def _label_dft(frames: list[Atoms], teacher, path: Path, directory: Path) -> list[Atoms]:
     """Labels through the DFT job array in ``directory``: inputs written once, results read back when all
     tasks have ended; tasks that failed are left out (named in ``directory/failed.txt``)."""
@@ -193,7 +197,10 @@ def _explore(plan: LearnPlan, gen_dir: Path, potential: Path, progress: bool) ->
         sweep_dir = gen_dir / "explore" / str(k)
         if not (sweep_dir / "sweep.json").is_file():
             plan_sweep(_explore_spec(plan, k, potential), sweep_dir, progress=False)
-        run_local(sweep_dir, progress=progress)
+        if plan.profile is None:
+            run_local(sweep_dir, progress=progress)
+        else:
+            _run_on_profile(plan.profile, sweep_dir, progress)
         for run_dir in sorted((sweep_dir / "runs").iterdir()):
             info = _run_summary(run_dir, plan.grades.stop)
             info["explore"], info["target"] = k, k in plan.targets
@@ -201,6 +208,31 @@ def _explore(plan: LearnPlan, gen_dir: Path, potential: Path, progress: bool) ->
     summary = {"runs": runs}
     summary_path.write_text(json.dumps(summary))
     return summary
+
+
+def _run_on_profile(name: str, sweep_dir: Path, progress: bool) -> None:
+    """Explore on a machine profile: a local one runs here; a scheduler's gets the unfinished runs submitted
+    once (again after interruptions) and the learning stops until every run has ended."""
+    from sei_lmp.run.profiles import load_profile
+    from sei_lmp.sweep import get_executor, sweep_status
+
+    profile = load_profile(name)
+    executor = get_executor(profile.executor, profile)
+    if profile.executor == "local":
+        executor.run(sweep_dir, progress=progress)
+        return
+    states = sweep_status(sweep_dir)["state"].value_counts().to_dict()
+    submitted = sweep_dir / "submitted.txt"
+    waiting = states.get("running", 0) + (states.get("pending", 0) if submitted.is_file() else 0)
+    if waiting:
+        raise ExplorationPending(f"{waiting} explore run(s) in {sweep_dir} are queued or running on '{name}'; "
+                                 "run the same 'sei-lmp learn' command again when they have ended")
+    if states.get("pending", 0) or states.get("interrupted", 0):
+        executor.run(sweep_dir, submit=True, progress=progress)
+        with open(submitted, "a") as fh:
+            fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {states}\n")
+        raise ExplorationPending(f"explore runs of {sweep_dir} submitted on '{name}'; run the same 'sei-lmp "
+                                 "learn' command again when they have ended")
 
 
 def _candidates(gen_dir: Path, runs: dict, per_run: int) -> list[Atoms]:

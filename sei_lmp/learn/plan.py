@@ -27,6 +27,7 @@
     stop = 10.0
     [run]                                # jobs at a time, ranks per run, wall-time budget of this call
     budget_s = 7200
+    profile = "cluster"                  # explore on a machine profile; a slurm one submits job arrays
     [validate]                           # checks against the teacher's numbers, see sei_lmp.learn.validate
     lattice = { phase = "LiF", teacher_A = 4.0909, tolerance = 0.003 }
     [quick]                              # overrides for --quick (CI)
@@ -55,7 +56,7 @@ RATTLE_KEYS = {"source", "supercell", "amplitude", "count", "strain", "seed"}
 EXPLORE_EXTRA = {"target"}
 SELECT_KEYS = {"max_per_generation", "max_candidates_per_run", "cutout_radius"}
 GRADE_KEYS = {"save", "stop"}
-RUN_KEYS = {"jobs", "nprocs", "budget_s"}
+RUN_KEYS = {"jobs", "nprocs", "budget_s", "profile"}
 VALIDATE_KEYS = {"holdout_fraction", "lattice", "barriers"}
 
 
@@ -93,6 +94,7 @@ class LearnPlan:
     holdout_fraction: float = 0.1
     budget_s: float | None = None            # no new generation starts after this much wall time (a resume adds)
     checks: dict[str, Any] = field(default_factory=dict)   # [validate] lattice / barriers vs the teacher
+    profile: str | None = None               # machine profile of the explore runs (a slurm one: job arrays)
     source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -267,7 +269,17 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
         nprocs=_positive(r.get("nprocs", 1), "[run] nprocs", integer=True),
         holdout_fraction=float(holdout),
         budget_s=float(_positive(r["budget_s"], "[run] budget_s")) if "budget_s" in r else None,
-        checks=check_spec(v), source=source)
+        checks=check_spec(v), profile=_profile(r.get("profile")), source=source)
+
+
+def _profile(name: Any) -> str | None:
+    """A machine profile named by ``[run] profile`` must exist now, not when generation 0 starts exploring."""
+    if name is None:
+        return None
+    from sei_lmp.run.profiles import load_profile
+
+    load_profile(str(name))
+    return str(name)
 
 
 def _check_fit(family: str, species: tuple[str, ...], fit: dict) -> None:

@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import tomllib
 import pytest
 
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.learn.loop import run_learning
-from sei_lmp.learn.plan import read_plan
+from sei_lmp.learn.plan import parse_plan, read_plan
 
 pytest.importorskip("pyace")
 REPO = Path(__file__).resolve().parents[2]
@@ -104,3 +105,38 @@ def test_mtp_learning_writes_almtp_states_the_guard_reads(tmp_path):
     fits = [json.loads(p.read_text()) for p in sorted((tmp_path / "mtp").glob("gen-*/potential/fit.json"))]
     assert fits[0]["fit"]["warm_start"] is None
     assert all(f["fit"]["warm_start"].endswith("potential.mtp") for f in fits[1:])
+
+
+def test_explore_on_a_scheduler_profile_submits_and_waits(tmp_path, monkeypatch):
+    """[run] profile naming a Slurm profile: the explore sweep is submitted once, the learning stops until the
+    runs have ended (here run by hand, as the cluster would) and then continues from them."""
+    import sei_lmp.sweep.executors as executors
+    from sei_lmp.learn.loop import ExplorationPending
+    from sei_lmp.sweep import run_local
+
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.cluster]\nexecutor = "slurm"\npartition = "cpu"\n')
+    monkeypatch.setenv("SEI_LMP_CONFIG", str(config))
+    submitted = []
+
+    class Queue:
+        def __init__(self, profile):
+            self.profile = profile
+
+        def run(self, sweep_dir, runs=None, *, submit=False, progress=True):
+            submitted.append((Path(sweep_dir), submit))
+
+    monkeypatch.setattr(executors, "get_executor", lambda name, profile=None: Queue(profile))
+    raw = tomllib.loads(PLAN.read_text())
+    raw = {**raw, **raw.pop("quick"), "generations": 1, "run": {"profile": "cluster"}}
+    plan = parse_plan(raw, base=PLAN.parent)
+    out = tmp_path / "l"
+    with pytest.raises(ExplorationPending, match="submitted on 'cluster'"):
+        run_learning(plan, out, progress=False, log=lambda *_: None)
+    assert submitted == [(out / "gen-000" / "explore" / "0", True)]
+    with pytest.raises(ExplorationPending, match="2 explore run.s. .* queued or running"):
+        run_learning(plan, out, progress=False, log=lambda *_: None)
+    assert len(submitted) == 1                               # not submitted twice
+    run_local(out / "gen-000" / "explore" / "0", progress=False)
+    result = run_learning(plan, out, progress=False, log=lambda *_: None)
+    assert len(result.table) == 1 and result.table.iloc[0]["runs_stopped_by_grade"] == 2
