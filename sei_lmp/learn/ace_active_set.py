@@ -1,9 +1,9 @@
 """Active sets of linear ACE potentials (``.asi``) and the MaxVol choice of new training configurations.
 
 An atom's row is its vector of B-projections (python-ace computes them from the B-basis ``.yaml``); per element
-the active set A holds the n rows of largest |det|, and ``sei/ace activeset pot.yaml pot.asi`` grades atoms
-with gamma = max|b A^-1|. The ``.asi`` is a NumPy ``.npz`` with A^-1 per element symbol (what pacemaker's
-``pace_activeset`` writes and ``pair_style pace/extrapolation`` reads).
+the active set A holds the n rows of largest |det| (:mod:`sei_lmp.learn.maxvol`), and ``sei/ace activeset
+pot.yaml pot.asi`` grades atoms with gamma = max|b A^-1|. The ``.asi`` is a NumPy ``.npz`` with A^-1 per element
+symbol (what pacemaker's ``pace_activeset`` writes and ``pair_style pace/extrapolation`` reads).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 
+from sei_lmp.learn.maxvol import INIT_VALUE, greedy_select, swap_in
 from sei_lmp.learn.maxvol import grades as row_grades
-from sei_lmp.learn.maxvol import maxvol, regularised
 from sei_lmp.potentials.grades import MAXVOL
 
 
@@ -42,19 +42,20 @@ def projections(yaml: Path, images: Sequence[Atoms]) -> dict[str, tuple[np.ndarr
 class ActiveSetSummary:
     path: Path
     size: dict[str, int]          # functions per element (rows of A)
-    from_data: dict[str, int]     # rows that are atoms of the data (the rest: regularisation rows)
+    from_data: dict[str, int]     # rows that are atoms of the data (the rest: starting rows kept)
 
 
 def build_active_set(yaml: Path, images: Sequence[Atoms], out: Path) -> ActiveSetSummary:
     """MaxVol active set of ``images`` (the training set) for the potential's B-basis, written to ``out``
-    (``.asi``). Elements with fewer atoms than functions keep regularisation rows (see
-    :func:`sei_lmp.learn.maxvol.regularised`): directions the data never reached grade as extrapolation."""
+    (``.asi``). Each element's set starts from INIT_VALUE * max|b| * I (B-projections are not of order one, as
+    MTP gradients are); directions its data never reached keep those rows and grade as extrapolation."""
     inverse, size, from_data = {}, {}, {}
     for element, (rows, _) in projections(yaml, images).items():
-        stacked, n_data = regularised(rows)
-        idx = maxvol(stacked, tol=MAXVOL.maxvol_tolerance)
-        inverse[element] = np.linalg.inv(stacked[idx])
-        size[element], from_data[element] = rows.shape[1], int((idx < n_data).sum())
+        n = rows.shape[1]
+        start = INIT_VALUE * (float(np.abs(rows).max()) or 1.0)
+        _, inv, slot = swap_in(start * np.eye(n), rows, MAXVOL.maxvol_tolerance, np.eye(n) / start)
+        inverse[element] = inv
+        size[element], from_data[element] = n, int((slot >= 0).sum())
     out = Path(out)
     with open(out, "wb") as fh:
         np.savez(fh, **inverse)
@@ -77,19 +78,15 @@ def frame_grades(yaml: Path, asi: Path, images: Sequence[Atoms]) -> np.ndarray:
 
 def select(yaml: Path, asi: Path, candidates: Sequence[Atoms], cap: int,
            min_grade: float = MAXVOL.save) -> list[int]:
-    """Indices of ``candidates`` to label: those with a row that MaxVol swaps into the current active set
-    (each such swap grows the explored volume of descriptor space), among candidates graded above
-    ``min_grade``; at most ``cap``, largest grade first."""
+    """Indices of ``candidates`` to label (:func:`sei_lmp.learn.maxvol.greedy_select` over the per-element
+    sets): largest grade first, each choice swapped into the sets before the rest are regraded, so near-copies
+    of a chosen frame are left out; none graded <= ``min_grade``; at most ``cap``."""
     if not candidates or cap <= 0:
         return []
     inverse = read_inverse(asi)
-    grade = np.zeros(len(candidates))
-    chosen: set[int] = set()
-    for element, (rows, owner) in projections(yaml, candidates).items():
-        np.maximum.at(grade, owner, row_grades(rows, inverse[element]))
-        active = np.linalg.inv(inverse[element])
-        n = len(active)
-        idx = maxvol(np.vstack([active, rows]), start=np.arange(n), tol=MAXVOL.maxvol_tolerance)
-        chosen.update(int(owner[k - n]) for k in idx if k >= n)
-    ranked = sorted((i for i in chosen if grade[i] > min_grade), key=lambda i: -grade[i])
-    return ranked[:cap]
+    sets = {element: (np.linalg.inv(inv), inv) for element, inv in inverse.items()}
+    rows: list[dict[str, np.ndarray]] = [{} for _ in candidates]
+    for element, (r, owner) in projections(yaml, candidates).items():
+        for k in range(len(candidates)):
+            rows[k][element] = r[owner == k]
+    return greedy_select(sets, rows, cap, min_grade=min_grade, tol=MAXVOL.maxvol_tolerance)

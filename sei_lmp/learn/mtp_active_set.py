@@ -26,18 +26,16 @@ from ase import Atoms
 from ase.data import atomic_numbers
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.learn.maxvol import INIT_VALUE, greedy_select, swap_in
+from sei_lmp.potentials.grades import MAXVOL
 
 MARKER = "#MVS_v1.1"
 #: neighbourhood mode: one equation per site energy (what MLIP-3 writes for ``--al_mode=nbh``)
 NBH_WEIGHTS = {"energy_weight": 0.0, "force_weight": 0.0, "stress_weight": 0.0, "site_en_weight": 1.0,
                "weight_scaling": 2.0}
 _WEIGHT_KEYS = ("energy_weight", "force_weight", "stress_weight", "site_en_weight", "weight_scaling")
-#: MLIP starts A as init_value * I (its rows stay as "-1 -1" until data replace them); a direction the data never
-#: excite then grades as |b_k| / init_value, i.e. as strong extrapolation
-INIT_VALUE = 1e-6
-#: MaxVol swaps a row in while it grows |det A| by more than this factor. Close to 1 so that every row of the
-#: data grades <= 1 (+1e-7) afterwards; MLIP's default 1.001 would leave grades up to 1.001.
-MAXVOL_TOL = 1.0 + 1e-7
+# MLIP starts A as INIT_VALUE * I (sei_lmp.learn.maxvol; its rows stay as "-1 -1" until data replace them)
+MAXVOL_TOL = MAXVOL.maxvol_tolerance
 
 
 @dataclass
@@ -312,45 +310,6 @@ def read_cfg_block(block: str, species: Sequence[str]) -> Atoms:
 # ---- MaxVol --------------------------------------------------------------------------------------------------------
 
 
-def _maxvol(A: np.ndarray, rows: np.ndarray, tol: float,
-            inv: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Swap rows of ``rows`` into ``A`` while one has a coefficient |(b A^-1)_j| > tol (each swap of b into
-    slot j multiplies |det A| by that coefficient; Goreinov et al. 2010). Returns (A, A^-1, slot), where
-    slot[j] is the index in ``rows`` now in slot j, or -1 where A's row was kept. ``inv``: A^-1 if known.
-
-    The coefficients C = rows A^-1 and A^-1 follow each swap by rank-one (Sherman-Morrison) updates; after the
-    swaps A^-1 is recomputed and C checked again, so that round-off cannot leave a row above ``tol``. Few
-    inversions: on a loaded machine a threaded 151 x 151 inverse can take 0.1 s.
-    """
-    A = np.array(A, float)
-    n = len(A)
-    slot = np.full(n, -1)
-    rows = np.asarray(rows, float).reshape(-1, n)
-    inv = np.linalg.inv(A) if inv is None else np.array(inv, float)
-    if not len(rows):
-        return A, inv, slot
-    for _ in range(20):
-        C = rows @ inv
-        swaps = 0
-        while swaps < 10 * n:
-            i, j = np.unravel_index(np.argmax(np.abs(C)), C.shape)
-            if abs(C[i, j]) <= tol:
-                break
-            # row i replaces A[j]: C <- C - C[:, j] (C[i] - e_j) / C[i, j], the same for A^-1 with its column j
-            ci = C[i].copy()
-            ci[j] -= 1.0
-            pivot = C[i, j]
-            inv -= np.outer(inv[:, j] / pivot, ci)
-            C -= np.outer(C[:, j] / pivot, ci)
-            A[j] = rows[i]
-            slot[j] = i
-            swaps += 1
-        if swaps == 0:
-            break
-        inv = np.linalg.inv(A)
-    return A, inv, slot
-
-
 def build_active_set(mtp_path: str | Path, images: Sequence[Atoms], species: Sequence[str], *,
                      initial: ActiveSet | None = None, tol: float = MAXVOL_TOL) -> ActiveSet:
     """MaxVol active set (neighbourhood mode) from the per-site gradient rows of ``images``, starting from
@@ -387,7 +346,7 @@ def build_active_set(mtp_path: str | Path, images: Sequence[Atoms], species: Seq
     owner = np.concatenate([np.full(len(g), k) for k, g in enumerate(gradients)]).astype(int) if gradients \
         else np.zeros(0, int)
     atom = np.concatenate([np.arange(len(g)) for g in gradients]).astype(int) if gradients else np.zeros(0, int)
-    A, inv, slot = _maxvol(A0, rows, tol, initial.inv_A if initial is not None else np.eye(n) / INIT_VALUE)
+    A, inv, slot = swap_in(A0, rows, tol, initial.inv_A if initial is not None else np.eye(n) / INIT_VALUE)
     new = slot >= 0
     cfg_index[new] = offset + owner[slot[new]]
     atom_index[new] = atom[slot[new]]
@@ -405,23 +364,8 @@ def select(active_set: ActiveSet, candidate_gradients: Sequence[np.ndarray], cap
     near-copy of one chosen) drops to grade <= 1 and is left out. Candidates graded <= ``min_grade`` (>= 1)
     against the given active set are never chosen.
     """
-    if cap <= 0 or not len(candidate_gradients):
-        return []
-    before = image_grades(active_set, candidate_gradients)
-    eligible = [k for k in range(len(candidate_gradients)) if before[k] > max(min_grade, 1.0)]
-    state = ActiveSet(A=active_set.A.copy(), inv_A=active_set.inv_A.copy(), weights=active_set.weights,
-                      cfg_index=active_set.cfg_index, eqn_index=active_set.eqn_index,
-                      atom_index=active_set.atom_index)
-    chosen: list[int] = []
-    while eligible and len(chosen) < cap:
-        now = image_grades(state, [candidate_gradients[k] for k in eligible])
-        best = int(np.argmax(now))
-        if now[best] <= tol:
-            break
-        k = eligible.pop(best)
-        chosen.append(k)
-        state.A, state.inv_A, _ = _maxvol(state.A, candidate_gradients[k], tol, state.inv_A)
-    return chosen
+    return greedy_select({0: (active_set.A, active_set.inv_A)}, [{0: g} for g in candidate_gradients], cap,
+                         min_grade=min_grade, tol=tol)
 
 
 # ---- writing the state ----------------------------------------------------------------------------------------------

@@ -20,7 +20,9 @@ class GradeThresholds:
     unit: str
     save: float            # keep (and offer for labelling) frames whose max grade exceeds this
     stop: float            # a run is stopped above this: the potential is no longer trusted
-    maxvol_tolerance: float = 1.01   # MaxVol swaps a row in only when it grows |det A| by more than this factor
+    # MaxVol swaps a row in while it grows |det A| by more than this factor: close to 1, so that every row of
+    # the training data grades <= 1 (+1e-7) afterwards (MLIP's default 1.001 would leave grades up to 1.001)
+    maxvol_tolerance: float = 1.0 + 1e-7
 
     def describe(self) -> str:
         unit = f" {self.unit}" if self.unit else ""

@@ -12,7 +12,7 @@ from ase.calculators.singlepoint import SinglePointCalculator
 
 from lammps_eval import write_data
 from sei_lmp.learn import ace_active_set
-from sei_lmp.learn.maxvol import grades, maxvol, regularised
+from sei_lmp.learn.maxvol import INIT_VALUE, grades, greedy_select, swap_in
 from sei_lmp.run.plugin import start_lammps
 
 pytest.importorskip("pyace")
@@ -21,21 +21,34 @@ pytest.importorskip("pyace")
 def test_maxvol_bounds_every_row_and_grows_the_volume():
     rng = np.random.default_rng(3)
     rows = rng.normal(size=(200, 12)) * rng.uniform(0.1, 3, 12)
-    start = np.arange(12)
-    idx = maxvol(rows, start=start.copy(), tol=1.01)
-    inverse = np.linalg.inv(rows[idx])
-    assert grades(rows, inverse).max() <= 1.01 + 1e-9
-    assert np.allclose(grades(rows[idx], inverse), 1.0)          # active rows grade exactly 1
-    assert abs(np.linalg.det(rows[idx])) > abs(np.linalg.det(rows[start]))
+    A0 = rows[:12].copy()
+    A, inverse, slot = swap_in(A0, rows, tol=1.0 + 1e-7)
+    np.testing.assert_allclose(A @ inverse, np.eye(12), atol=1e-9)
+    assert grades(rows, inverse).max() <= 1.0 + 1e-6
+    assert np.allclose(grades(A, inverse), 1.0)                  # active rows grade exactly 1
+    assert abs(np.linalg.det(A)) > abs(np.linalg.det(A0))
+    assert set(slot[slot >= 0]) <= set(range(200))
 
 
-def test_regularised_rows_make_unseen_directions_extrapolative():
+def test_unseen_directions_stay_extrapolative():
     rows = np.zeros((30, 4))
     rows[:, :3] = np.random.default_rng(0).normal(size=(30, 3))   # column 4 never excited
-    stacked, n = regularised(rows)
-    inverse = np.linalg.inv(stacked[maxvol(stacked)])
-    assert grades(rows, inverse).max() <= 1.01 + 1e-9
-    assert grades(np.array([[0, 0, 0, 1.0]]), inverse)[0] > 1e3
+    _, inverse, slot = swap_in(INIT_VALUE * np.eye(4), rows, tol=1.0 + 1e-7)
+    assert (slot >= 0).sum() == 3                                   # the fourth starting row stays
+    assert grades(rows, inverse).max() <= 1.0 + 1e-6
+    assert grades(np.array([[0, 0, 0, 1.0]]), inverse)[0] == pytest.approx(1 / INIT_VALUE)
+
+
+def test_greedy_selection_leaves_out_near_copies():
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(40, 5))
+    A, inv, _ = swap_in(INIT_VALUE * np.eye(5), base, tol=1.0 + 1e-7)
+    far = 6 * rng.normal(size=(3, 5))
+    candidates = [{"X": far}, {"X": far * (1 + 1e-9)}, {"X": base[:3]}, {"X": -7 * far}]
+    picked = greedy_select({"X": (A, inv)}, candidates, cap=4, min_grade=2.0, tol=1.0 + 1e-7)
+    assert 2 not in picked                          # inside the set
+    assert not ({0, 1} <= set(picked))              # a near-copy of a chosen frame is covered by it
+    assert greedy_select({"X": (A, inv)}, candidates, cap=1, min_grade=2.0, tol=1.0 + 1e-7) == [picked[0]]
 
 
 def _labelled(a):
@@ -71,7 +84,7 @@ def _hot(amplitude, seed):
 def test_training_set_interpolates_and_hot_frames_extrapolate(cu_potential):
     result, summary, train = cu_potential
     assert summary.size == {"Cu": 40} and 0 < summary.from_data["Cu"] <= 40
-    assert ace_active_set.frame_grades(result.yaml, summary.path, train).max() <= 1.01 + 1e-6
+    assert ace_active_set.frame_grades(result.yaml, summary.path, train).max() <= 1.0 + 1e-6
     hot = [_hot(0.05 * (k + 1), 100 + k) for k in range(4)]
     g = ace_active_set.frame_grades(result.yaml, summary.path, hot)
     assert g[-1] > 10 and np.all(np.diff(g) > 0)       # larger displacements, larger grades
