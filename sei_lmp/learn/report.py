@@ -30,12 +30,7 @@ def grade_figure(directory: Path, stop: float, save: float, out: Path) -> Path:
     ax.axhline(stop, color="k", ls="--", lw=0.8, label=f"stop ({stop:g})")
     ax.axhline(save, color="0.5", ls=":", lw=0.8, label=f"save ({save:g})")
     ax.set_yscale("log")
-    ax.set_xlabel("MD time [ps]")
-    ax.set_ylabel("max extrapolation grade")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out, dpi=120)
-    return out
+    return _finish(fig, ax, "MD time [ps]", "max extrapolation grade", out)
 
 
 def error_figure(table: pd.DataFrame, out: Path) -> Path:
@@ -48,8 +43,12 @@ def error_figure(table: pd.DataFrame, out: Path) -> Path:
                        ("new_frames_forces_rmse_eV_per_A", "frames it selected (before adding them)")):
         if col in table:
             ax.plot(table["generation"], table[col], marker="o", label=label)
-    ax.set_xlabel("generation")
-    ax.set_ylabel("force RMSE [eV/A]")
+    return _finish(fig, ax, "generation", "force RMSE [eV/A]", out)
+
+
+def _finish(fig, ax, xlabel: str, ylabel: str, out: Path) -> Path:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out, dpi=120)
