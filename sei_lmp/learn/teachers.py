@@ -89,8 +89,9 @@ def _sevenn(model: str | None, options: Mapping[str, Any]) -> Teacher:
     if model not in SEVENN_MODELS:
         raise ConfigurationError(f"unknown SevenNet model {model!r}; the sevenn wheel ships {', '.join(SEVENN_MODELS)}")
     if importlib.util.find_spec("sevenn") is None:
-        raise ConfigurationError("teacher 'sevenn' needs the sevenn package: pip install sevenn "
-                                 "(pin torch==2.13.0 first on a CPU machine)")
+        raise ConfigurationError("teacher 'sevenn' needs the sevenn package: pip install sevenn torch==2.13.0 "
+                                 "(in an environment without mace-torch: sevenn needs e3nn >= 0.5, mace-torch "
+                                 "pins e3nn 0.4.4)")
 
     def make():
         from sevenn.calculator import SevenNetCalculator
