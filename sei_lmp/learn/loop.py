@@ -192,6 +192,7 @@ def _explore(plan: LearnPlan, gen_dir: Path, potential: Path, progress: bool) ->
     summary_path = gen_dir / "explore.json"
     if summary_path.is_file():
         return json.loads(summary_path.read_text())
+    started = time.perf_counter()
     runs = {}
     for k in range(len(plan.explore)):
         sweep_dir = gen_dir / "explore" / str(k)
@@ -205,7 +206,7 @@ def _explore(plan: LearnPlan, gen_dir: Path, potential: Path, progress: bool) ->
             info = _run_summary(run_dir, plan.grades.stop)
             info["explore"], info["target"] = k, k in plan.targets
             runs[f"{k}/{run_dir.name}"] = info
-    summary = {"runs": runs}
+    summary = {"runs": runs, "seconds": time.perf_counter() - started}
     summary_path.write_text(json.dumps(summary))
     return summary
 
@@ -330,8 +331,8 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
                       "seconds": time.perf_counter() - t}
             fit_json.write_text(json.dumps(record, indent=1, default=float))
         checks = _validation(plan, gen_dir, potential)
-        t = time.perf_counter()
-        runs = _explore(plan, gen_dir, potential, progress)["runs"]
+        explored = _explore(plan, gen_dir, potential, progress)
+        runs = explored["runs"]
         targets = [r for r in runs.values() if r["target"]]
         holds = all(r["completed"] and r["max_grade"] < plan.grades.stop for r in targets)
         row = {"generation": g, "n_train": len(train), "n_holdout": len(test),
@@ -341,6 +342,7 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
                "ps_held_targets": min(r["ps_held"] for r in targets),
                "runs_stopped_by_grade": sum(r["stopped_by_grade"] for r in runs.values()),
                "runs_failed_otherwise": sum(r["other_error"] for r in runs.values()), "targets_hold": holds,
+               "fit_s": record.get("seconds"), "explore_s": explored.get("seconds"),
                **_check_columns(checks)}
         record_path = gen_dir / "record.json"
         if holds:
@@ -356,14 +358,15 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
             candidates = _candidates(gen_dir, runs, plan.max_candidates_per_run)
             picked = fit.select(potential, candidates, plan.max_per_generation, plan.grades) if candidates else []
             chosen = [candidates[i] for i in picked]
+            t = time.perf_counter()
             if plan.cutout_radius:
                 chosen = [cutout(a, plan.cutout_radius) for a in chosen]
             new = _label(chosen, teacher, labels_path, f"labelling generation {g}", gen_dir / "dft")
             new = read_labels_by_id(labels_path, [a.info["config_id"] for a in new])
             gen = {"candidates": len(candidates), "selected": [a.info["config_id"] for a in new],
-                   "new_frame_errors": _errors(fit, potential, new)}
+                   "label_s": time.perf_counter() - t, "new_frame_errors": _errors(fit, potential, new)}
             record_path.write_text(json.dumps(gen, indent=1, default=float))
-        row.update(candidates=gen["candidates"], selected=len(gen["selected"]),
+        row.update(candidates=gen["candidates"], selected=len(gen["selected"]), label_s=gen.get("label_s"),
                    new_frames_forces_rmse_eV_per_A=gen["new_frame_errors"].get("forces_rmse_eV_per_A", np.nan))
         rows.append(row)
         log(_line(row))

@@ -78,7 +78,9 @@ def test_killed_learning_resumes_to_the_same_result(finished, tmp_path):
     text, _ = resumed.communicate(timeout=900)
     assert resumed.returncode == 0, text
     a, b = pd.read_csv(full / "learning.csv"), pd.read_csv(out / "learning.csv")
-    pd.testing.assert_frame_equal(a, b)
+    timings = [c for c in a if c.endswith("_s")]                 # wall times differ; everything else may not
+    assert timings and a[["fit_s", "explore_s"]].notna().all().all()   # label_s: none in the last generation
+    pd.testing.assert_frame_equal(a.drop(columns=timings), b.drop(columns=timings))
     assert (full / "final" / "cu-emt_ace.yace").read_bytes() == (out / "final" / "cu-emt_ace.yace").read_bytes()
     assert (full / "final" / "cu-emt_ace.asi").read_bytes() == (out / "final" / "cu-emt_ace.asi").read_bytes()
 
