@@ -81,6 +81,7 @@ class NEBResult:
     steps: int
     profile: pd.DataFrame
     reason: str = ""
+    images: list | None = None        # the band's images (ase_neb only; positions, no calculators)
 
     @property
     def intermediate_eV(self) -> float:
@@ -251,6 +252,9 @@ def ase_neb(path, potential, *, images: int = 7, fmax_eV_A: float = 0.01, spring
         forward = reverse = math.nan
     elif not climb:
         reason = "no climbing image: the barrier is the highest replica, a lower bound of the saddle energy"
+    from ase import Atoms
+
+    plain = [Atoms(b.numbers, positions=b.positions, cell=b.cell, pbc=b.pbc) for b in band]
     return NEBResult(forward, reverse, float(energies[-1] - energies[0]), converged, force, fmax_eV_A,
-                     top + 1 if climb else None, int(optimizer.nsteps), profile, reason)
+                     top + 1 if climb else None, int(optimizer.nsteps), profile, reason, plain)
 

@@ -330,11 +330,12 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
                       "train_errors": _errors(fit, potential, train), "holdout_errors": _errors(fit, potential, test),
                       "seconds": time.perf_counter() - t}
             fit_json.write_text(json.dumps(record, indent=1, default=float))
-        checks = _validation(plan, gen_dir, potential)
+        checks, failed_bands = _validation(plan, gen_dir, potential)
         explored = _explore(plan, gen_dir, potential, progress)
         runs = explored["runs"]
         targets = [r for r in runs.values() if r["target"]]
         holds = all(r["completed"] and r["max_grade"] < plan.grades.stop for r in targets)
+        passes = _checks_pass(checks)
         row = {"generation": g, "n_train": len(train), "n_holdout": len(test),
                "train_forces_rmse_eV_per_A": record["train_errors"].get("forces_rmse_eV_per_A"),
                "holdout_forces_rmse_eV_per_A": record["holdout_errors"].get("forces_rmse_eV_per_A", np.nan),
@@ -342,12 +343,14 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
                "ps_held_targets": min(r["ps_held"] for r in targets),
                "runs_stopped_by_grade": sum(r["stopped_by_grade"] for r in runs.values()),
                "runs_failed_otherwise": sum(r["other_error"] for r in runs.values()), "targets_hold": holds,
+               **({"checks_pass": passes} if checks else {}),
                "fit_s": record.get("seconds"), "explore_s": explored.get("seconds"),
                **_check_columns(checks)}
         record_path = gen_dir / "record.json"
-        if holds:
+        if holds and passes:
             converged, reason = True, (f"generation {g}: every target run held its full length with max grade "
-                                       f"below {plan.grades.stop:g}")
+                                       f"below {plan.grades.stop:g}" + (" and every check against the teacher "
+                                                                        "passed" if checks else ""))
             rows.append(row)
             log(_line(row))
             break
@@ -358,21 +361,24 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
             candidates = _candidates(gen_dir, runs, plan.max_candidates_per_run)
             picked = fit.select(potential, candidates, plan.max_per_generation, plan.grades) if candidates else []
             chosen = [candidates[i] for i in picked]
-            t = time.perf_counter()
             if plan.cutout_radius:
                 chosen = [cutout(a, plan.cutout_radius) for a in chosen]
+            chosen += failed_bands          # the potential's own path of a barrier it got wrong
+            t = time.perf_counter()
             new = _label(chosen, teacher, labels_path, f"labelling generation {g}", gen_dir / "dft")
             new = read_labels_by_id(labels_path, [a.info["config_id"] for a in new])
             gen = {"candidates": len(candidates), "selected": [a.info["config_id"] for a in new],
                    "label_s": time.perf_counter() - t, "new_frame_errors": _errors(fit, potential, new)}
             record_path.write_text(json.dumps(gen, indent=1, default=float))
         row.update(candidates=gen["candidates"], selected=len(gen["selected"]), label_s=gen.get("label_s"),
+                   neb_images_added=len(failed_bands),
                    new_frames_forces_rmse_eV_per_A=gen["new_frame_errors"].get("forces_rmse_eV_per_A", np.nan))
         rows.append(row)
         log(_line(row))
         if not gen["selected"]:
             reason = (f"generation {g}: the targets do not hold but no extrapolative frame was left to select "
-                      "(runs failed for another reason: see explore.json)")
+                      "(runs failed for another reason: see explore.json)" if not holds else
+                      f"generation {g}: the targets hold but the checks fail and gave no frames to add")
             break
         data = data + new
     else:
@@ -405,18 +411,41 @@ def cutout(atoms: Atoms, radius: float, vacuum: float = 8.0) -> Atoms:
     return cluster
 
 
-def _validation(plan: LearnPlan, gen_dir: Path, potential: Path) -> dict:
-    """The plan's checks of this generation's potential (computed once, kept in ``validation.json``)."""
+def _validation(plan: LearnPlan, gen_dir: Path, potential: Path) -> tuple[dict, list[Atoms]]:
+    """The plan's checks of this generation's potential (computed once, kept in ``validation.json``), and the
+    NEB images of the barrier checks that failed (``failed_bands.extxyz``)."""
     if not plan.checks:
-        return {}
+        return {}, []
+    from ase.io import read, write
+
     path = gen_dir / "potential" / "validation.json"
-    done = json.loads(path.read_text()) if path.is_file() else {}
-    if set(plan.checks) - set(done):
+    bands_path = gen_dir / "potential" / "failed_bands.extxyz"
+    if not path.is_file():
         from sei_lmp.learn.validate import run_checks
 
-        done.update(run_checks(potential, plan.species, {k: v for k, v in plan.checks.items() if k not in done}))
-        path.write_text(json.dumps(done, indent=1))
-    return done
+        bands: dict = {}
+        done = run_checks(potential, plan.species, plan.checks, bands)
+        failed = []
+        if "barriers" in done:
+            tolerance = done["barriers"]["tolerance_eV"]
+            for mechanism, diff in done["barriers"]["difference_eV"].items():
+                if not abs(diff) <= tolerance or not done["barriers"]["converged"][mechanism]:
+                    for k, image in enumerate(bands.get(mechanism) or []):
+                        image.info = {"config_type": f"neb:{mechanism}", "image": k}
+                        failed.append(image)
+        write(bands_path, failed, format="extxyz")
+        path.write_text(json.dumps(done, indent=1))      # written last: the marker that both exist
+    done = json.loads(path.read_text())
+    images = read(bands_path, index=":", format="extxyz") if bands_path.is_file() and bands_path.stat().st_size else []
+    from sei_lmp.training.teacher import config_id
+
+    for image in images:
+        image.info["config_id"] = config_id(image)
+    return done, images
+
+
+def _checks_pass(checks: dict) -> bool:
+    return all(c.get("passed", True) for c in checks.values())
 
 
 def _check_columns(checks: dict) -> dict:

@@ -14,6 +14,8 @@
 
 Each check returns numbers and a verdict; the loop records them per generation (``validation.json``) and the
 learning table shows them, so a referee sees when the potential matched its teacher, not only when MD held.
+A learning is done only when its targets hold *and* its checks pass; while a barrier check fails, the images of
+that band (the potential's own path) are labelled and added, as MaxVol's picks from the MD are.
 """
 
 from __future__ import annotations
@@ -80,8 +82,10 @@ def relaxed_lattice(potential, phase_name: str) -> float:
     return float(cell.cell.cellpar()[:3].mean())
 
 
-def run_checks(potential_path, species, checks: Mapping[str, Any]) -> dict[str, Any]:
-    """Every check of ``checks`` (from :func:`check_spec`) on the potential; numbers and ``passed`` flags."""
+def run_checks(potential_path, species, checks: Mapping[str, Any], bands: dict | None = None) -> dict[str, Any]:
+    """Every check of ``checks`` (from :func:`check_spec`) on the potential; numbers and ``passed`` flags.
+    ``bands``: filled with mechanism -> the potential's NEB images (the learning labels those of failed
+    barriers: the teacher's energies along the path the potential takes)."""
     from sei_lmp.potentials import load_potential
 
     # an MTP file does not name its elements; ACE files do (in their own, alphabetical order)
@@ -98,11 +102,11 @@ def run_checks(potential_path, species, checks: Mapping[str, Any]) -> dict[str, 
                           "relative_error": rel, "tolerance": spec["tolerance"],
                           "passed": bool(abs(rel) <= spec["tolerance"])}
     if "barriers" in checks:
-        out["barriers"] = _barriers(potential, checks["barriers"], a0)
+        out["barriers"] = _barriers(potential, checks["barriers"], a0, bands)
     return out
 
 
-def _barriers(potential, spec, a0: dict) -> dict:
+def _barriers(potential, spec, a0: dict, bands: dict | None) -> dict:
     from sei_lmp.analysis.neb import ase_neb
     from sei_lmp.run.calculator import LammpsCalculator
     from sei_lmp.structures import phase
@@ -122,6 +126,8 @@ def _barriers(potential, spec, a0: dict) -> dict:
         result["barriers_eV"][mechanism] = round(barrier, 4)
         result["difference_eV"][mechanism] = round(barrier - teacher, 4)
         result["converged"][mechanism] = bool(band.converged)
+        if bands is not None:
+            bands[mechanism] = band.images
     result["passed"] = bool(all(abs(d) <= spec["tolerance_eV"] for d in result["difference_eV"].values())
                             and all(result["converged"].values()))
     return result
