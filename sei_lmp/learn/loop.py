@@ -268,8 +268,9 @@ def _candidates(gen_dir: Path, runs: dict, per_run: int) -> list[Atoms]:
 
 # ------------------------------------------------------------------------------------------ loop
 
-#: plan entries that do not change what the learning does (checks are recomputed, never fed back)
-NOT_LEARNING = ("source", "checks", "budget_s")
+#: plan entries a resume may change: where the plan lives, and the budgets (more generations or seconds leave the
+#: finished generations as they are)
+NOT_LEARNING = ("source", "budget_s", "generations")
 
 
 def _check_resume(plan: LearnPlan, out: Path) -> None:
