@@ -30,15 +30,25 @@ sys.path.insert(0, str(REPO))
 PS4_CUTOFF_A = 2.6
 
 
-def frame_checks(trajectory: Path, elements) -> dict:
-    """Shortest distance per element pair (over all frames) and the fewest P with four S in any frame."""
+def _ps4(atoms) -> int:
+    from ase.neighborlist import neighbor_list
+
+    i, j, d = neighbor_list("ijd", atoms, PS4_CUTOFF_A)
+    sym = np.array(atoms.get_chemical_symbols())
+    ps = (sym[i] == "P") & (sym[j] == "S")
+    return int((np.bincount(i[ps], minlength=len(atoms))[sym == "P"] == 4).sum())
+
+
+def frame_checks(trajectory: Path, elements, start) -> dict:
+    """Shortest distance per element pair (over all frames) and the fewest P with four S in any frame;
+    ``start``: the structure the run began from (before its minimisation)."""
     from ase import Atoms
     from ase.neighborlist import neighbor_list
 
     from sei_lmp.io.trajectory import iter_position_frames
 
     shortest: dict[str, float] = {}
-    fewest, n_p, frames = None, 0, 0
+    fewest, first, last, n_p, frames = None, None, None, 0, 0
     for frame in iter_position_frames(trajectory, type_elements=list(elements)):
         atoms = Atoms(list(frame.elements), positions=frame.positions, cell=frame.cell, pbc=True)
         i, j, d = neighbor_list("ijd", atoms, 3.0)
@@ -52,11 +62,51 @@ def frame_checks(trajectory: Path, elements) -> dict:
             counts = np.bincount(i[ps], minlength=len(atoms))[p]
             kept = int((counts == 4).sum())
             fewest, n_p = (kept if fewest is None else min(fewest, kept)), len(p)
+            first = kept if first is None else first
+            last = kept
         frames += 1
     out = {"frames": frames, "shortest_distance_A": {k: round(v, 3) for k, v in sorted(shortest.items())}}
     if fewest is not None:
         out[f"P_with_four_S_within_{PS4_CUTOFF_A:g}A_in_every_frame"] = f"{fewest}/{n_p}"
+        begun = _ps4(start)
+        out[f"P_with_four_S_within_{PS4_CUTOFF_A:g}A_start_first_last_frame"] = \
+            f"{begun}/{n_p}, {first}/{n_p}, {last}/{n_p}"
+        out["_ps4"] = (fewest, begun, first, last, n_p)
     return out
+
+
+def warnings(targets: dict, teacher: list[dict] = ()) -> list[str]:
+    """What a user must know from the target runs: anions that break, or start cells that had them broken."""
+    out = []
+    for key, run in targets.items():
+        if not isinstance(run, dict) or "_ps4" not in run:
+            continue
+        fewest, begun, first, last, n_p = run.pop("_ps4")
+        if begun < n_p:
+            out.append(f"{key}: the start cell already has only {begun}/{n_p} P with four S within "
+                       f"{PS4_CUTOFF_A:g} A: this run does not test PS4 stability")
+        elif first < n_p:
+            taught = next((t for t in teacher if t["structure"] == run.get("start")), None)
+            told = (f"its teacher does the same ({taught['teacher']} relaxing the same cell: "
+                    f"{', '.join(f'{v} after {k} steps' for k, v in taught['P_with_four_S_within_2.6A_by_step'].items())})"
+                    if taught else "whether its teacher does the same is not checked")
+            out.append(f"{key}: the minimisation that opens the run leaves {first}/{n_p} PS4 intact ({last}/{n_p} "
+                       f"at the end of {run['ps_held']} ps): PS4 is reduced at the Li contact without a barrier; "
+                       f"{told}. Interface reactions here are the teacher's (PBE-trained universal potential), "
+                       "not validated chemistry")
+        elif fewest < n_p:
+            out.append(f"{key}: PS4 anions break during the run ({fewest}/{n_p} intact in the worst frame, "
+                       f"{last}/{n_p} at the end, {run['ps_held']} ps); compare with the teacher before using it "
+                       "for thiophosphate glasses at this temperature")
+    return out
+
+
+def _data(run):
+    from ase.io.lammpsdata import read_lammps_data
+
+    atoms = read_lammps_data(run.data_file, atom_style="atomic")
+    atoms.set_chemical_symbols([run.manifest.elements[t - 1] for t in atoms.arrays["type"]])
+    return atoms
 
 
 def target_runs(run_dir: Path) -> dict:
@@ -72,7 +122,11 @@ def target_runs(run_dir: Path) -> dict:
                  "max_grade": round(info["max_grade"], 3), "protocol": run.manifest.protocol,
                  "settings": {k: v for k, v in run.manifest.settings.items() if not isinstance(v, dict)}}
         if trajectory is not None:
-            entry.update(frame_checks(trajectory, run.manifest.elements))
+            from sei_lmp.io.structure import read_structure
+
+            start = read_structure(run.data_file) if run.data_file.suffix != ".data" else _data(run)
+            entry.update(frame_checks(trajectory, run.manifest.elements, start))
+            entry["start"] = Path(json.loads(run.sweep_point.read_text())["structure"]["source"]).name
         out[key] = entry
     return out
 
@@ -82,6 +136,8 @@ def main() -> None:
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--name", required=True, help="file stem in potentials/, e.g. LiPS_ace_learned")
     parser.add_argument("--out", type=Path, default=REPO / "potentials")
+    parser.add_argument("--teacher-check", type=Path, action="append", default=[],
+                        help="output of teacher_ps4_check.py for a target's start cell (repeatable)")
     args = parser.parse_args()
     final = args.run_dir / "final"
     main_file = next(p for p in final.iterdir() if p.suffix in (".yace", ".almtp"))
@@ -93,6 +149,16 @@ def main() -> None:
     if last_fit:
         card["validation"]["teacher_checks"] = json.loads(last_fit[-1].read_text())
     card["validation"]["target_runs"] = target_runs(args.run_dir)
+    teacher = [json.loads(p.read_text()) for p in args.teacher_check]
+    if teacher:
+        card["validation"]["teacher_ps4_checks"] = teacher
+    card["warnings"] = warnings(card["validation"]["target_runs"], teacher)
+    barriers = card["validation"].get("teacher_checks", {}).get("barriers")
+    if barriers:
+        for mechanism, diff in barriers["difference_eV"].items():
+            if abs(diff) > barriers["tolerance_eV"]:
+                card["warnings"].append(f"{mechanism} barrier {barriers['barriers_eV'][mechanism]} eV is "
+                                        f"{diff:+.3f} eV from the teacher's (tolerance {barriers['tolerance_eV']} eV)")
     card["provenance"]["recipe"] = f"potentials/learn/{Path(json.loads((args.run_dir / 'plan.json').read_text())['source']).name}"
     card["provenance"]["shipped_by"] = "potentials/learn/ship.py"
     (args.out / f"{args.name}{main_file.suffix}.json").write_text(json.dumps(card, indent=1, default=str) + "\n")
@@ -100,6 +166,7 @@ def main() -> None:
     if (args.run_dir / "grades.png").is_file():
         shutil.copyfile(args.run_dir / "grades.png", args.out / f"{args.name}_learning.png")
     print(json.dumps(card["validation"]["target_runs"], indent=1))
+    print("\n".join(card["warnings"]))
 
 
 if __name__ == "__main__":

@@ -383,7 +383,9 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
             break
         data = data + new
     else:
-        reason = f"stopped after {plan.generations} generations without the targets holding (raise 'generations')"
+        reason = (f"stopped after {plan.generations} generations: "
+                  + ("the targets hold but a check against the teacher fails" if rows and rows[-1]["targets_hold"]
+                     else "the targets do not hold") + " (raise 'generations' and run again to continue)")
     if not rows:
         raise ConfigurationError(f"{reason} (nothing done: raise [run] budget_s)")
     table = pd.DataFrame(rows)
