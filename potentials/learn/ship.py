@@ -161,7 +161,9 @@ def main() -> None:
                                         f"{diff:+.3f} eV from the teacher's (tolerance {barriers['tolerance_eV']} eV)")
     card["provenance"]["recipe"] = f"potentials/learn/{Path(json.loads((args.run_dir / 'plan.json').read_text())['source']).name}"
     card["provenance"]["shipped_by"] = "potentials/learn/ship.py"
-    (args.out / f"{args.name}{main_file.suffix}.json").write_text(json.dumps(card, indent=1, default=str) + "\n")
+    from sei_lmp.training.provenance import card_json
+
+    (args.out / f"{args.name}{main_file.suffix}.json").write_text(card_json(card))
     shutil.copyfile(args.run_dir / "learning.csv", args.out / f"{args.name}_learning.csv")
     if (args.run_dir / "grades.png").is_file():
         shutil.copyfile(args.run_dir / "grades.png", args.out / f"{args.name}_learning.png")

@@ -55,8 +55,9 @@ def test_guard_partial_runs_with_a_committee(tmp_path_factory, tmp_path, monkeyp
     block = pot.pair_block("plugin", ["Li", "F"])
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(REPO / "lammps_inputs"), undefined=jinja2.StrictUndefined)
     guard = SimpleNamespace(gamma=True, gamma_every=2, gamma_save=0.0, gamma_break=1e3)
-    partial = env.get_template("_partials/extrapolation_guard.lmp.j2").render(guard=guard, pair=block,
-                                                                               files=layout)
+    # the guard, then (after a deck's start, whose reset_timestep an active dump forbids) its dump
+    partial = "\n".join(env.get_template(f"_partials/{name}.lmp.j2").render(guard=guard, pair=block, files=layout)
+                         for name in ("extrapolation_guard", "extrapolation_dump"))
     assert "fix             gamma all pair 2 sei/mace gamma 1" in partial
 
     atoms = mm.to_lammps_frame(mm.random_cell(["Li"] * 8 + ["F"] * 8, np.eye(3) * 6.6, seed=9))
