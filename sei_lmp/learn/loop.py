@@ -84,15 +84,10 @@ def _initial(plan: LearnPlan) -> list[Atoms]:
     frames += _rattled(plan)
     if plan.min_distance_A:
         # contacts closer than any the MD should reach spend the fit's capacity on a region it must never visit
-        frames = [a for a in frames if len(a) < 2 or _shortest(a) >= plan.min_distance_A]
+        from sei_lmp.training.recipe import shortest_distance
+
+        frames = [a for a in frames if len(a) < 2 or shortest_distance(a) >= plan.min_distance_A]
     return frames
-
-
-def _shortest(atoms: Atoms) -> float:
-    from ase.neighborlist import neighbor_list
-
-    d = neighbor_list("d", atoms, 3.0)
-    return float(d.min()) if len(d) else np.inf
 
 
 def _holdout(frames: Sequence[Atoms], fraction: float) -> np.ndarray:
@@ -157,7 +152,7 @@ def _explore_spec(plan: LearnPlan, k: int, potential: Path):
     return parse_sweep(entry, base=Path(plan.source).parent if plan.source else None)
 
 
-def _run_summary(run_dir: Path, stop: float) -> dict:
+def _run_summary(run_dir: Path) -> dict:
     from sei_lmp.run import RunDirectory
 
     run = RunDirectory(run_dir)
@@ -180,7 +175,7 @@ def _run_summary(run_dir: Path, stop: float) -> dict:
     completed = run.is_done() and steps >= total and not stopped
     return {"run": run_dir.name, "completed": bool(completed), "stopped_by_grade": stopped,
             "other_error": (not completed and not stopped), "steps": steps, "total_steps": total,
-            "ps_held": steps * timestep_ps, "steps_time_ps": steps * timestep_ps,
+            "ps_held": steps * timestep_ps,
             "max_grade": max(peak) if peak else float("nan"),
             "time_ps": times.tolist(), "grade": grade.tolist(), "elements": list(manifest.elements),
             "dump": str(run.extrapolative_dump)}
@@ -203,7 +198,7 @@ def _explore(plan: LearnPlan, gen_dir: Path, potential: Path, progress: bool) ->
         else:
             _run_on_profile(plan.profile, sweep_dir, progress)
         for run_dir in sorted((sweep_dir / "runs").iterdir()):
-            info = _run_summary(run_dir, plan.grades.stop)
+            info = _run_summary(run_dir)
             info["explore"], info["target"] = k, k in plan.targets
             runs[f"{k}/{run_dir.name}"] = info
     summary = {"runs": runs, "seconds": time.perf_counter() - started}
@@ -236,7 +231,7 @@ def _run_on_profile(name: str, sweep_dir: Path, progress: bool) -> None:
                                  "learn' command again when they have ended")
 
 
-def _candidates(gen_dir: Path, runs: dict, per_run: int) -> list[Atoms]:
+def _candidates(runs: dict, per_run: int) -> list[Atoms]:
     """Frames of every run's extrapolative dump: at most ``per_run`` evenly spaced ones, always with the
     last (the one that stopped the run); de-duplicated by config id."""
     from ase.io import read
@@ -359,7 +354,7 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
             gen = json.loads(record_path.read_text())
             new = read_labels_by_id(labels_path, gen["selected"])
         else:
-            candidates = _candidates(gen_dir, runs, plan.max_candidates_per_run)
+            candidates = _candidates(runs, plan.max_candidates_per_run)
             picked = fit.select(potential, candidates, plan.max_per_generation, plan.grades) if candidates else []
             chosen = [candidates[i] for i in picked]
             if plan.cutout_radius:

@@ -23,7 +23,7 @@ def grade_figure(directory: Path, stop: float, save: float, out: Path) -> Path:
         for k, (key, run) in enumerate(json.loads(path.read_text())["runs"].items()):
             t, y = np.array(run["time_ps"]), np.array(run["grade"])
             if run["stopped_by_grade"]:                     # the stopping grade, at the step it happened
-                t = np.append(t, run["steps_time_ps"])
+                t = np.append(t, run["ps_held"])
                 y = np.append(y, run["max_grade"])
             ax.plot(t, y, color=colour, lw=1, marker="x" if run["stopped_by_grade"] else None, markevery=[-1],
                     label=f"generation {g}" if k == 0 else None)

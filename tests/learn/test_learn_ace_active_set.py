@@ -144,7 +144,7 @@ def test_guard_keeps_the_frames_of_a_minimisation_that_extrapolates(cu_potential
 
     with pytest.raises(RunFailed, match="extrapolation grade above 10.0 on step 0"):
         run_deck(run_dir, progress=False)
-    info = _run_summary(run_dir, 10.0)
+    info = _run_summary(run_dir)
     assert info["stopped_by_grade"] and not info["completed"] and info["steps"] == 0 and info["max_grade"] > 10
     from ase.io import read
 
