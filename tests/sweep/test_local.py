@@ -64,11 +64,15 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    """Whether any thread of ``pid`` is still running. A killed multithreaded process shows its leader as a
+    zombie while other threads are still tearing down the shared file table (and so still hold flocks)."""
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            if stat.read_text().rpartition(")")[2].split()[0] not in ("Z", "X"):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _start_sweep(out: Path) -> subprocess.Popen:
