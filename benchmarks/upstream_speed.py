@@ -111,7 +111,7 @@ def main() -> int:
     parser.add_argument("--csv", type=Path)
     args = parser.parse_args()
 
-    plugin = args.plugin or next(iter(sorted((REPO / "build").rglob("external*/**/sei_lmpplugin.so"))), None)
+    plugin = args.plugin.resolve() if args.plugin else next(iter(sorted((REPO / "build").rglob("external*/**/sei_lmpplugin.so"))), None)
     if plugin is None or not plugin.is_file():
         parser.error("no sei_lmpplugin.so: build it for this lmp (cmake --preset external; cmake --build --preset "
                      "external) or pass --plugin")

