@@ -9,7 +9,7 @@ Cases (each style runs the same NVE MD on the same cell, in alternating rounds; 
 A style the given LAMMPS lacks is listed with the reason; nothing is compared across runs or machines.
 
     python benchmarks/upstream_speed.py --lmp /opt/lammps-2026/bin/lmp [--plugin build/external/.../sei_lmpplugin.so]
-           [--rounds 3] [--ranks 1 2] [--cases ace mtp] [--csv out.csv]
+           [--rounds 3] [--ranks 1 2] [--cases ace mtp] [--match Li2S] [--csv out.csv]
 
 Needs ../shared/reference (Cu-PBE-core-rep.ace, the MTP reference bases). Where an upstream style is missing:
 ML-PACE is built with `-D PKG_ML-PACE=on` (its library from ICAMS/lammps-user-pace; offline: LOCAL_ML-PACE=<dir>),
@@ -81,10 +81,9 @@ def styles_for(family: str) -> list[tuple[str, str]]:
 
 
 def deck(case: Case, data: Path, style: str, plugin: Path | None, steps: int) -> str:
-    present = sorted(set(case.cell.get_chemical_symbols()), key=case.elements.index)
     load = f"plugin load {plugin}\n" if plugin and style.startswith("sei/") else ""
     return (f"{load}units metal\natom_style atomic\natom_modify map array\nread_data {data}\n"
-            f"pair_style {style}\npair_coeff * * {case.potential} {' '.join(present)}\n"
+            f"pair_style {style}\npair_coeff * * {case.potential} {' '.join(case.elements)}\n"
             "velocity all create 300 4928459 loop geom\nfix md all nve\nthermo 1000\n"
             f"run 2\nrun {steps}\n")
 
@@ -108,6 +107,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--cases", nargs="+", default=["ace", "mtp"], choices=["ace", "mtp"])
+    parser.add_argument("--match", default="", help="only cases whose name contains this")
     parser.add_argument("--csv", type=Path)
     args = parser.parse_args()
 
@@ -125,7 +125,7 @@ def main() -> int:
     rows, skipped = [], []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        for case in cases(set(args.cases)):
+        for case in [c for c in cases(set(args.cases)) if args.match in c.name]:
             if not case.potential.is_file():
                 skipped.append((case.name, "-", f"no {case.potential}"))
                 continue
