@@ -171,6 +171,10 @@ class Protocol:
         """LAMMPS partitions (replicas) the deck runs on: ``-partition Nx1``; 1 for ordinary MD."""
         return 1
 
+    def damped_minimizers(self) -> tuple[str, ...]:
+        """min styles the deck's band or dynamics needs (beyond ``cg``, which every build has in every flavour)."""
+        return ()
+
     def extra_files(self, structure, elements) -> dict[str, str]:
         """Files besides the data file that the deck reads, by name (``structure``: the ``ase.Atoms`` given to
         the renderer, None for a data file)."""
@@ -452,6 +456,9 @@ class NEB(Protocol):
 
     def partitions(self) -> int:
         return self.images
+
+    def damped_minimizers(self) -> tuple[str, ...]:
+        return (self.min_style,)
 
     def validate(self) -> None:
         super().validate()

@@ -170,6 +170,13 @@ def render_deck(protocol: Protocol, structure, potential: Potential, backend: Ba
         capabilities.require(block, backend)
         if backend == "kokkos":       # GPU or CPU-thread switches, as that Kokkos was built
             block = replace(block, switches=kokkos_switches_for(capabilities))
+            # under Kokkos every minimiser must have a /kk version (LAMMPS stops otherwise); fire/kk is 2026 on
+            for name in protocol.damped_minimizers():
+                if not capabilities.has("minimize", f"{name}/kk"):
+                    raise ConfigurationError(
+                        f"LAMMPS {capabilities.version} ({capabilities.source}) has no min_style {name}/kk, and a "
+                        f"Kokkos run stops at a minimiser without one; the {protocol.name} deck needs {name}. Run it "
+                        "with backend 'lammps' or 'plugin', or on a LAMMPS whose KOKKOS has it (fire/kk: 2026 on)")
         lacking = [f"{cat} style '{name}'" for cat, names in protocol.required_styles().items()
                    for name in names if not capabilities.has(cat, name)]
         if lacking:

@@ -216,3 +216,23 @@ def test_kokkos_switches_follow_the_probed_build(cuagau):
     assert kokkos_switches(threads=8)[:4] == ("-k", "on", "t", "8")
     with pytest.raises(ConfigurationError, match="at least one thread"):
         kokkos_switches(threads=0)
+
+
+def test_neb_under_kokkos_needs_a_kokkos_minimiser(cuagau):
+    """LAMMPS stops a Kokkos run at a minimiser with no /kk version; fire/kk exists only from 2026 on."""
+    from ase.build import bulk
+
+    from sei_lmp.decks import NEB
+    from sei_lmp.lammps_info import LammpsCapabilities
+    from sei_lmp.structures.migration import vacancy_hop
+
+    pot, _ = cuagau
+    hop = vacancy_hop(bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2), "Cu")
+    styles = {"pair": frozenset({"mtp/kk"}), "fix": frozenset({"neb", "halt"}),
+              "compute": frozenset({"coord/atom", "reduce"}), "minimize": frozenset({"cg", "cg/kk", "fire"})}
+    old = LammpsCapabilities("4 Feb 2025", frozenset({"KOKKOS", "ML-MTP", "REPLICA"}), styles)
+    with pytest.raises(ConfigurationError, match=r"has no min_style fire/kk.*backend 'lammps' or 'plugin'"):
+        render_deck(NEB(images=3), hop, pot, "kokkos", capabilities=old, type_elements=["Au", "Ag", "Cu"])
+    new = LammpsCapabilities("4 Jul 2026", old.packages, {**styles, "minimize": styles["minimize"] | {"fire/kk"}})
+    deck = render_deck(NEB(images=3), hop, pot, "kokkos", capabilities=new, type_elements=["Au", "Ag", "Cu"])
+    assert deck.manifest["switches"][:4] == ["-k", "on", "t", "1"]
