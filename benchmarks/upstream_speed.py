@@ -40,7 +40,7 @@ from sei_lmp.structures import write_lammps_data  # noqa: E402
 
 REFERENCE = Path(os.environ.get("SEI_LMP_REFERENCE_DIR", REPO.parent / "shared" / "reference"))
 LOOP = re.compile(r"Loop time of ([\d.eE+-]+) on (\d+) procs for (\d+) steps with (\d+) atoms")
-ATOM_STEPS_PER_RUN = 30_000          # about 5-20 s per run at these costs
+SECONDS_PER_RUN = 4.0                # timed part of each run, from a short calibration run of ours
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class Case:
     potential: Path
     cell: object             # ase.Atoms
     elements: tuple[str, ...]
+    md: bool = True          # NVE MD; False: forces on the fixed cell each step (random-coefficient bases blow up)
 
 
 def cases(selected: set[str]) -> list[Case]:
@@ -68,23 +69,37 @@ def cases(selected: set[str]) -> list[Case]:
                   Case("Li L10 2000", "mtp", REPO / "potentials" / "Li_mtp_L10_mlearn.mtp",
                        bulk("Li", "bcc", a=3.44, cubic=True).repeat(10), ("Li",)),
                   Case("LiF L16 1728", "mtp", mtp / "LiF_L16_random.mtp",
-                       bulk("LiF", "rocksalt", a=4.03, cubic=True).repeat(6), ("Li", "F")),
-                  Case("Li2S L20 768", "mtp", mtp / "LiPS_L20_random.mtp", li2s.repeat(4), ("Li", "P", "S"))]
+                       bulk("LiF", "rocksalt", a=4.03, cubic=True).repeat(6), ("Li", "F"), md=False),
+                  Case("Li2S L20 768", "mtp", mtp / "LiPS_L20_random.mtp", li2s.repeat(4), ("Li", "P", "S"),
+                       md=False)]
     return found
 
 
-def styles_for(family: str) -> list[tuple[str, str]]:
-    """(label, pair_style line) for ours first, then upstream's."""
+def styles_for(family: str) -> list[tuple[str, str, str]]:
+    """(label, backend, pair style) for ours first, then upstream's; MTP lines come from the potential
+    registry, so upstream gets exactly what our `-b lammps` decks write."""
     if family == "ace":
-        return [("sei/ace", "sei/ace"), ("pace product", "pace product"), ("pace recursive", "pace recursive")]
-    return [("sei/mtp", "sei/mtp"), ("mtp", "mtp")]
+        return [("sei/ace", "plugin", "sei/ace"), ("pace product", "lammps", "pace product"),
+                ("pace recursive", "lammps", "pace recursive")]
+    return [("sei/mtp", "plugin", "sei/mtp"), ("mtp", "lammps", "mtp")]
 
 
-def deck(case: Case, data: Path, style: str, plugin: Path | None, steps: int) -> str:
-    load = f"plugin load {plugin}\n" if plugin and style.startswith("sei/") else ""
+def pair_lines(case: Case, backend: str, style: str) -> list[str]:
+    from sei_lmp.potentials import load_potential
+
+    if case.family == "ace":     # element names for both (the registry reads .yace; Cu-PBE is a .ace file)
+        return [f"pair_style {style}", f"pair_coeff * * {case.potential} {' '.join(case.elements)}"]
+    name, *options = style.split()
+    lines = load_potential(case.potential, species=list(case.elements)).pair_block(backend, list(case.elements), style=name).lines
+    return [f"{lines[0]} {' '.join(options)}".rstrip(), *lines[1:]]
+
+
+def deck(case: Case, data: Path, backend: str, style: str, plugin: Path | None, steps: int) -> str:
+    load = f"plugin load {plugin}\n" if plugin and backend == "plugin" else ""
     return (f"{load}units metal\natom_style atomic\natom_modify map array\nread_data {data}\n"
-            f"pair_style {style}\npair_coeff * * {case.potential} {' '.join(case.elements)}\n"
-            "velocity all create 300 4928459 loop geom\nfix md all nve\nthermo 1000\n"
+            + "\n".join(pair_lines(case, backend, style)) + "\n"
+            + ("velocity all create 300 4928459 loop geom\nfix md all nve\n" if case.md else "")
+            + "thermo 1000\n"
             f"run 2\nrun {steps}\n")
 
 
@@ -107,7 +122,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--cases", nargs="+", default=["ace", "mtp"], choices=["ace", "mtp"])
-    parser.add_argument("--match", default="", help="only cases whose name contains this")
+    parser.add_argument("--match", default="", help="only cases whose name matches this regular expression")
     parser.add_argument("--csv", type=Path)
     args = parser.parse_args()
 
@@ -125,27 +140,29 @@ def main() -> int:
     rows, skipped = [], []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        for case in [c for c in cases(set(args.cases)) if args.match in c.name]:
+        for case in [c for c in cases(set(args.cases)) if re.search(args.match, c.name)]:
             if not case.potential.is_file():
                 skipped.append((case.name, "-", f"no {case.potential}"))
                 continue
             data = work / f"{abs(hash(case.name))}.data"
             write_lammps_data(case.cell, data, list(case.elements))
             runnable = []
-            for label, style in styles_for(case.family):
-                if not style.startswith("sei/") and not caps.has("pair", style.split()[0]):
+            for label, backend, style in styles_for(case.family):
+                if backend != "plugin" and not caps.has("pair", style.split()[0]):
                     skipped.append((case.name, label, f"LAMMPS {caps.version} has no pair_style {style.split()[0]}"))
                     continue
-                runnable.append((label, style))
-            steps = max(3, ATOM_STEPS_PER_RUN // len(case.cell))
+                runnable.append((label, backend, style))
+            label0, backend0, style0 = runnable[0]
+            trial = time_run(args.lmp, deck(case, data, backend0, style0, plugin, 5), work, 1, env)
+            steps = max(3, int(SECONDS_PER_RUN / (trial * 1e-6 * len(case.cell))))
             for ranks in args.ranks:
-                times: dict[str, list[float]] = {label: [] for label, _ in runnable}
+                times: dict[str, list[float]] = {label: [] for label, _, _ in runnable}
                 for _ in range(args.rounds):         # alternate styles within each round: drifts hit all alike
-                    for label, style in runnable:
-                        times[label].append(time_run(args.lmp, deck(case, data, style, plugin, steps), work, ranks,
-                                                     env))
+                    for label, backend, style in runnable:
+                        times[label].append(time_run(args.lmp, deck(case, data, backend, style, plugin, steps), work,
+                                                     ranks, env))
                 ours = statistics.median(times[runnable[0][0]])
-                for label, _ in runnable:
+                for label, _, _ in runnable:
                     med = statistics.median(times[label])
                     rows.append({"case": case.name, "atoms": len(case.cell), "ranks": ranks, "style": label,
                                  "us_per_atom_step": med, "min": min(times[label]), "max": max(times[label]),
