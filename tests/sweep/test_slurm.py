@@ -136,3 +136,34 @@ def test_queued_runs_are_not_submitted_twice(slurm_cluster, write_sweep, tmp_pat
     subprocess.run(["scancel", job], check=True)
     slurm_cluster.wait_for_job(job)
     assert queued_runs(out) == {} and write_array_script(out) is not None
+
+
+def test_cpu_kokkos_sweep_asks_for_threads_not_gpus(write_sweep, tmp_path):
+    """A Kokkos built for OpenMP only (as `lmp -h` says): the plan writes `-k on t N` (run.threads) and the
+    array script asks for N CPUs per task and no GPU."""
+    import stat
+
+    from sei_lmp.decks import PROTOCOLS
+
+    styles = {"Pair": ["mtp", "mtp/kk"], "Minimize": ["cg", "cg/kk", "fire"]}
+    for category, names in PROTOCOLS["diffusion_nvt"].required_styles().items():
+        styles.setdefault(category.capitalize(), []).extend(names)
+    styles.setdefault("Fix", []).append("pair")
+    help_text = ("Large-scale Atomic/Molecular Massively Parallel Simulator - 4 Feb 2025\n\n"
+                 "KOKKOS package API: OpenMP Serial\n\nInstalled packages:\n\nKOKKOS ML-MTP PLUGIN\n\n"
+                 "List of individual style options included in this LAMMPS executable\n\n"
+                 + "".join(f"* {cat} styles:\n\n{' '.join(names)}\n\n" for cat, names in styles.items()))
+    (tmp_path / "help.txt").write_text(help_text)
+    lmp = tmp_path / "lmp"
+    lmp.write_text(f'#!/bin/sh\nif [ "$1" = "-h" ]; then cat {tmp_path / "help.txt"}; '
+                   'else cat >/dev/null; echo "Currently loaded plugins: 0"; fi\n')
+    lmp.chmod(lmp.stat().st_mode | stat.S_IEXEC)
+    extra = f'[run]\nnprocs = 2\nthreads = 4\nlmp = "{lmp}"\n\n[slurm]\npartition = "cpu"\ntime = "01:00:00"\n'
+    spec = read_sweep(write_sweep(extra=extra))
+    spec = type(spec)(**{**spec.__dict__, "backend": "kokkos"})
+    table = plan_sweep(spec, tmp_path / "out", progress=False)
+    manifest = json.loads((tmp_path / "out" / table["directory"][0] / "manifest.json").read_text())
+    assert manifest["switches"][:4] == ["-k", "on", "t", "4"]
+    lines = _lines(write_array_script(tmp_path / "out"))
+    assert "#SBATCH --cpus-per-task=4" in lines and "export OMP_NUM_THREADS=${OMP_NUM_THREADS:-4}" in lines
+    assert not any(line.startswith("#SBATCH --gpus") for line in lines)

@@ -44,12 +44,12 @@ SLURM_DIR = "slurm"
 SUBMISSIONS = "submissions.jsonl"
 
 
-def _gpus_from_switches(switches: Iterable[str]) -> int | None:
-    """N of ``-k on g N`` in a deck's switches."""
+def _kokkos_device(switches: Iterable[str]) -> tuple[str, int] | None:
+    """('g', N) for ``-k on g N`` (GPUs), ('t', N) for ``-k on t N`` (CPU threads) in a deck's switches."""
     switches = list(switches)
     for k in range(len(switches) - 3):
-        if switches[k] == "-k" and switches[k + 1] == "on" and switches[k + 2] == "g":
-            return int(switches[k + 3])
+        if switches[k] == "-k" and switches[k + 1] == "on" and switches[k + 2] in ("g", "t"):
+            return switches[k + 2], int(switches[k + 3])
     return None
 
 
@@ -84,17 +84,22 @@ def array_script(spec, launch: Profile, todo: list[Path], logs: Path) -> str:
     launcher = opts.get("launcher", "srun")
     if launcher == "none" and nprocs > 1:
         raise ConfigurationError(f"slurm.launcher 'none' runs one rank, but run.nprocs = {nprocs}; use srun or mpirun")
-    # GPUs: from the decks' Kokkos switches (plan wrote them for each run), unless the config says
+    # GPUs or CPU threads: from the decks' Kokkos switches (plan wrote them for each run), unless the config says
     gpus = opts.get("gpus")
-    if gpus is None and spec.backend == "kokkos":
-        gpus = _gpus_from_switches(RunDirectory(todo[0]).manifest.switches) or nprocs
+    cpus = opts.get("cpus_per_task", 1)
+    if spec.backend == "kokkos":
+        device = _kokkos_device(RunDirectory(todo[0]).manifest.switches)
+        if device and device[0] == "t":          # a CPU-only Kokkos: threads per rank, no GPU
+            cpus = opts.get("cpus_per_task", device[1])
+        elif gpus is None:
+            gpus = device[1] if device else nprocs
 
     name = opts.get("job_name", f"sweep-{spec.name}")
     logs.mkdir(parents=True, exist_ok=True)
     array = f"0-{len(todo) - 1}" + (f"%{opts['max_parallel']}" if opts.get("max_parallel") else "")
     lines = ["#!/bin/bash", f"# sei_lmp sweep '{spec.name}': {len(todo)} runs, one per array task",
              f"#SBATCH --job-name={name}", f"#SBATCH --array={array}", f"#SBATCH --ntasks={nprocs}",
-             f"#SBATCH --cpus-per-task={opts.get('cpus_per_task', 1)}",
+             f"#SBATCH --cpus-per-task={cpus}",
              f"#SBATCH --output={logs}/%A_%a.out"]
     for key, flag in (("partition", "partition"), ("account", "account"), ("qos", "qos"), ("time", "time"),
                       ("mem", "mem")):
@@ -109,7 +114,7 @@ def array_script(spec, launch: Profile, todo: list[Path], logs: Path) -> str:
         lines.append(f"source {shlex.quote(str(Path(opts['venv']).expanduser()))}/bin/activate")
     lines += list(opts.get("setup", []))
     python = opts.get("python") or ("python" if opts.get("venv") else sys.executable)
-    lines += ["export OMP_NUM_THREADS=${OMP_NUM_THREADS:-" + str(opts.get("cpus_per_task", 1)) + "}", "",
+    lines += ["export OMP_NUM_THREADS=${OMP_NUM_THREADS:-" + str(cpus) + "}", "",
               "RUNS=(", *[f"  {shlex.quote(str(d))}" for d in todo], ")",
               'RUN_DIR="${RUNS[$SLURM_ARRAY_TASK_ID]}"', 'echo "sei_lmp sweep task $SLURM_ARRAY_TASK_ID: $RUN_DIR"']
     command = [python, "-m", "sei_lmp.sweep.executors.worker", '"$RUN_DIR"', "--nprocs", str(nprocs),
