@@ -283,9 +283,13 @@ def _check_resume(plan: LearnPlan, out: Path) -> None:
 
 
 def _errors(fit, path: Path, frames: list[Atoms]) -> dict:
-    from sei_lmp.training.metrics import errors
+    """RMSE/MAE of ``frames``, with bootstrap intervals of the RMSEs (configurations resampled whole)."""
+    from sei_lmp.training.metrics import bootstrap_rmse, error_table, summarise
 
-    return errors(frames, fit.predict(path, frames)) if frames else {}
+    if not frames:
+        return {}
+    table = error_table(frames, fit.predict(path, frames))
+    return {**summarise(table), **bootstrap_rmse(table)}
 
 
 def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, log=print) -> LearningResult:
@@ -335,6 +339,11 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
         row = {"generation": g, "n_train": len(train), "n_holdout": len(test),
                "train_forces_rmse_eV_per_A": record["train_errors"].get("forces_rmse_eV_per_A"),
                "holdout_forces_rmse_eV_per_A": record["holdout_errors"].get("forces_rmse_eV_per_A", np.nan),
+               # 95 % bootstrap interval over held-out configurations (NaN: fewer than 5 of them)
+               "holdout_forces_rmse_ci95_lo": (record["holdout_errors"].get("forces_rmse_eV_per_A_ci95")
+                                               or [np.nan, np.nan])[0],
+               "holdout_forces_rmse_ci95_hi": (record["holdout_errors"].get("forces_rmse_eV_per_A_ci95")
+                                               or [np.nan, np.nan])[1],
                "max_grade_targets": max(r["max_grade"] for r in targets),
                "ps_held_targets": min(r["ps_held"] for r in targets),
                "runs_stopped_by_grade": sum(r["stopped_by_grade"] for r in runs.values()),

@@ -43,6 +43,10 @@ def error_figure(table: pd.DataFrame, out: Path) -> Path:
                        ("new_frames_forces_rmse_eV_per_A", "frames it selected (before adding them)")):
         if col in table:
             ax.plot(table["generation"], table[col], marker="o", label=label)
+    if {"holdout_forces_rmse_ci95_lo", "holdout_forces_rmse_ci95_hi"} <= set(table.columns):
+        ax.fill_between(table["generation"], table["holdout_forces_rmse_ci95_lo"],
+                        table["holdout_forces_rmse_ci95_hi"], color="C1", alpha=0.2, lw=0,
+                        label="held-out, 95 % bootstrap interval")
     return _finish(fig, ax, "generation", "force RMSE [eV/A]", out)
 
 

@@ -92,6 +92,32 @@ def summarise(table: pd.DataFrame) -> dict:
     return out
 
 
+def bootstrap_rmse(table: pd.DataFrame, *, resamples: int = 2000, level: float = 0.95, seed: int = 0) -> dict:
+    """Percentile-bootstrap intervals of the energy, force and stress RMSEs of a table from :func:`error_table`.
+
+    Whole configurations are resampled: the force errors inside one configuration are correlated, so
+    resampling atoms would make the interval too narrow. Fewer than 5 configurations give no interval
+    (``{}``): too few to say how the error spreads.
+    """
+    n = len(table)
+    if n < 5:
+        return {}
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, n, size=(resamples, n))
+    de2 = ((table["energy_pred_eV_per_atom"] - table["energy_ref_eV_per_atom"]).to_numpy() * 1000) ** 2
+    tail = (1 - level) / 2 * 100
+    out = {"energy_rmse_meV_per_atom": np.sqrt(de2[picks].mean(axis=1)),
+           "forces_rmse_eV_per_A": np.sqrt(table["forces_sq_sum"].to_numpy()[picks].sum(axis=1)
+                                           / table["forces_count"].to_numpy()[picks].sum(axis=1))}
+    if "stress_count" in table and table["stress_count"].fillna(0).sum() > 0:
+        sq, count = table["stress_sq_sum"].fillna(0).to_numpy(), table["stress_count"].fillna(0).to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["stress_rmse_GPa"] = np.sqrt(sq[picks].sum(axis=1) / count[picks].sum(axis=1))
+    label = f"ci{round(level * 100)}"
+    return {f"{name}_{label}": [float(np.nanpercentile(v, tail)), float(np.nanpercentile(v, 100 - tail))]
+            for name, v in out.items()}
+
+
 def errors(images: Sequence[Atoms], predictions: Sequence[dict]) -> dict:
     """Summary errors of ``predictions`` against the labels of ``images``."""
     return summarise(error_table(images, predictions))

@@ -128,3 +128,36 @@ def test_validation_block_of_a_card():
     assert block["held_out_baseline"]["species_energies_eV"] == pytest.approx({"Li": e_li, "F": e_f})
     assert block["held_out_baseline"]["forces_rmse_eV_per_A"] == pytest.approx(1.0)
     assert set(block["held_out_by_config_type"]) == {"bulk", "Li_interstitial", "Li_vacancy"}
+
+
+def _error_rows(energy_errors_meV, force_errors, n_atoms=10):
+    import pandas as pd
+
+    return pd.DataFrame([{"config_type": "", "n_atoms": n_atoms, "energy_ref_eV_per_atom": 0.0,
+                          "energy_pred_eV_per_atom": e / 1000, "forces_sq_sum": f**2 * 3 * n_atoms,
+                          "forces_abs_sum": abs(f) * 3 * n_atoms, "forces_count": 3 * n_atoms}
+                         for e, f in zip(energy_errors_meV, force_errors)])
+
+
+def test_bootstrap_rmse_interval():
+    """Equal errors everywhere: the interval is the point; spread errors: it brackets the RMSE and narrows
+    with more configurations roughly as 1/sqrt(n); too few configurations: no interval."""
+    from sei_lmp.training.metrics import bootstrap_rmse, summarise
+
+    same = _error_rows([3.0] * 8, [0.2] * 8)
+    ci = bootstrap_rmse(same)
+    assert ci["energy_rmse_meV_per_atom_ci95"] == pytest.approx([3.0, 3.0])
+    assert ci["forces_rmse_eV_per_A_ci95"] == pytest.approx([0.2, 0.2])
+    assert bootstrap_rmse(same.iloc[:4]) == {}
+
+    rng = np.random.default_rng(5)
+    widths = []
+    for n in (20, 320):
+        table = _error_rows(rng.normal(0, 5, n), rng.gamma(4, 0.05, n))
+        point = summarise(table)
+        lo, hi = bootstrap_rmse(table)["forces_rmse_eV_per_A_ci95"]
+        assert lo < point["forces_rmse_eV_per_A"] < hi
+        lo_e, hi_e = bootstrap_rmse(table)["energy_rmse_meV_per_atom_ci95"]
+        assert lo_e < point["energy_rmse_meV_per_atom"] < hi_e
+        widths.append(hi - lo)
+    assert 2.5 < widths[0] / widths[1] < 6.5           # sqrt(16) = 4
