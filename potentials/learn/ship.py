@@ -95,9 +95,13 @@ def warnings(targets: dict, teacher: list[dict] = ()) -> list[str]:
                        f"{told}. Interface reactions here are the teacher's (PBE-trained universal potential), "
                        "not validated chemistry")
         elif fewest < n_p:
+            md = [t for t in teacher if t["structure"] == run.get("start") and t["run"].startswith("Langevin")]
+            told = ("; the teachers' own MD of the same cell breaks them too (" + "; ".join(
+                f"{t['teacher'].split(' (')[0]}: {', '.join(f'{v} at {int(k) / 1000:g} ps' for k, v in t['P_with_four_S_within_2.6A_by_step'].items() if k != '0')}"
+                for t in md) + ")") if md else "; compare with the teacher before using it for thiophosphate " \
+                "glasses at this temperature"
             out.append(f"{key}: PS4 anions break during the run ({fewest}/{n_p} intact in the worst frame, "
-                       f"{last}/{n_p} at the end, {run['ps_held']} ps); compare with the teacher before using it "
-                       "for thiophosphate glasses at this temperature")
+                       f"{last}/{n_p} at the end, {run['ps_held']} ps){told}")
     return out
 
 
@@ -131,6 +135,27 @@ def target_runs(run_dir: Path) -> dict:
     return out
 
 
+def with_intervals(run_dir: Path, validation: dict) -> dict:
+    """The final generation's training and held-out errors, recomputed with their 95 % bootstrap intervals
+    where the learning predates them (the numbers themselves do not change)."""
+    if "forces_rmse_eV_per_A_ci95" in (validation.get("holdout_errors") or {}):
+        return validation
+    from sei_lmp.learn.loop import _errors, read_labels_by_id
+    from sei_lmp.learn.plan import fit_settings
+    from sei_lmp.learn.refit import adapter
+
+    plan = json.loads((run_dir / "plan.json").read_text())
+    fit = adapter(plan["family"], fit_settings(plan["family"], tuple(plan["species"]), plan["fit"]))
+    record_path = sorted(run_dir.glob("gen-*/potential/fit.json"))[-1]
+    record = json.loads(record_path.read_text())
+    ids = json.loads((record_path.parent / "dataset.json").read_text())
+    out = dict(validation)
+    for key, part in (("train_errors", "train"), ("holdout_errors", "holdout")):
+        frames = read_labels_by_id(run_dir / ids["labels"], ids[part])
+        out[key] = _errors(fit, Path(record["path"]), frames)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
@@ -138,6 +163,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "potentials")
     parser.add_argument("--teacher-check", type=Path, action="append", default=[],
                         help="output of teacher_ps4_check.py for a target's start cell (repeatable)")
+    parser.add_argument("--warning", action="append", default=[], help="a further warning for the card")
     args = parser.parse_args()
     final = args.run_dir / "final"
     main_file = next(p for p in final.iterdir() if p.suffix in (".yace", ".almtp"))
@@ -145,6 +171,7 @@ def main() -> None:
     for src in final.iterdir():
         if src.suffix in (".yace", ".yaml", ".asi", ".almtp", ".mtp"):
             shutil.copyfile(src, args.out / f"{args.name}{src.suffix}")
+    card["validation"] = with_intervals(args.run_dir, card["validation"])
     last_fit = sorted(args.run_dir.glob("gen-*/potential/validation.json"))
     if last_fit:
         card["validation"]["teacher_checks"] = json.loads(last_fit[-1].read_text())
@@ -152,7 +179,7 @@ def main() -> None:
     teacher = [json.loads(p.read_text()) for p in args.teacher_check]
     if teacher:
         card["validation"]["teacher_ps4_checks"] = teacher
-    card["warnings"] = warnings(card["validation"]["target_runs"], teacher)
+    card["warnings"] = warnings(card["validation"]["target_runs"], teacher) + args.warning
     barriers = card["validation"].get("teacher_checks", {}).get("barriers")
     if barriers:
         for mechanism, diff in barriers["difference_eV"].items():

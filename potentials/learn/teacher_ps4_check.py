@@ -3,11 +3,14 @@
 learning's target runs) or runs NVT MD on it (``--md-temperature``), so a potential that breaks them can be
 compared with what it was taught.
 
-Usage (repository root; needs chgnet)::
+Usage (repository root; needs the teacher's package: chgnet, or sevenn in its own environment since it needs a
+newer e3nn than mace-torch)::
 
     python potentials/learn/teacher_ps4_check.py potentials/learn/li_li3ps4_interface_206.extxyz -o check.json
     python potentials/learn/teacher_ps4_check.py potentials/learn/li3ps4_glass_128.extxyz -o glass.json \
         --md-temperature 1000 --md-ps 5
+    python potentials/learn/teacher_ps4_check.py potentials/learn/li3ps4_glass_128.extxyz -o glass7.json \
+        --md-temperature 1000 --md-ps 4 --teacher sevenn:SevenNet-0
 """
 
 from __future__ import annotations
@@ -22,12 +25,30 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 
+def _bonding(atoms) -> dict:
+    """Per P, how many S lie within the PS4 cutoff (histogram), and the P-P / S-S pairs closer than the
+    cutoffs of a bond (2.6 A, 2.3 A: a P2S6 P-P bond is 2.2-2.3 A, an S-S bond 2.05-2.1 A)."""
+    import numpy as np
+    from ase.neighborlist import neighbor_list
+
+    from ship import PS4_CUTOFF_A
+
+    sym = np.array(atoms.get_chemical_symbols())
+    i, j, d = neighbor_list("ijd", atoms, PS4_CUTOFF_A)
+    ps = (sym[i] == "P") & (sym[j] == "S")
+    n_s = np.bincount(i[ps], minlength=len(atoms))[sym == "P"]
+    pp = int(((sym[i] == "P") & (sym[j] == "P")).sum() // 2)
+    ss = int(((sym[i] == "S") & (sym[j] == "S") & (d < 2.3)).sum() // 2)
+    return {"P_by_S_count": {str(k): int((n_s == k).sum()) for k in range(int(n_s.max()) + 1) if (n_s == k).any()},
+            "P-P_below_2.6A": pp, "S-S_below_2.3A": ss}
+
+
 def main() -> None:
     from ase.io import read
     from ase.optimize import FIRE
 
     from ship import _ps4
-    from sei_lmp.training.teacher import CHGNET_MODEL, chgnet_calculator
+    from sei_lmp.learn.teachers import get_teacher
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("structure", type=Path)
@@ -36,11 +57,16 @@ def main() -> None:
     parser.add_argument("--md-temperature", type=float, help="run Langevin NVT MD at this temperature instead")
     parser.add_argument("--md-ps", type=float, default=5.0)
     parser.add_argument("--timestep-fs", type=float, default=1.0)
+    parser.add_argument("--frames", type=Path, help="write the counted frames here (extxyz)")
+    parser.add_argument("--teacher", default="chgnet", help="a learning plan's teacher name (chgnet, sevenn:<model>)")
     args = parser.parse_args()
     atoms = read(args.structure)
-    atoms.calc = chgnet_calculator()
+    teacher = get_teacher(args.teacher)
+    atoms.calc = teacher.calculator()
     n_p = atoms.get_chemical_symbols().count("P")
     trace, start = [(0, _ps4(atoms))], time.perf_counter()
+    bonds = {0: _bonding(atoms)}
+    frames = [atoms.copy()]
     if args.md_temperature:
         import numpy as np
         from ase import units
@@ -54,6 +80,8 @@ def main() -> None:
         for _ in range(int(round(args.md_ps * 1000 / args.timestep_fs)) // every):
             dyn.run(every)
             trace.append((dyn.nsteps, _ps4(atoms)))
+            bonds[dyn.nsteps] = _bonding(atoms)
+            frames.append(atoms.copy())
             print(trace[-1], f"{time.perf_counter() - start:.0f} s", flush=True)
         how = f"Langevin NVT {args.md_temperature:g} K, {args.timestep_fs:g} fs, friction 0.01/fs"
     else:
@@ -63,10 +91,16 @@ def main() -> None:
             trace.append((optimizer.nsteps, _ps4(atoms)))
             print(trace[-1], flush=True)
         how = "FIRE, fmax 0.02"
-    result = {"teacher": f"CHGNet {CHGNET_MODEL}", "structure": args.structure.name, "run": how,
+    result = {"teacher": teacher.description, "structure": args.structure.name, "run": how,
               "P_with_four_S_within_2.6A_by_step": {str(s): f"{k}/{n_p}" for s, k in trace},
+              # how the others are bonded: a P with 3 or 5 S, P-P and S-S bonds tell breaking from bridging
+              "bonding_by_step": {str(s): b for s, b in bonds.items()},
               "seconds": round(time.perf_counter() - start)}
     args.out.write_text(json.dumps(result, indent=1) + "\n")
+    if args.frames:
+        from ase.io import write
+
+        write(args.frames, frames, format="extxyz")
 
 
 if __name__ == "__main__":

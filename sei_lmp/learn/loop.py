@@ -146,6 +146,7 @@ def _explore_spec(plan: LearnPlan, k: int, potential: Path):
     settings.update({"guards.gamma": True, "guards.gamma_save": plan.grades.save,
                      "guards.gamma_break": plan.grades.stop})
     entry["settings"] = settings
+    # an MTP's species are the plan's; an ACE's and a MACE's (with its committee) come from their files' cards
     entry["potentials"] = [{"name": "gen", "path": str(potential),
                             **({"species": list(plan.species)} if plan.family == "mtp" else {})}]
     entry["run"] = {**entry.get("run", {}), **({"jobs": plan.jobs} if plan.jobs else {}), "nprocs": plan.nprocs}
@@ -484,23 +485,37 @@ def _finalise(plan: LearnPlan, out: Path, potential: Path, converged: bool, reas
     final = out / "final"
     final.mkdir(exist_ok=True)
     stem = f"{plan.name}_{plan.family}"
-    copies = {}
-    for src in [potential, *[potential.with_suffix(s) for s in (".yaml", ".asi", ".mtp")]]:
-        if src.is_file():
-            dst = final / (stem + src.suffix)
-            shutil.copyfile(src, dst)
-            copies[src.suffix] = dst
-    main = copies[potential.suffix]
     fit_record = json.loads((potential.parent / "fit.json").read_text())
     # pyace orders an ACE's elements alphabetically; an MTP's species are the plan's order
     card = {"species": sorted(plan.species) if plan.family == "ace" else list(plan.species),
-            "family": plan.family, "units": "metal",
-            "cutoff": plan.fit.get("cutoff", plan.fit.get("max_dist", 5.0)),
+            "family": plan.family, "units": "metal", "cutoff": plan.fit.get("cutoff", plan.fit.get("max_dist", 5.0))}
+    if plan.family == "mace":
+        from sei_lmp.learn.refit import MACEAdapter
+
+        # every member's .model (ASE) and -lammps.pt (sei/mace); member 0 drives, the card names the others
+        names = []
+        for k, model in enumerate(MACEAdapter.members(potential)):
+            for src, dst in ((model, final / f"{stem}_member{k}.model"),
+                             (Path(f"{model}-lammps.pt"), final / f"{stem}_member{k}.model-lammps.pt")):
+                shutil.copyfile(src, dst)
+            names.append(dst.name)
+        main = final / names[0]
+        card = {**json.loads(Path(f"{potential}.json").read_text()), "committee": names[1:]}
+    else:
+        copies = {}
+        for src in [potential, *[potential.with_suffix(s) for s in (".yaml", ".asi", ".mtp")]]:
+            if src.is_file():
+                dst = final / (stem + src.suffix)
+                shutil.copyfile(src, dst)
+                copies[src.suffix] = dst
+        main = copies[potential.suffix]
+    card = {**card,
             "provenance": {"teacher": teacher.name, "teacher_note": teacher.description,
                            "softens_barriers": teacher.softens_barriers,
                            "made_by": f"sei-lmp learn {Path(plan.source).name if plan.source else plan.name}",
-                           "software": software_versions("sei_lmp", "ase", "python-ace", "motep", "lammps",
-                                                         "chgnet" if teacher.name.startswith("chgnet") else "ase"),
+                           "software": software_versions("sei_lmp", "ase", "lammps", *{
+                               "ace": ("python-ace",), "mtp": ("motep",), "mace": ("mace-torch", "torch")}[plan.family],
+                               *{"chgnet": ("chgnet",), "sevenn": ("sevenn",)}.get(teacher.name.split(":")[0], ())),
                            "generations": int(len(table)), "converged": converged, "reason": reason,
                            "fit": fit_record.get("fit")},
             "validation": {"train_errors": fit_record.get("train_errors"),

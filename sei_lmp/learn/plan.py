@@ -4,7 +4,8 @@
 
     name = "cu-emt"
     generations = 6                      # at most; it stops earlier when the targets hold
-    [potential]                          # the family and its fit settings (ACEFitSettings / MTPFitSettings)
+    [potential]                          # the family and its fit settings (ACEFitSettings / MTPFitSettings /
+                                         # MACEFitSettings + committee, finetune_epochs)
     family = "ace"
     species = ["Cu"]
     fit = { cutoff = 4.5, functions_per_element = 40 }
@@ -48,7 +49,9 @@ from sei_lmp.potentials.grades import GradeThresholds, thresholds_for
 
 TOP_KEYS = {"name", "generations", "potential", "teacher", "data", "explore", "select", "grades", "run", "quick",
             "validate"}
-FAMILIES = ("ace", "mtp")          # refit + active set implemented; MACE's committee grade needs no active set
+FAMILIES = ("ace", "mtp", "mace")  # MaxVol active sets (ace, mtp) or a committee's force deviation (mace)
+#: fit keys of the mace family beyond MACEFitSettings: committee size and epochs of each fine-tune
+MACE_COMMITTEE_KEYS = {"committee", "finetune_epochs"}
 POTENTIAL_KEYS = {"family", "species", "fit"}
 TEACHER_KEYS = {"name", "options", "elements"}
 DATA_KEYS = {"initial", "rattle", "min_distance_A"}
@@ -179,9 +182,7 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
     _unknown(pot, POTENTIAL_KEYS, "[potential]")
     family = pot.get("family")
     if family not in FAMILIES:
-        hint = (" (MACE's grade is a committee deviation: it needs no active set, but its refit is not part of "
-                "the loop yet)") if family == "mace" else ""
-        raise ConfigurationError(f"[potential] family must be one of {', '.join(FAMILIES)}, got {family!r}{hint}")
+        raise ConfigurationError(f"[potential] family must be one of {', '.join(FAMILIES)}, got {family!r}")
     species = pot.get("species")
     if not isinstance(species, list) or not species or not all(isinstance(s, str) for s in species):
         raise ConfigurationError("[potential] species must be a non-empty list of element symbols")
@@ -285,11 +286,15 @@ def _profile(name: Any) -> str | None:
 def _check_fit(family: str, species: tuple[str, ...], fit: dict) -> None:
     from dataclasses import fields
 
+    extra: set[str] = set()
     if family == "ace":
         from sei_lmp.training.fit_ace import ACEFitSettings as Settings
+    elif family == "mace":
+        from sei_lmp.training.fit_mace import MACEFitSettings as Settings
+        extra = MACE_COMMITTEE_KEYS
     else:
         from sei_lmp.training.fit_mtp import MTPFitSettings as Settings
-    known = {f.name for f in fields(Settings)} - {"species"}
+    known = ({f.name for f in fields(Settings)} | extra) - {"species"}
     _unknown(fit, known, f"[potential] fit ({family})")
     try:
         fit_settings(family, species, fit)
@@ -304,6 +309,13 @@ def fit_settings(family: str, species: tuple[str, ...], fit: Mapping[str, Any]):
 
         tuples = {k: tuple(v) for k, v in fit.items() if isinstance(v, list)}
         return ACEFitSettings(species=species, **{**fit, **tuples})
+    if family == "mace":
+        from sei_lmp.learn.refit import MACECommitteeSettings
+        from sei_lmp.training.fit_mace import MACEFitSettings
+
+        member = {k: (tuple(v) if isinstance(v, list) else v) for k, v in fit.items() if k not in MACE_COMMITTEE_KEYS}
+        return MACECommitteeSettings(MACEFitSettings(species=species, **member), size=fit.get("committee", 2),
+                                     finetune_epochs=fit.get("finetune_epochs"))
     from sei_lmp.training.fit_mtp import MTPFitSettings
 
     return MTPFitSettings(species=species, **fit)

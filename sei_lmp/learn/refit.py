@@ -2,14 +2,16 @@
 
 ACE: the linear fit (a convex ridge solve: no warm start needed, the same basis every generation) and the
 ``.asi`` of its B-projections. MTP: motep (radial coefficients started from the previous generation's) and
-the MLIP-3 ``.almtp`` of the site-energy gradients. Each adapter also grades and selects frames with the
-same active set the pair style reads, so the deck guard and the selection cannot disagree.
+the MLIP-3 ``.almtp`` of the site-energy gradients. MACE: a committee of models (seeds ``seed + k``), each
+fine-tuned from the same member of the previous generation; member 0 drives the MD and the others give
+``sei/mace`` its force-deviation grade. Each adapter also grades and selects frames with the same active set
+(or committee) the pair style reads, so the deck guard and the selection cannot disagree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -100,5 +102,102 @@ class MTPAdapter:
         return mtp_active_set.select(active, gradients, cap, min_grade=grades.save)
 
 
+@dataclass(frozen=True)
+class MACECommitteeSettings:
+    """A committee of ``size`` MACE fits of the same settings, seeds ``member.seed + k``; later generations
+    fine-tune each member for ``finetune_epochs`` (default: ``member.max_num_epochs``)."""
+
+    member: "MACEFitSettings"  # noqa: F821 (sei_lmp.training.fit_mace, imported when used)
+    size: int = 2
+    finetune_epochs: int | None = None
+
+    def __post_init__(self):
+        from sei_lmp.errors import ConfigurationError
+
+        if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 2:
+            raise ConfigurationError(f"a MACE committee needs at least 2 members (committee = {self.size!r}): "
+                                     "its grade is the spread of their forces")
+        if self.finetune_epochs is not None and (not isinstance(self.finetune_epochs, int) or self.finetune_epochs < 1):
+            raise ConfigurationError(f"finetune_epochs must be a positive integer, got {self.finetune_epochs!r}")
+
+    @property
+    def species(self) -> tuple[str, ...]:
+        return self.member.species
+
+
+MEMBER = "member{k}.model"
+
+
+def _shortened(member, epochs: int):
+    """``member`` with ``epochs`` epochs, its stage two (if any) starting at the same fraction of them."""
+    two = member.stage_two_start
+    if two is not None:
+        two = min(max(1, round(two * epochs / member.max_num_epochs)), epochs - 1) if epochs > 1 else None
+    return replace(member, max_num_epochs=epochs, stage_two_start=two)
+
+
+class MACEAdapter:
+    family = "mace"
+
+    def __init__(self, settings: MACECommitteeSettings):
+        self.settings = settings
+
+    @staticmethod
+    def members(path: Path) -> list[Path]:
+        """The ``.model`` files of the committee whose driving ``*-lammps.pt`` is ``path``."""
+        from sei_lmp.potentials.card import PotentialCard
+
+        card = PotentialCard.for_file(path)
+        lammps = [path, *[(path.parent / p) for p in card.extra.get("committee", ())]]
+        return [Path(str(p)[: -len("-lammps.pt")]) for p in lammps]
+
+    def fit(self, train: Sequence[Atoms], out_dir: Path, previous: Path | None = None) -> Generation:
+        import json
+
+        from ase.data import atomic_numbers
+
+        from sei_lmp.training.fit_mace import fit_mace, model_size
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        before = self.members(previous) if previous is not None else [None] * self.settings.size
+        records = []
+        for k, start in enumerate(before):
+            member = replace(self.settings.member, seed=self.settings.member.seed + k)
+            if start is not None and self.settings.finetune_epochs is not None:
+                member = _shortened(member, self.settings.finetune_epochs)
+            result = fit_mace(train, member, out_dir / MEMBER.format(k=k), workdir=out_dir / f"member{k}",
+                              progress=False, start=start)
+            records.append({"seed": member.seed, "epochs": result.epochs, "seconds": round(result.seconds, 1),
+                            "fine_tuned_from": str(start) if start is not None else None})
+        main = out_dir / (MEMBER.format(k=0) + "-lammps.pt")
+        m = self.settings.member
+        # species in the model's z-table order (ascending atomic number), as sei/mace and the decks expect
+        card = {"species": sorted(m.species, key=atomic_numbers.__getitem__), "family": "mace", "units": "metal",
+                "cutoff": m.r_max, "num_interactions": m.num_interactions, "num_channels": m.num_channels,
+                "max_L": m.max_L, "correlation": m.correlation,
+                "committee": [MEMBER.format(k=k) + "-lammps.pt" for k in range(1, self.settings.size)],
+                **model_size(out_dir / MEMBER.format(k=0))}
+        main.with_name(main.name + ".json").write_text(json.dumps(card, indent=1))
+        return Generation(main, {"fit": {"settings": m.as_dict(), "committee": records}})
+
+    def predict(self, path: Path, images: Sequence[Atoms]) -> list[dict]:
+        from sei_lmp.training.fit_mace import predict
+
+        return predict(self.members(path)[0], images)
+
+    def grades(self, path: Path, images: Sequence[Atoms]) -> np.ndarray:
+        from sei_lmp.learn import mace_committee
+
+        return mace_committee.frame_grades(self.members(path), images)
+
+    def select(self, path: Path, candidates: Sequence[Atoms], cap: int, grades: GradeThresholds) -> list[int]:
+        from sei_lmp.learn import mace_committee
+
+        models = self.members(path)
+        found = mace_committee.frame_grades(models, candidates)
+        features = mace_committee.descriptors(models[0], candidates, self.settings.species)
+        return mace_committee.select_diverse(found, features, cap, grades.save)
+
+
 def adapter(family: str, settings):
-    return {"ace": ACEAdapter, "mtp": MTPAdapter}[family](settings)
+    return {"ace": ACEAdapter, "mtp": MTPAdapter, "mace": MACEAdapter}[family](settings)

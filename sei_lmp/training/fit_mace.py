@@ -154,11 +154,13 @@ _EPOCH = re.compile(r"Epoch (\d+):")
 
 
 def fit_mace(train: Sequence[Atoms], settings: MACEFitSettings, out: Path, *, workdir: Path | None = None,
-             progress: bool = True) -> MACEFitResult:
+             progress: bool = True, start: Path | None = None) -> MACEFitResult:
     """Train a MACE on ``train`` and write ``out`` (``<name>.model``) and ``<out>-lammps.pt`` next to it.
 
     mace's files (logs, checkpoints, results) go to ``workdir`` (default: ``out``'s directory); an
     interrupted fit continues from its newest checkpoint when called again with the same ``workdir``.
+    ``start``: a ``.model`` to fine-tune from (mace's ``--foundation_model``): its architecture, cutoff and
+    reference energies E0 are kept, its weights are the starting point (a warm start for active learning).
     """
     from tqdm.auto import tqdm
 
@@ -171,7 +173,16 @@ def fit_mace(train: Sequence[Atoms], settings: MACEFitSettings, out: Path, *, wo
     name = out.name[: -len(".model")]
     train_file = write_training_file(train, workdir / f"{name}_train.extxyz")
     log_path = workdir / f"{name}_train.log"
-    cmd = [sys.executable, "-m", "mace.cli.run_train", *settings.cli_args(name, train_file, workdir)]
+    args = settings.cli_args(name, train_file, workdir)
+    if start is not None:
+        start = Path(start).resolve()
+        if not start.is_file() or not start.name.endswith(".model"):
+            raise ConfigurationError(f"cannot fine-tune from {start}: give the '<name>.model' file of an earlier fit")
+        # E0s from the starting model, so the energy zero stays that of the first fit (given explicitly: mace
+        # 0.3.16's own '--E0s=foundation' fails on a one-element model)
+        e0s = "{" + ", ".join(f"{z}: {e!r}" for z, e in starting_e0s(start).items()) + "}"
+        args = [a for a in args if not a.startswith("--E0s=")] + [f"--foundation_model={start}", f"--E0s={e0s}"]
+    cmd = [sys.executable, "-m", "mace.cli.run_train", *args]
     start = time.perf_counter()
     bar = tqdm(total=settings.max_num_epochs, desc=f"train MACE {name}", unit="epoch", disable=not progress)
     epoch = 0
@@ -244,6 +255,17 @@ def predict(model: Path, images: Sequence[Atoms], progress: bool = False) -> lis
         out.append({"energy": float(atoms.get_potential_energy()), "forces": atoms.get_forces().copy(),
                     "stress": atoms.get_stress().copy()})
     return out
+
+
+def starting_e0s(model: Path) -> dict[int, float]:
+    """{Z: E0 [eV]} of a ``.model``'s reference energies."""
+    import torch
+
+    os.environ.setdefault("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
+    m = torch.load(str(model), map_location="cpu", weights_only=False)
+    zs = [int(z) for z in m.atomic_numbers.reshape(-1)]
+    energies = m.atomic_energies_fn.atomic_energies.detach().reshape(-1).tolist()
+    return dict(zip(zs, energies))
 
 
 def model_size(model: Path) -> dict:

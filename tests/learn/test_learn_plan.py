@@ -48,8 +48,10 @@ def test_thresholds_live_in_one_place(raw):
 @pytest.mark.parametrize("change, message", [
     (lambda r: r["teacher"].update(name="dft-magic"), "unknown teacher 'dft-magic'"),
     (lambda r: r["potential"].update(species=["Li", "F"]), "teacher 'emt' cannot label Li, F"),
-    (lambda r: r["potential"].update(family="snap"), "family must be one of ace, mtp"),
-    (lambda r: r["potential"].update(family="mace"), "committee deviation"),
+    (lambda r: r["potential"].update(family="snap"), "family must be one of ace, mtp, mace"),
+    (lambda r: r["potential"].update(family="mace", fit={"committee": 1}), "needs at least 2 members"),
+    (lambda r: r["potential"].update(family="mace", fit={"num_channel": 8}),
+     "unknown key(s) 'num_channel' in [potential] fit (mace)"),
     (lambda r: r["potential"]["fit"].update(cutof=4.0), "unknown key(s) 'cutof' in [potential] fit (ace)"),
     (lambda r: r.update(grades={"save": 5.0, "stop": 4.0}), "stop (4) must be above save (5)"),
     (lambda r: r.update(grades={"save": 0.5}), "below 1 would call interpolation extrapolative"),
