@@ -95,11 +95,13 @@ def warnings(targets: dict, teacher: list[dict] = ()) -> list[str]:
                        f"{told}. Interface reactions here are the teacher's (PBE-trained universal potential), "
                        "not validated chemistry")
         elif fewest < n_p:
-            md = [t for t in teacher if t["structure"] == run.get("start") and t["run"].startswith("Langevin")]
-            told = ("; the teachers' own MD of the same cell breaks them too (" + "; ".join(
-                f"{t['teacher'].split(' (')[0]}: {', '.join(f'{v} at {int(k) / 1000:g} ps' for k, v in t['P_with_four_S_within_2.6A_by_step'].items() if k != '0')}"
-                for t in md) + ")") if md else "; compare with the teacher before using it for thiophosphate " \
-                "glasses at this temperature"
+            md = [t for t in teacher
+                  if t["structure"] == run.get("start") and t.get("run", "").startswith("Langevin")]
+            counts = ["{}: {}".format(t["teacher"].split(" (")[0], ", ".join(
+                f"{v} at {int(k) / 1000:g} ps" for k, v in t["P_with_four_S_within_2.6A_by_step"].items() if k != "0"))
+                for t in md]
+            told = (f"; the teachers' own MD of the same cell breaks them too ({'; '.join(counts)})" if md else
+                    "; compare with the teacher before using it for thiophosphate glasses at this temperature")
             out.append(f"{key}: PS4 anions break during the run ({fewest}/{n_p} intact in the worst frame, "
                        f"{last}/{n_p} at the end, {run['ps_held']} ps){told}")
     return out

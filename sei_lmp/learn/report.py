@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 
-def grade_figure(directory: Path, stop: float, save: float, out: Path) -> Path:
+def grade_figure(directory: Path, stop: float, save: float, out: Path, unit: str = "") -> Path:
     """Max grade vs MD time of every explore run, one colour per generation (log scale), with the thresholds."""
     from matplotlib.figure import Figure
 
@@ -30,7 +30,7 @@ def grade_figure(directory: Path, stop: float, save: float, out: Path) -> Path:
     ax.axhline(stop, color="k", ls="--", lw=0.8, label=f"stop ({stop:g})")
     ax.axhline(save, color="0.5", ls=":", lw=0.8, label=f"save ({save:g})")
     ax.set_yscale("log")
-    return _finish(fig, ax, "MD time [ps]", "max extrapolation grade", out)
+    return _finish(fig, ax, "MD time [ps]", "max extrapolation grade" + (f" [{unit}]" if unit else ""), out)
 
 
 def error_figure(table: pd.DataFrame, out: Path) -> Path:
@@ -62,7 +62,7 @@ def _finish(fig, ax, xlabel: str, ylabel: str, out: Path) -> Path:
 def write_report(result, plan) -> Path:
     """``report.md`` with the table and figures of ``result`` (a :class:`~sei_lmp.learn.loop.LearningResult`)."""
     d = result.directory
-    figures = [grade_figure(d, plan.grades.stop, plan.grades.save, d / "grades.png"),
+    figures = [grade_figure(d, plan.grades.stop, plan.grades.save, d / "grades.png", plan.grades.unit),
                error_figure(result.table, d / "errors.png")]
     parity = _parity(result, plan)
     if parity:

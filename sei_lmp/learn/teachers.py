@@ -84,10 +84,22 @@ def _chgnet(model: str | None, options: Mapping[str, Any]) -> Teacher:
                    f"CHGNet {model} (universal; PBE/PBE+U MPtrj relaxations)", softens_barriers=True)
 
 
+#: SevenNet-MF-0's fidelities (sevenn 0.13): MPtrj PBE(+U) or Materials Project r2SCAN labels
+SEVENN_MF_MODALS = ("PBE", "R2SCAN")
+
+
 def _sevenn(model: str | None, options: Mapping[str, Any]) -> Teacher:
     model = model or SEVENN_MODELS[0]
     if model not in SEVENN_MODELS:
         raise ConfigurationError(f"unknown SevenNet model {model!r}; the sevenn wheel ships {', '.join(SEVENN_MODELS)}")
+    options = dict(options)
+    if model == "SevenNet-MF-0":
+        options.setdefault("modal", "PBE")
+        if options["modal"] not in SEVENN_MF_MODALS:
+            raise ConfigurationError(f"SevenNet-MF-0 has the fidelities {', '.join(SEVENN_MF_MODALS)} (teacher option "
+                                     f"'modal'), not {options['modal']!r}")
+    elif "modal" in options:
+        raise ConfigurationError(f"{model} has one fidelity; 'modal' is an option of SevenNet-MF-0 only")
     if importlib.util.find_spec("sevenn") is None:
         raise ConfigurationError("teacher 'sevenn' needs the sevenn package: pip install sevenn torch==2.13.0 "
                                  "(in an environment without mace-torch: sevenn needs e3nn >= 0.5, mace-torch "
@@ -96,11 +108,10 @@ def _sevenn(model: str | None, options: Mapping[str, Any]) -> Teacher:
     def make():
         from sevenn.calculator import SevenNetCalculator
 
-        extra = {"modal": "mpa"} if model == "SevenNet-MF-0" and "modal" not in options else {}
-        return SevenNetCalculator(model=model, device="cpu", **extra, **options)
+        return SevenNetCalculator(model=model, device="cpu", **options)
 
-    return Teacher(f"sevenn:{model}", make, None, f"SevenNet {model} (universal; PBE relaxations)",
-                   softens_barriers=True)
+    labels = "r2SCAN relaxations, modal R2SCAN" if options.get("modal") == "R2SCAN" else "PBE relaxations"
+    return Teacher(f"sevenn:{model}", make, None, f"SevenNet {model} (universal; {labels})", softens_barriers=True)
 
 
 def _python(target: str, options: Mapping[str, Any], elements) -> Teacher:

@@ -112,3 +112,14 @@ def test_min_distance_leaves_out_close_contacts(raw):
     kept = _initial(_parse(raw))
     assert len(loose) == 20 and 0 < len(kept) < 20
     assert all(a.get_all_distances(mic=True)[~np.eye(len(a), dtype=bool)].min() >= 2.1 for a in kept)
+
+
+def test_sevenn_fidelity_is_checked_before_the_package():
+    """SevenNet-MF-0 has two fidelities; a wrong one (or one given to a one-fidelity model) is refused when the
+    plan is read, with or without sevenn installed."""
+    from sei_lmp.learn.teachers import get_teacher
+
+    with pytest.raises(ConfigurationError, match="fidelities PBE, R2SCAN"):
+        get_teacher("sevenn:SevenNet-MF-0", {"modal": "mpa"})
+    with pytest.raises(ConfigurationError, match="option of SevenNet-MF-0 only"):
+        get_teacher("sevenn:SevenNet-0", {"modal": "PBE"})
