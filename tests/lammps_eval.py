@@ -130,3 +130,18 @@ class LammpsCalc:
 
     def get_positions(self) -> np.ndarray:
         return self._by_id(self.lmp.numpy.extract_atom("x"))
+
+
+def per_atom_grades(data: Path, pair_lines, gamma_style: str) -> np.ndarray:
+    """Per-atom grades a pair style computes at step 0 (``fix pair 1 <gamma_style> gamma 1``), in atom-id order;
+    ``pair_lines``: the pair_style / pair_coeff commands."""
+    lmp = start_lammps()
+    try:
+        for c in ("units metal", "atom_style atomic", f"read_data {data}", *pair_lines,
+                  f"fix grade all pair 1 {gamma_style} gamma 1", "run 0"):
+            lmp.command(c)
+        n = lmp.extract_global("nlocal")
+        order = np.argsort(lmp.numpy.extract_atom("id")[:n])
+        return np.asarray(lmp.numpy.extract_fix("grade", 1, 1)[:n])[order].copy()
+    finally:
+        lmp.close()

@@ -28,6 +28,7 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 
 PS4_CUTOFF_A = 2.6
+SS_BOND_A = 2.3      # an S-S bond is 2.05-2.1 A; S-S contacts in PS4 glasses are > 3.2 A
 
 
 def _ps4(atoms) -> int:
@@ -49,6 +50,7 @@ def frame_checks(trajectory: Path, elements, start) -> dict:
 
     shortest: dict[str, float] = {}
     fewest, first, last, n_p, frames = None, None, None, 0, 0
+    most_ss = last_ss = 0
     for frame in iter_position_frames(trajectory, type_elements=list(elements)):
         atoms = Atoms(list(frame.elements), positions=frame.positions, cell=frame.cell, pbc=True)
         i, j, d = neighbor_list("ijd", atoms, 3.0)
@@ -64,6 +66,9 @@ def frame_checks(trajectory: Path, elements, start) -> dict:
             fewest, n_p = (kept if fewest is None else min(fewest, kept)), len(p)
             first = kept if first is None else first
             last = kept
+            # S-S bonds: where a PS4 loses an S, the teachers make polysulfide (compare teacher_ps4_check.py)
+            last_ss = int(((sym[i] == "S") & (sym[j] == "S") & (d < SS_BOND_A)).sum() // 2)
+            most_ss = max(most_ss, last_ss)
         frames += 1
     out = {"frames": frames, "shortest_distance_A": {k: round(v, 3) for k, v in sorted(shortest.items())}}
     if fewest is not None:
@@ -71,8 +76,13 @@ def frame_checks(trajectory: Path, elements, start) -> dict:
         begun = _ps4(start)
         out[f"P_with_four_S_within_{PS4_CUTOFF_A:g}A_start_first_last_frame"] = \
             f"{begun}/{n_p}, {first}/{n_p}, {last}/{n_p}"
+        out[f"S-S_bonds_below_{SS_BOND_A:g}A_most_last_frame"] = f"{most_ss}, {last_ss}"
         out["_ps4"] = (fewest, begun, first, last, n_p)
     return out
+
+
+def _by_step(check: dict) -> str:
+    return ", ".join(f"{v} after {k} steps" for k, v in check["P_with_four_S_within_2.6A_by_step"].items())
 
 
 def warnings(targets: dict, teacher: list[dict] = ()) -> list[str]:
@@ -87,8 +97,7 @@ def warnings(targets: dict, teacher: list[dict] = ()) -> list[str]:
                        f"{PS4_CUTOFF_A:g} A: this run does not test PS4 stability")
         elif first < n_p:
             taught = next((t for t in teacher if t["structure"] == run.get("start")), None)
-            told = (f"its teacher does the same ({taught['teacher']} relaxing the same cell: "
-                    f"{', '.join(f'{v} after {k} steps' for k, v in taught['P_with_four_S_within_2.6A_by_step'].items())})"
+            told = (f"its teacher does the same ({taught['teacher']} relaxing the same cell: {_by_step(taught)})"
                     if taught else "whether its teacher does the same is not checked")
             out.append(f"{key}: the minimisation that opens the run leaves {first}/{n_p} PS4 intact ({last}/{n_p} "
                        f"at the end of {run['ps_held']} ps): PS4 is reduced at the Li contact without a barrier; "
@@ -100,8 +109,14 @@ def warnings(targets: dict, teacher: list[dict] = ()) -> list[str]:
             counts = ["{}: {}".format(t["teacher"].split(" (")[0], ", ".join(
                 f"{v} at {int(k) / 1000:g} ps" for k, v in t["P_with_four_S_within_2.6A_by_step"].items() if k != "0"))
                 for t in md]
-            told = (f"; the teachers' own MD of the same cell breaks them too ({'; '.join(counts)})" if md else
-                    "; compare with the teacher before using it for thiophosphate glasses at this temperature")
+            relaxed = next((t for t in teacher if t["structure"] == run.get("start") and "optimizer" in t), None)
+            if md:
+                told = f"; the teachers' own MD of the same cell breaks them too ({'; '.join(counts)})"
+            elif relaxed:
+                told = (f"; its teacher breaks them too when it relaxes the same cell ({relaxed['teacher']}: "
+                        f"{_by_step(relaxed)})")
+            else:
+                told = "; compare with the teacher before using it for thiophosphate glasses at this temperature"
             out.append(f"{key}: PS4 anions break during the run ({fewest}/{n_p} intact in the worst frame, "
                        f"{last}/{n_p} at the end, {run['ps_held']} ps){told}")
     return out
@@ -188,7 +203,8 @@ def main() -> None:
             if abs(diff) > barriers["tolerance_eV"]:
                 card["warnings"].append(f"{mechanism} barrier {barriers['barriers_eV'][mechanism]} eV is "
                                         f"{diff:+.3f} eV from the teacher's (tolerance {barriers['tolerance_eV']} eV)")
-    card["provenance"]["recipe"] = f"potentials/learn/{Path(json.loads((args.run_dir / 'plan.json').read_text())['source']).name}"
+    recipe = Path(json.loads((args.run_dir / "plan.json").read_text())["source"]).name
+    card["provenance"]["recipe"] = f"potentials/learn/{recipe}"
     card["provenance"]["shipped_by"] = "potentials/learn/ship.py"
     from sei_lmp.training.provenance import card_json
 

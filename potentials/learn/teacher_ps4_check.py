@@ -31,14 +31,14 @@ def _bonding(atoms) -> dict:
     import numpy as np
     from ase.neighborlist import neighbor_list
 
-    from ship import PS4_CUTOFF_A
+    from ship import PS4_CUTOFF_A, SS_BOND_A
 
     sym = np.array(atoms.get_chemical_symbols())
     i, j, d = neighbor_list("ijd", atoms, PS4_CUTOFF_A)
     ps = (sym[i] == "P") & (sym[j] == "S")
     n_s = np.bincount(i[ps], minlength=len(atoms))[sym == "P"]
     pp = int(((sym[i] == "P") & (sym[j] == "P")).sum() // 2)
-    ss = int(((sym[i] == "S") & (sym[j] == "S") & (d < 2.3)).sum() // 2)
+    ss = int(((sym[i] == "S") & (sym[j] == "S") & (d < SS_BOND_A)).sum() // 2)
     return {"P_by_S_count": {str(k): int((n_s == k).sum()) for k in range(int(n_s.max()) + 1) if (n_s == k).any()},
             "P-P_below_2.6A": pp, "S-S_below_2.3A": ss}
 
@@ -59,9 +59,10 @@ def main() -> None:
     parser.add_argument("--timestep-fs", type=float, default=1.0)
     parser.add_argument("--frames", type=Path, help="write the counted frames here (extxyz)")
     parser.add_argument("--teacher", default="chgnet", help="a learning plan's teacher name (chgnet, sevenn:<model>)")
+    parser.add_argument("--modal", help="SevenNet-MF-0's fidelity: PBE or R2SCAN")
     args = parser.parse_args()
     atoms = read(args.structure)
-    teacher = get_teacher(args.teacher)
+    teacher = get_teacher(args.teacher, {"modal": args.modal} if args.modal else {})
     atoms.calc = teacher.calculator()
     n_p = atoms.get_chemical_symbols().count("P")
     trace, start = [(0, _ps4(atoms))], time.perf_counter()

@@ -10,10 +10,9 @@ from ase.build import bulk
 from ase.calculators.emt import EMT
 from ase.calculators.singlepoint import SinglePointCalculator
 
-from lammps_eval import write_data
+from lammps_eval import per_atom_grades, write_data
 from sei_lmp.learn import ace_active_set
 from sei_lmp.learn.maxvol import INIT_VALUE, grades, greedy_select, swap_in
-from sei_lmp.run.plugin import start_lammps
 
 pytest.importorskip("pyace")
 
@@ -98,17 +97,8 @@ def test_python_grades_equal_sei_ace_grades(cu_potential, tmp_path):
     python = grades(rows, ace_active_set.read_inverse(summary.path)["Cu"])
     data = tmp_path / "cu.data"
     write_data(data, np.diag(frame.cell.lengths()), frame.positions, [1] * len(frame), [63.546])
-    lmp = start_lammps()
-    try:
-        for c in ("units metal", "atom_style atomic", f"read_data {data}",
-                  f"pair_style sei/ace activeset {result.yaml} {summary.path}", f"pair_coeff * * {result.path} Cu",
-                  "fix grade all pair 1 sei/ace gamma 1", "run 0"):
-            lmp.command(c)
-        n = lmp.extract_global("nlocal")
-        order = np.argsort(lmp.numpy.extract_atom("id")[:n])
-        lammps = np.asarray(lmp.numpy.extract_fix("grade", 1, 1)[:n])[order].copy()
-    finally:
-        lmp.close()
+    lammps = per_atom_grades(data, (f"pair_style sei/ace activeset {result.yaml} {summary.path}",
+                                    f"pair_coeff * * {result.path} Cu"), "sei/ace")
     np.testing.assert_allclose(lammps, python, rtol=1e-6)
     assert python.max() > 2           # a frame that is actually extrapolative
 

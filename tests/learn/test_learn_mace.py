@@ -74,6 +74,11 @@ def test_members_are_fine_tuned_from_the_previous_generation(learned):
     assert [m["seed"] for m in gen0] == [1, 2] and all(m["fine_tuned_from"] is None for m in gen0)
     assert [Path(m["fine_tuned_from"]).name for m in gen1] == ["member0.model", "member1.model"]
     assert all(m["epochs"] == 20 for m in gen1)      # finetune_epochs of the plan
+    # mace itself says it started from the previous weights (generation 0 starts from random ones)
+    logs = [out / f"gen-00{g}" / "potential" / "member1" / "member1_train.log" for g in (0, 1)]
+    assert "Using foundation model" not in logs[0].read_text()
+    previous = (out / "gen-000" / "potential" / "member1.model").resolve()
+    assert f"Using foundation model {previous}" in logs[1].read_text()
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from ase import Atoms
 
-from lammps_eval import lammps_cell, write_data
+from lammps_eval import lammps_cell, per_atom_grades, write_data
 
 pytest.importorskip("motep")
 
@@ -57,23 +57,12 @@ def distorted(atoms: Atoms, scale: float = 0.85, rattle: float = 0.15, seed: int
 
 def lammps_gamma(almtp, atoms: Atoms, tmp_path) -> np.ndarray:
     """Per-atom grades of sei/mtp (`fix pair 1 sei/mtp gamma 1`), in atom order."""
-    from sei_lmp.run.plugin import start_lammps
-
     cell = lammps_cell(atoms.cell[:])
     # grades are rotation invariant, but the data file needs the atoms in the rotated (lower-triangular) frame
     positions = atoms.positions @ np.linalg.solve(atoms.cell[:], cell)
     data = tmp_path / "cfg.data"
     write_data(data, cell, positions, [SPECIES.index(s) + 1 for s in atoms.get_chemical_symbols()], [6.94, 32.06])
-    lmp = start_lammps()
-    try:
-        for c in ("units metal", "atom_style atomic", f"read_data {data}", "pair_style sei/mtp",
-                  f"pair_coeff * * {almtp}", "fix grade all pair 1 sei/mtp gamma 1", "run 0"):
-            lmp.command(c)
-        n = lmp.extract_global("nlocal")
-        ids = lmp.numpy.extract_atom("id")[:n]
-        return np.asarray(lmp.numpy.extract_fix("grade", 1, 1)[:n])[np.argsort(ids)].copy()
-    finally:
-        lmp.close()
+    return per_atom_grades(data, ("pair_style sei/mtp", f"pair_coeff * * {almtp}"), "sei/mtp")
 
 
 # ---- 1. MLIP-3's own state ---------------------------------------------------------------------------------------

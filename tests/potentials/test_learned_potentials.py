@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from ase.io import read, write
 
+from lammps_eval import per_atom_grades
 from sei_lmp.potentials import load_potential
 from sei_lmp.potentials.grades import MAXVOL
 
@@ -41,23 +42,12 @@ def test_card_names_teacher_recipe_and_intervals(name):
 
 
 def _lammps_grades(pot, atoms, tmp_path) -> np.ndarray:
-    from sei_lmp.run.plugin import start_lammps
-
     species = sorted(set(atoms.get_chemical_symbols()), key=list(pot.species).index)
     data = tmp_path / "cell.data"
     write(data, atoms, format="lammps-data", specorder=species, masses=True)
     block = pot.pair_block("plugin", species)
     assert block.gamma_style is not None, f"{pot.path.name} gives no grade"
-    lmp = start_lammps()
-    try:
-        for c in ("units metal", "atom_style atomic", f"read_data {data}", *block.lines,
-                  f"fix grade all pair 1 {block.gamma_style} gamma 1", "run 0"):
-            lmp.command(c)
-        n = lmp.extract_global("nlocal")
-        ids = lmp.numpy.extract_atom("id")[:n]
-        return np.asarray(lmp.numpy.extract_fix("grade", 1, 1)[:n])[np.argsort(ids)].copy()
-    finally:
-        lmp.close()
+    return per_atom_grades(data, block.lines, block.gamma_style)
 
 
 def _python_grades(pot, atoms) -> dict[str, np.ndarray]:
