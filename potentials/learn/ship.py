@@ -104,14 +104,15 @@ def warnings(targets: dict, teacher: list[dict] = ()) -> list[str]:
                        f"{told}. Interface reactions here are the teacher's (PBE-trained universal potential), "
                        "not validated chemistry")
         elif fewest < n_p:
-            md = [t for t in teacher
-                  if t["structure"] == run.get("start") and t.get("run", "").startswith("Langevin")]
-            counts = ["{}: {}".format(t["teacher"].split(" (")[0], ", ".join(
-                f"{v} at {int(k) / 1000:g} ps" for k, v in t["P_with_four_S_within_2.6A_by_step"].items() if k != "0"))
-                for t in md]
+            # the teacher's MD of the same cell, relaxed first as the deck minimises first (MD straight from the
+            # packing's close contacts is not the same run)
+            md = [t for t in teacher if t["structure"] == run.get("start") and t.get("relaxed_first")]
             relaxed = next((t for t in teacher if t["structure"] == run.get("start") and "optimizer" in t), None)
             if md:
-                told = f"; the teachers' own MD of the same cell breaks them too ({'; '.join(counts)})"
+                told = "; the teacher's own MD of the same cell, relaxed first: " + "; ".join("{}: {}".format(
+                    t["teacher"].split(" (")[0], ", ".join(f"{v} at {int(k) / 1000:g} ps" for k, v in
+                                                           t["P_with_four_S_within_2.6A_by_step"].items()))
+                    for t in md)
             elif relaxed:
                 told = (f"; its teacher breaks them too when it relaxes the same cell ({relaxed['teacher']}: "
                         f"{_by_step(relaxed)})")

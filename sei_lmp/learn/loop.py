@@ -74,7 +74,8 @@ def _initial(plan: LearnPlan) -> list[Atoms]:
     if plan.initial:
         from ase.io import read
 
-        frames += read(plan.initial, index=":")
+        for path in [plan.initial] if isinstance(plan.initial, str) else plan.initial:
+            frames += read(path, index=":")
         for a in frames:
             a.info.setdefault("config_type", "initial")
             if getattr(a, "calc", None) is not None and "energy" in a.calc.results:

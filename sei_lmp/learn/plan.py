@@ -12,7 +12,7 @@
     [teacher]                            # see sei_lmp.learn.teachers
     name = "emt"
     [data]                               # the starting set: a labelled/unlabelled extxyz, and/or rattled cells
-    initial = "start.extxyz"
+    initial = "start.extxyz"             # or a list of files
     rattle = [{ source = "cu.cif", supercell = [2, 2, 2], amplitude = 0.03, count = 8 }]
     min_distance_A = 1.4                 # leave out starting frames with closer contacts (outside the trust region)
     [[explore]]                          # sweep-file tables without potentials (the generation's is used)
@@ -82,7 +82,7 @@ class LearnPlan:
     teacher: str
     teacher_options: dict[str, Any]
     teacher_elements: tuple[str, ...] | None
-    initial: str | None
+    initial: str | tuple[str, ...] | None    # one extxyz, or several read in order
     rattle: tuple[RattleSpec, ...]
     min_distance_A: float | None             # starting frames with a shorter contact are left out
     explore: tuple[dict[str, Any], ...]      # sweep tables (validated by parse_sweep when planned)
@@ -201,7 +201,11 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
 
     data = _table(raw, "data", required=True)
     _unknown(data, DATA_KEYS, "[data]")
-    initial = _file(data["initial"], base, "[data] initial") if "initial" in data else None
+    initial = data.get("initial")
+    if isinstance(initial, list):      # several labelled files, read in order (e.g. a recipe set + teacher MD)
+        initial = tuple(_file(f, base, f"[data] initial[{k}]") for k, f in enumerate(initial)) or None
+    elif initial is not None:
+        initial = _file(initial, base, "[data] initial")
     rattle = []
     for k, r in enumerate(data.get("rattle", [])):
         where = f"[data] rattle[{k}]"

@@ -123,3 +123,27 @@ def test_sevenn_fidelity_is_checked_before_the_package():
         get_teacher("sevenn:SevenNet-MF-0", {"modal": "mpa"})
     with pytest.raises(ConfigurationError, match="option of SevenNet-MF-0 only"):
         get_teacher("sevenn:SevenNet-0", {"modal": "PBE"})
+
+
+def test_several_initial_files_are_read_in_order(raw, tmp_path):
+    """A recipe set and extra labelled frames (e.g. the teacher's own MD) as one starting set; labels kept."""
+    from ase.build import bulk
+    from ase.calculators.emt import EMT
+    from ase.io import write
+
+    from sei_lmp.learn.loop import _initial
+
+    files = []
+    for k, a0 in enumerate((3.6, 3.7)):
+        atoms = bulk("Cu", "fcc", a=a0, cubic=True)
+        atoms.calc = EMT()
+        atoms.get_potential_energy()
+        files.append(tmp_path / f"set{k}.extxyz")
+        write(files[-1], atoms)
+    raw["data"] = {"initial": [str(f) for f in files]}
+    frames = _initial(_parse(raw))
+    assert [round(a.cell[0, 0], 2) for a in frames] == [3.6, 3.7]
+    assert all(a.info["labelled_by"] == "given" for a in frames)
+    raw["data"] = {"initial": [str(files[0]), "missing.extxyz"]}
+    with pytest.raises(ConfigurationError, match=r"\[data\] initial\[1\]: file .*missing.extxyz does not exist"):
+        _parse(raw)
