@@ -31,13 +31,19 @@ PS4_CUTOFF_A = 2.6
 SS_BOND_A = 2.3      # an S-S bond is 2.05-2.1 A; S-S contacts in PS4 glasses are > 3.2 A
 
 
+def p_coordination(sym, i, j, d) -> tuple[np.ndarray, int]:
+    """From a neighbour list ``i, j, d`` (cutoff >= PS4_CUTOFF_A) of atoms with symbols ``sym``: how many S lie
+    within PS4_CUTOFF_A of each P (4: an intact PS4), and how many S-S pairs are bonded (closer than SS_BOND_A)."""
+    ps = (sym[i] == "P") & (sym[j] == "S") & (d < PS4_CUTOFF_A)
+    s_per_p = np.bincount(i[ps], minlength=len(sym))[sym == "P"]
+    return s_per_p, int(((sym[i] == "S") & (sym[j] == "S") & (d < SS_BOND_A)).sum() // 2)
+
+
 def _ps4(atoms) -> int:
     from ase.neighborlist import neighbor_list
 
-    i, j, d = neighbor_list("ijd", atoms, PS4_CUTOFF_A)
-    sym = np.array(atoms.get_chemical_symbols())
-    ps = (sym[i] == "P") & (sym[j] == "S")
-    return int((np.bincount(i[ps], minlength=len(atoms))[sym == "P"] == 4).sum())
+    s_per_p, _ = p_coordination(np.array(atoms.get_chemical_symbols()), *neighbor_list("ijd", atoms, PS4_CUTOFF_A))
+    return int((s_per_p == 4).sum())
 
 
 def frame_checks(trajectory: Path, elements, start) -> dict:
@@ -58,16 +64,13 @@ def frame_checks(trajectory: Path, elements, start) -> dict:
         for a, b, dist in zip(sym[i], sym[j], d):
             key = "-".join(sorted((a, b)))
             shortest[key] = min(shortest.get(key, 9.9), float(dist))
-        p = np.flatnonzero(sym == "P")
-        if len(p):
-            ps = (sym[i] == "P") & (sym[j] == "S") & (d < PS4_CUTOFF_A)
-            counts = np.bincount(i[ps], minlength=len(atoms))[p]
-            kept = int((counts == 4).sum())
-            fewest, n_p = (kept if fewest is None else min(fewest, kept)), len(p)
+        if (sym == "P").any():
+            # S-S bonds: where a PS4 loses an S, the teachers make polysulfide (compare teacher_ps4_check.py)
+            s_per_p, last_ss = p_coordination(sym, i, j, d)
+            kept = int((s_per_p == 4).sum())
+            fewest, n_p = (kept if fewest is None else min(fewest, kept)), len(s_per_p)
             first = kept if first is None else first
             last = kept
-            # S-S bonds: where a PS4 loses an S, the teachers make polysulfide (compare teacher_ps4_check.py)
-            last_ss = int(((sym[i] == "S") & (sym[j] == "S") & (d < SS_BOND_A)).sum() // 2)
             most_ss = max(most_ss, last_ss)
         frames += 1
     out = {"frames": frames, "shortest_distance_A": {k: round(v, 3) for k, v in sorted(shortest.items())}}

@@ -33,15 +33,13 @@ def _bonding(atoms) -> dict:
     import numpy as np
     from ase.neighborlist import neighbor_list
 
-    from ship import PS4_CUTOFF_A, SS_BOND_A
+    from ship import PS4_CUTOFF_A, p_coordination
 
     sym = np.array(atoms.get_chemical_symbols())
     i, j, d = neighbor_list("ijd", atoms, PS4_CUTOFF_A)
-    ps = (sym[i] == "P") & (sym[j] == "S")
-    n_s = np.bincount(i[ps], minlength=len(atoms))[sym == "P"]
+    n_s, ss = p_coordination(sym, i, j, d)
     pp = int(((sym[i] == "P") & (sym[j] == "P")).sum() // 2)
-    ss = int(((sym[i] == "S") & (sym[j] == "S") & (d < SS_BOND_A)).sum() // 2)
-    return {"P_by_S_count": {str(k): int((n_s == k).sum()) for k in range(int(n_s.max()) + 1) if (n_s == k).any()},
+    return {"P_by_S_count": {str(k): int(c) for k, c in enumerate(np.bincount(n_s)) if c},
             "P-P_below_2.6A": pp, "S-S_below_2.3A": ss}
 
 
@@ -67,25 +65,28 @@ def main() -> None:
     parser.add_argument("--teacher", default="chgnet", help="a learning plan's teacher name (chgnet, sevenn:<model>)")
     parser.add_argument("--modal", help="SevenNet-MF-0's fidelity: PBE or R2SCAN")
     args = parser.parse_args()
+    if args.relax_first and not args.md_temperature:
+        parser.error("--relax-first goes with --md-temperature (without it the check is a relaxation already)")
     atoms = read(args.structure)
     teacher = get_teacher(args.teacher, {"modal": args.modal} if args.modal else {})
     atoms.calc = teacher.calculator()
     n_p = atoms.get_chemical_symbols().count("P")
-    trace, start = [(0, _ps4(atoms))], time.perf_counter()
-    bonds = {0: _bonding(atoms)}
-    frames = [atoms.copy()]
-    relaxed_at = None
-    if args.md_temperature and args.relax_first:
+    start = time.perf_counter()
+    relaxed_steps = None
+    if args.relax_first:
         # as the explore decks do (a minimisation opens every run): relax the packing's close contacts first
         optimizer = FIRE(atoms, logfile=None)
         optimizer.run(fmax=args.relax_fmax, steps=args.steps)
-        relaxed_at = {"steps": optimizer.nsteps, "P_with_four_S_within_2.6A": f"{_ps4(atoms)}/{n_p}",
-                      "bonding": _bonding(atoms),
+        relaxed_steps = optimizer.nsteps
+    # step 0: the cell the MD (or the relaxation trace) starts from
+    trace, bonds, frames = [(0, _ps4(atoms))], {0: _bonding(atoms)}, [atoms.copy()]
+    relaxed_at = None
+    if relaxed_steps is not None:
+        relaxed_at = {"steps": relaxed_steps, "P_with_four_S_within_2.6A": f"{trace[0][1]}/{n_p}",
+                      "bonding": bonds[0],
                       "max_force_eV_per_A": round(float(np.linalg.norm(atoms.get_forces(), axis=1).max()), 3)}
         print("relaxed", relaxed_at, flush=True)
-        trace, bonds, frames = [(0, _ps4(atoms))], {0: _bonding(atoms)}, [atoms.copy()]
     if args.md_temperature:
-        import numpy as np
         from ase import units
         from ase.md.langevin import Langevin
         from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
@@ -109,7 +110,8 @@ def main() -> None:
             trace.append((optimizer.nsteps, _ps4(atoms)))
             print(trace[-1], flush=True)
         how = "FIRE, fmax 0.02"
-    result = {"teacher": teacher.description, **({"relaxed_first": relaxed_at} if relaxed_at else {}), "structure": args.structure.name, "run": how,
+    result = {"teacher": teacher.description, **({"relaxed_first": relaxed_at} if relaxed_at else {}),
+              "structure": args.structure.name, "run": how,
               "P_with_four_S_within_2.6A_by_step": {str(s): f"{k}/{n_p}" for s, k in trace},
               # how the others are bonded: a P with 3 or 5 S, P-P and S-S bonds tell breaking from bridging
               "bonding_by_step": {str(s): b for s, b in bonds.items()},

@@ -496,10 +496,10 @@ def _finalise(plan: LearnPlan, out: Path, potential: Path, converged: bool, reas
         # every member's .model (ASE) and -lammps.pt (sei/mace); member 0 drives, the card names the others
         names = []
         for k, model in enumerate(MACEAdapter.members(potential)):
-            for src, dst in ((model, final / f"{stem}_member{k}.model"),
-                             (Path(f"{model}-lammps.pt"), final / f"{stem}_member{k}.model-lammps.pt")):
-                shutil.copyfile(src, dst)
-            names.append(dst.name)
+            name = f"{stem}_member{k}.model"
+            shutil.copyfile(model, final / name)
+            shutil.copyfile(f"{model}-lammps.pt", final / f"{name}-lammps.pt")
+            names.append(f"{name}-lammps.pt")
         main = final / names[0]
         card = {**json.loads(Path(f"{potential}.json").read_text()), "committee": names[1:]}
     else:

@@ -18,6 +18,7 @@ import numpy as np
 from ase import Atoms
 
 from sei_lmp.potentials.grades import GradeThresholds
+from sei_lmp.training.fit_mace import MACEFitSettings
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class MACECommitteeSettings:
     """A committee of ``size`` MACE fits of the same settings, seeds ``member.seed + k``; later generations
     fine-tune each member for ``finetune_epochs`` (default: ``member.max_num_epochs``)."""
 
-    member: "MACEFitSettings"  # noqa: F821 (sei_lmp.training.fit_mace, imported when used)
+    member: MACEFitSettings
     size: int = 2
     finetune_epochs: int | None = None
 
