@@ -27,16 +27,18 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 
-PS4_CUTOFF_A = 2.6
+from sei_lmp.learn.keep import KeepRule  # noqa: E402
+
+#: an intact PS4: the keep rule of the Li-P-S plans' glass target (LiPS_*.toml), one definition for both
+PS4 = KeepRule("P", "S", 4, 2.6)
+PS4_CUTOFF_A = PS4.within
 SS_BOND_A = 2.3      # an S-S bond is 2.05-2.1 A; S-S contacts in PS4 glasses are > 3.2 A
 
 
 def p_coordination(sym, i, j, d) -> tuple[np.ndarray, int]:
     """From a neighbour list ``i, j, d`` (cutoff >= PS4_CUTOFF_A) of atoms with symbols ``sym``: how many S lie
     within PS4_CUTOFF_A of each P (4: an intact PS4), and how many S-S pairs are bonded (closer than SS_BOND_A)."""
-    ps = (sym[i] == "P") & (sym[j] == "S") & (d < PS4_CUTOFF_A)
-    s_per_p = np.bincount(i[ps], minlength=len(sym))[sym == "P"]
-    return s_per_p, int(((sym[i] == "S") & (sym[j] == "S") & (d < SS_BOND_A)).sum() // 2)
+    return PS4.counts(sym, i, j, d), int(((sym[i] == "S") & (sym[j] == "S") & (d < SS_BOND_A)).sum() // 2)
 
 
 def _ps4(atoms) -> int:
@@ -126,6 +128,17 @@ def warnings(targets: dict, teacher: list[dict] = ()) -> list[str]:
     return out
 
 
+def seed_warnings(seeds: dict) -> list[str]:
+    """What the reruns with other velocity seeds (seed_check.py) show that the learning's own run did not."""
+    out = []
+    for key, run in seeds["runs"].items():
+        if not run["intact"]:
+            worst = ", ".join(f"{label}: {v} in the worst frame" for label, v in run["worst"].items())
+            out.append(f"{key} (rerun, frames every {seeds['dump_every_ps']:g} ps): {run['broken_frames']} of "
+                       f"{run['frames']} frames break a keep rule ({worst}); the learning's own run did not show it")
+    return out
+
+
 def _data(run):
     from ase.io.lammpsdata import read_lammps_data
 
@@ -161,7 +174,7 @@ def with_intervals(run_dir: Path, validation: dict) -> dict:
     where the learning predates them (the numbers themselves do not change)."""
     if "forces_rmse_eV_per_A_ci95" in (validation.get("holdout_errors") or {}):
         return validation
-    from sei_lmp.learn.loop import _errors, read_labels_by_id
+    from sei_lmp.learn.loop import errors_with_intervals, read_labels_by_id
     from sei_lmp.learn.plan import fit_settings
     from sei_lmp.learn.refit import adapter
 
@@ -173,7 +186,7 @@ def with_intervals(run_dir: Path, validation: dict) -> dict:
     out = dict(validation)
     for key, part in (("train_errors", "train"), ("holdout_errors", "holdout")):
         frames = read_labels_by_id(run_dir / ids["labels"], ids[part])
-        out[key] = _errors(fit, Path(record["path"]), frames)
+        out[key] = errors_with_intervals(fit, Path(record["path"]), frames)
     return out
 
 
@@ -184,6 +197,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "potentials")
     parser.add_argument("--teacher-check", type=Path, action="append", default=[],
                         help="output of teacher_ps4_check.py for a target's start cell (repeatable)")
+    parser.add_argument("--seed-check", type=Path,
+                        help="output of seed_check.py: the keep-rule targets rerun with other velocity seeds")
     parser.add_argument("--warning", action="append", default=[], help="a further warning for the card")
     args = parser.parse_args()
     final = args.run_dir / "final"
@@ -201,6 +216,10 @@ def main() -> None:
     if teacher:
         card["validation"]["teacher_ps4_checks"] = teacher
     card["warnings"] = warnings(card["validation"]["target_runs"], teacher) + args.warning
+    if args.seed_check:
+        seeds = json.loads(args.seed_check.read_text())
+        card["validation"]["seed_check"] = seeds
+        card["warnings"] += seed_warnings(seeds)
     barriers = card["validation"].get("teacher_checks", {}).get("barriers")
     if barriers:
         for mechanism, diff in barriers["difference_eV"].items():

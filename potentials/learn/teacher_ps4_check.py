@@ -10,7 +10,7 @@ newer e3nn than mace-torch)::
 
     python potentials/learn/teacher_ps4_check.py potentials/learn/li_li3ps4_interface_206.extxyz -o check.json
     python potentials/learn/teacher_ps4_check.py potentials/learn/li3ps4_glass_128.extxyz -o glass.json \
-        --md-temperature 1000 --md-ps 2 --relax-first --steps 500
+        --md-temperature 1000 --md-ps 2 --relax-first --steps 500 [--count-every-ps 0.05]
     python potentials/learn/teacher_ps4_check.py potentials/learn/li3ps4_glass_128.extxyz -o glass7.json \
         --md-temperature 1000 --md-ps 4 --teacher sevenn:SevenNet-0
 """
@@ -61,6 +61,8 @@ def main() -> None:
     parser.add_argument("--relax-first", action="store_true",
                         help="relax (FIRE, at most --steps) before the MD, as the explore decks minimise first")
     parser.add_argument("--relax-fmax", type=float, default=0.05)
+    parser.add_argument("--count-every-ps", type=float, default=0.5,
+                        help="MD time between counts (and frames): a PS4 that opens for less is not seen")
     parser.add_argument("--frames", type=Path, help="write the counted frames here (extxyz)")
     parser.add_argument("--teacher", default="chgnet", help="a learning plan's teacher name (chgnet, sevenn:<model>)")
     parser.add_argument("--modal", help="SevenNet-MF-0's fidelity: PBE or R2SCAN")
@@ -94,14 +96,15 @@ def main() -> None:
         MaxwellBoltzmannDistribution(atoms, temperature_K=args.md_temperature, rng=np.random.default_rng(1))
         dyn = Langevin(atoms, args.timestep_fs * units.fs, temperature_K=args.md_temperature, friction=0.01,
                        rng=np.random.default_rng(2))
-        every = int(round(500 / args.timestep_fs))             # count every 0.5 ps
+        every = int(round(args.count_every_ps * 1000 / args.timestep_fs))
         for _ in range(int(round(args.md_ps * 1000 / args.timestep_fs)) // every):
             dyn.run(every)
             trace.append((dyn.nsteps, _ps4(atoms)))
             bonds[dyn.nsteps] = _bonding(atoms)
             frames.append(atoms.copy())
             print(trace[-1], f"{time.perf_counter() - start:.0f} s", flush=True)
-        how = (f"Langevin NVT {args.md_temperature:g} K, {args.timestep_fs:g} fs, friction 0.01/fs"
+        how = (f"Langevin NVT {args.md_temperature:g} K, {args.timestep_fs:g} fs, friction 0.01/fs, counted every "
+               f"{every * args.timestep_fs / 1000:g} ps"
                + (f", after FIRE to fmax {args.relax_fmax:g} eV/A" if args.relax_first else ""))
     else:
         optimizer = FIRE(atoms, logfile=None)

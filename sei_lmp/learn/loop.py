@@ -17,6 +17,7 @@ resumed from its directory ends with the same potential as an uninterrupted one.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -31,6 +32,7 @@ import pandas as pd
 from ase import Atoms
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.learn.keep import check_frames, trajectory_frames
 from sei_lmp.learn.plan import LearnPlan, fit_settings
 from sei_lmp.learn.refit import adapter
 from sei_lmp.learn.teachers import get_teacher
@@ -138,7 +140,7 @@ def _label(frames: list[Atoms], teacher, path: Path, description: str, dft_dir: 
 
 # ------------------------------------------------------------------------------------------ explore
 
-def _explore_spec(plan: LearnPlan, k: int, potential: Path):
+def explore_spec(plan: LearnPlan, k: int, potential: Path):
     from sei_lmp.sweep.spec import parse_sweep
 
     entry = dict(plan.explore[k])
@@ -154,7 +156,8 @@ def _explore_spec(plan: LearnPlan, k: int, potential: Path):
     return parse_sweep(entry, base=Path(plan.source).parent if plan.source else None)
 
 
-def _run_summary(run_dir: Path) -> dict:
+def run_summary(run_dir: Path, rules: Sequence = ()) -> dict:
+    """A run's outcome; with ``rules`` (learn.keep) also whether every frame of its trajectory keeps them."""
     from sei_lmp.run import RunDirectory
 
     run = RunDirectory(run_dir)
@@ -175,12 +178,15 @@ def _run_summary(run_dir: Path) -> dict:
     if stopped:
         steps = int(quits[-1]) if quits else int(halts[-1][0])
     completed = run.is_done() and steps >= total and not stopped
+    trajectory = next((p for p in (run.production_dump, run.trajectory) if p.is_file()), run.trajectory)
+    keep = check_frames(trajectory_frames(trajectory, manifest.elements), rules) if rules else None
     return {"run": run_dir.name, "completed": bool(completed), "stopped_by_grade": stopped,
             "other_error": (not completed and not stopped), "steps": steps, "total_steps": total,
             "ps_held": steps * timestep_ps,
             "max_grade": max(peak) if peak else float("nan"),
             "time_ps": times.tolist(), "grade": grade.tolist(), "elements": list(manifest.elements),
-            "dump": str(run.extrapolative_dump)}
+            "dump": str(run.extrapolative_dump), "trajectory": str(trajectory),
+            **({"keep": keep} if keep is not None else {})}
 
 
 def _explore(plan: LearnPlan, gen_dir: Path, potential: Path, progress: bool) -> dict:
@@ -194,13 +200,13 @@ def _explore(plan: LearnPlan, gen_dir: Path, potential: Path, progress: bool) ->
     for k in range(len(plan.explore)):
         sweep_dir = gen_dir / "explore" / str(k)
         if not (sweep_dir / "sweep.json").is_file():
-            plan_sweep(_explore_spec(plan, k, potential), sweep_dir, progress=False)
+            plan_sweep(explore_spec(plan, k, potential), sweep_dir, progress=False)
         if plan.profile is None:
             run_local(sweep_dir, progress=progress)
         else:
             _run_on_profile(plan.profile, sweep_dir, progress)
         for run_dir in sorted((sweep_dir / "runs").iterdir()):
-            info = _run_summary(run_dir)
+            info = run_summary(run_dir, plan.keep[k] if plan.keep else ())
             info["explore"], info["target"] = k, k in plan.targets
             runs[f"{k}/{run_dir.name}"] = info
     summary = {"runs": runs, "seconds": time.perf_counter() - started}
@@ -263,6 +269,40 @@ def _candidates(runs: dict, per_run: int) -> list[Atoms]:
     return out
 
 
+def _broken(runs: dict, per_run: int) -> list[Atoms]:
+    """Frames of the runs' trajectories that break a keep rule: at most ``per_run`` evenly spaced ones per run
+    (the first broken frame always among them)."""
+    from sei_lmp.training.teacher import config_id
+
+    out = []
+    for key, info in runs.items():
+        broken = (info.get("keep") or {}).get("broken") or []
+        if not broken or per_run == 0:
+            continue
+        frames = trajectory_frames(Path(info["trajectory"]), info["elements"])
+        pick = np.unique(np.linspace(0, len(broken) - 1, min(per_run, len(broken))).round().astype(int))
+        for i in pick:
+            a = frames[broken[i]]
+            a.info = {"config_type": f"broken:{key}", "source": key, "frame": broken[i]}
+            a.info["config_id"] = config_id(a)
+            out.append(a)
+    return out
+
+
+def _kept_column(runs: list[dict]) -> str | None:
+    """The worst count of every keep rule over ``runs`` (``"P with 4 S within 2.6 A: 15/16"``)."""
+    worst: dict[str, tuple[int, int]] = {}
+    for r in runs:
+        for label, text in (r.get("keep") or {}).get("worst", {}).items():
+            good, n = map(int, text.split("/"))
+            worst[label] = min(worst.get(label, (good, n)), (good, n))
+    return "; ".join(f"{k}: {g}/{n}" for k, (g, n) in worst.items()) or None
+
+
+def _holds(run: dict, stop: float) -> bool:
+    return run["completed"] and run["max_grade"] < stop and (run.get("keep") or {}).get("intact", True)
+
+
 # ------------------------------------------------------------------------------------------ loop
 
 #: plan entries a resume may change: where the plan lives, and the budgets (more generations or seconds leave the
@@ -275,6 +315,11 @@ def _check_resume(plan: LearnPlan, out: Path) -> None:
     current = {k: v for k, v in plan.to_dict().items() if k not in NOT_LEARNING}
     if stored.is_file():
         before = {k: v for k, v in json.loads(stored.read_text()).items() if k not in NOT_LEARNING}
+        # a plan stored before a key existed had that key's default
+        defaults = LearnPlan.__dataclass_fields__
+        for k in set(current) - set(before):
+            if not isinstance(defaults[k].default, type(dataclasses.MISSING)):
+                before[k] = json.loads(json.dumps(defaults[k].default))
         if json.loads(json.dumps(current)) != before:
             changed = sorted(k for k in current if json.loads(json.dumps(current.get(k))) != before.get(k))
             raise ConfigurationError(f"{out} holds a learning with a different plan (changed: {', '.join(changed)}); "
@@ -284,7 +329,7 @@ def _check_resume(plan: LearnPlan, out: Path) -> None:
         stored.write_text(json.dumps(plan.to_dict(), indent=1))
 
 
-def _errors(fit, path: Path, frames: list[Atoms]) -> dict:
+def errors_with_intervals(fit, path: Path, frames: list[Atoms]) -> dict:
     """RMSE/MAE of ``frames``, with bootstrap intervals of the RMSEs (configurations resampled whole)."""
     from sei_lmp.training.metrics import bootstrap_rmse, error_table, summarise
 
@@ -329,14 +374,14 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
                 {"train": [a.info["config_id"] for a in train], "holdout": [a.info["config_id"] for a in test],
                  "labels": LABELS}, indent=0))
             record = {"path": str(potential), **made.record, "n_train": len(train), "n_holdout": len(test),
-                      "train_errors": _errors(fit, potential, train), "holdout_errors": _errors(fit, potential, test),
+                      "train_errors": errors_with_intervals(fit, potential, train), "holdout_errors": errors_with_intervals(fit, potential, test),
                       "seconds": time.perf_counter() - t}
             fit_json.write_text(json.dumps(record, indent=1, default=float))
         checks, failed_bands = _validation(plan, gen_dir, potential)
         explored = _explore(plan, gen_dir, potential, progress)
         runs = explored["runs"]
         targets = [r for r in runs.values() if r["target"]]
-        holds = all(r["completed"] and r["max_grade"] < plan.grades.stop for r in targets)
+        holds = all(_holds(r, plan.grades.stop) for r in targets)
         passes = _checks_pass(checks)
         # 95 % bootstrap interval over held-out configurations (NaN: fewer than 5 of them)
         holdout_ci = record["holdout_errors"].get("forces_rmse_eV_per_A_ci95") or [np.nan, np.nan]
@@ -348,13 +393,16 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
                "ps_held_targets": min(r["ps_held"] for r in targets),
                "runs_stopped_by_grade": sum(r["stopped_by_grade"] for r in runs.values()),
                "runs_failed_otherwise": sum(r["other_error"] for r in runs.values()), "targets_hold": holds,
+               **({"kept_in_targets": _kept_column(targets)} if plan.keep else {}),
                **({"checks_pass": passes} if checks else {}),
                "fit_s": record.get("seconds"), "explore_s": explored.get("seconds"),
                **_check_columns(checks)}
         record_path = gen_dir / "record.json"
         if holds and passes:
             converged, reason = True, (f"generation {g}: every target run held its full length with max grade "
-                                       f"below {plan.grades.stop:g}" + (" and every check against the teacher "
+                                       f"below {plan.grades.stop:g}"
+                                       + (" and kept what the plan says in every frame" if plan.keep else "")
+                                       + (" and every check against the teacher "
                                                                         "passed" if checks else ""))
             rows.append(row)
             log(_line(row))
@@ -368,21 +416,26 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
             chosen = [candidates[i] for i in picked]
             if plan.cutout_radius:
                 chosen = [cutout(a, plan.cutout_radius) for a in chosen]
+            # frames that break a keep rule at any grade: the teacher's forces there are what the student got wrong
+            broken = _broken(runs, plan.max_broken_per_run) if plan.keep else []
+            chosen += broken
             chosen += failed_bands          # the potential's own path of a barrier it got wrong
             t = time.perf_counter()
             new = _label(chosen, teacher, labels_path, f"labelling generation {g}", gen_dir / "dft")
             new = read_labels_by_id(labels_path, [a.info["config_id"] for a in new])
             gen = {"candidates": len(candidates), "selected": [a.info["config_id"] for a in new],
-                   "label_s": time.perf_counter() - t, "new_frame_errors": _errors(fit, potential, new)}
+                   "broken_frames": len(broken),
+                   "label_s": time.perf_counter() - t, "new_frame_errors": errors_with_intervals(fit, potential, new)}
             record_path.write_text(json.dumps(gen, indent=1, default=float))
         row.update(candidates=gen["candidates"], selected=len(gen["selected"]), label_s=gen.get("label_s"),
+                   **({"broken_frames_added": gen.get("broken_frames", 0)} if plan.keep else {}),
                    neb_images_added=len(failed_bands),
                    new_frames_forces_rmse_eV_per_A=gen["new_frame_errors"].get("forces_rmse_eV_per_A", np.nan))
         rows.append(row)
         log(_line(row))
         if not gen["selected"]:
-            reason = (f"generation {g}: the targets do not hold but no extrapolative frame was left to select "
-                      "(runs failed for another reason: see explore.json)" if not holds else
+            reason = (f"generation {g}: the targets do not hold but no extrapolative or broken frame was left to "
+                      "select (runs failed for another reason: see explore.json)" if not holds else
                       f"generation {g}: the targets hold but the checks fail and gave no frames to add")
             break
         data = data + new
@@ -475,7 +528,11 @@ def read_labels_by_id(path: Path, ids: Sequence[str]) -> list[Atoms]:
 def _line(row: dict) -> str:
     return (f"generation {row['generation']}: {row['n_train']} training configs, target max grade "
             f"{row['max_grade_targets']:.3g}, held {row['ps_held_targets']:.3g} ps, "
-            + (f"{row['selected']} of {row['candidates']} candidates selected" if "selected" in row else "targets hold"))
+            + (f"kept {row['kept_in_targets']}, " if row.get("kept_in_targets") else "")
+            + (f"{row['selected'] - row.get('broken_frames_added', 0) - row.get('neb_images_added', 0)} of "
+               f"{row['candidates']} candidates selected" if "selected" in row else "targets hold")
+            + (f", {row['broken_frames_added']} frames breaking a keep rule added" if row.get("broken_frames_added")
+               else ""))
 
 
 def _finalise(plan: LearnPlan, out: Path, potential: Path, converged: bool, reason: str, table: pd.DataFrame,

@@ -21,6 +21,7 @@
     settings = { production_ps = 2.0 }
     grid = { temperature_K = [600, 1200] }
     target = true                        # must hold for the learning to stop
+    keep = [{ center = "Cu", neighbour = "Cu", count = 12, within = 3.0 }]   # what its frames must keep
     [select]
     max_per_generation = 6
     [grades]                             # default: sei_lmp.potentials.grades for the family
@@ -45,6 +46,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.learn.keep import KeepRule, parse_keep
 from sei_lmp.potentials.grades import GradeThresholds, thresholds_for
 
 TOP_KEYS = {"name", "generations", "potential", "teacher", "data", "explore", "select", "grades", "run", "quick",
@@ -56,8 +58,8 @@ POTENTIAL_KEYS = {"family", "species", "fit"}
 TEACHER_KEYS = {"name", "options", "elements"}
 DATA_KEYS = {"initial", "rattle", "min_distance_A"}
 RATTLE_KEYS = {"source", "supercell", "amplitude", "count", "strain", "seed"}
-EXPLORE_EXTRA = {"target"}
-SELECT_KEYS = {"max_per_generation", "max_candidates_per_run", "cutout_radius"}
+EXPLORE_EXTRA = {"target", "keep"}
+SELECT_KEYS = {"max_per_generation", "max_candidates_per_run", "cutout_radius", "max_broken_per_run"}
 GRADE_KEYS = {"save", "stop"}
 RUN_KEYS = {"jobs", "nprocs", "budget_s", "profile"}
 VALIDATE_KEYS = {"holdout_fraction", "lattice", "barriers"}
@@ -98,6 +100,8 @@ class LearnPlan:
     budget_s: float | None = None            # no new generation starts after this much wall time (a resume adds)
     checks: dict[str, Any] = field(default_factory=dict)   # [validate] lattice / barriers vs the teacher
     profile: str | None = None               # machine profile of the explore runs (a slurm one: job arrays)
+    keep: tuple[tuple[KeepRule, ...], ...] = ()   # per explore entry: what its frames must keep (learn.keep)
+    max_broken_per_run: int = 4              # frames breaking a keep rule labelled per run and generation
     source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -228,8 +232,9 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
     if not isinstance(explore, list) or not explore or not all(isinstance(e, Mapping) for e in explore):
         raise ConfigurationError("the learning plan needs [[explore]] tables (sweep-file tables: protocol, "
                                  "structures, settings, grid) saying which MD to explore with")
-    checked, targets = [], []
+    checked, targets, keep = [], [], []
     for k, e in enumerate(explore):
+        keep.append(parse_keep(e.get("keep", []), f"[[explore]] {k}", species))
         entry = _check_explore(dict(e), k, base, species)
         if e.get("target", True):
             targets.append(k)
@@ -274,7 +279,11 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
         nprocs=_positive(r.get("nprocs", 1), "[run] nprocs", integer=True),
         holdout_fraction=float(holdout),
         budget_s=float(_positive(r["budget_s"], "[run] budget_s")) if "budget_s" in r else None,
-        checks=check_spec(v), profile=_profile(r.get("profile")), source=source)
+        checks=check_spec(v), profile=_profile(r.get("profile")),
+        keep=tuple(keep) if any(keep) else (),
+        max_broken_per_run=_positive(s.get("max_broken_per_run", 4), "[select] max_broken_per_run", integer=True,
+                                     zero=True),
+        source=source)
 
 
 def _profile(name: Any) -> str | None:
@@ -334,6 +343,7 @@ def _check_explore(entry: dict, k: int, base: Path, species) -> dict:
     if "potentials" in entry:
         raise ConfigurationError(f"{where}: leave out 'potentials'; each generation explores with its own")
     entry.pop("target", None)
+    entry.pop("keep", None)
     entry.setdefault("name", f"explore{k}")
     probe = {**entry, "potentials": [{"name": "gen", "path": __file__}]}
     try:

@@ -120,7 +120,7 @@ def test_guard_keeps_the_frames_of_a_minimisation_that_extrapolates(cu_potential
     dumps), the run must stop with the deck's message, and the learning's summary must say step 0."""
     from sei_lmp.decks.protocols import DiffusionNVT
     from sei_lmp.decks.render import render_deck
-    from sei_lmp.learn.loop import _run_summary
+    from sei_lmp.learn.loop import run_summary
     from sei_lmp.potentials import load_potential
     from sei_lmp.run.local import run_deck
 
@@ -134,7 +134,7 @@ def test_guard_keeps_the_frames_of_a_minimisation_that_extrapolates(cu_potential
 
     with pytest.raises(RunFailed, match="extrapolation grade above 10.0 on step 0"):
         run_deck(run_dir, progress=False)
-    info = _run_summary(run_dir)
+    info = run_summary(run_dir)
     assert info["stopped_by_grade"] and not info["completed"] and info["steps"] == 0 and info["max_grade"] > 10
     from ase.io import read
 

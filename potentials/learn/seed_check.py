@@ -1,0 +1,83 @@
+#!/usr/bin/env python
+"""Rerun a learning's target runs that carry keep rules with the final potential and *other* velocity seeds,
+writing frames more often, and count what they keep: one trajectory that kept every PS4 could be luck, and a
+PS4 that opens and closes between two 0.5 ps frames is not seen by the learning's own check.
+
+Usage (repository root)::
+
+    python potentials/learn/seed_check.py potentials/learn/LiPS_mtp.toml runs/learn-LiPS-mtp \
+        --seeds 11 12 13 --dump-every-ps 0.1 -o potentials/learn/LiPS_mtp_learned_seed_check.json
+
+The runs go to ``<learning>/seed-check/`` (resumable: the sweep machinery skips finished runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+
+def final_potential(learning: Path, plan) -> Path:
+    suffix = {"mtp": ".almtp", "ace": ".yace", "mace": ".model-lammps.pt"}[plan.family]
+    found = sorted((learning / "final").glob(f"*{suffix}"))
+    if not found:
+        raise SystemExit(f"{learning}/final holds no {suffix}: has the learning ended?")
+    return found[0]
+
+
+def main() -> None:
+    from sei_lmp.learn.keep import check_frames, trajectory_frames
+    from sei_lmp.learn.loop import explore_spec, run_summary
+    from sei_lmp.learn.plan import read_plan
+    from sei_lmp.sweep import plan_sweep, run_local
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("plan", type=Path)
+    parser.add_argument("learning", type=Path)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13])
+    parser.add_argument("--dump-every-ps", type=float, default=0.1)
+    parser.add_argument("-o", "--out", type=Path, required=True)
+    args = parser.parse_args()
+    plan = read_plan(args.plan)
+    potential = final_potential(args.learning, plan)
+    checked = [k for k, rules in enumerate(plan.keep) if rules]
+    if not checked:
+        raise SystemExit(f"{args.plan} has no [[explore]] entry with keep rules")
+    explore = list(plan.explore)
+    result = {"plan": args.plan.name, "potential": potential.name, "seeds": args.seeds,
+              "dump_every_ps": args.dump_every_ps, "runs": {}}
+    for k in checked:
+        entry = dict(explore[k])
+        entry["settings"] = {**entry.get("settings", {}), "dump_every_ps": args.dump_every_ps}
+        entry["grid"] = {**entry.get("grid", {}), "md.seed": list(args.seeds)}
+        explore[k] = entry
+        spec = explore_spec(dataclasses.replace(plan, explore=tuple(explore)), k, potential)
+        sweep_dir = args.learning / "seed-check" / str(k)
+        started = time.perf_counter()
+        if not (sweep_dir / "sweep.json").is_file():
+            plan_sweep(spec, sweep_dir, progress=False)
+        run_local(sweep_dir, progress=True)
+        for run_dir in sorted((sweep_dir / "runs").iterdir()):
+            info = run_summary(run_dir, plan.keep[k])
+            frames = trajectory_frames(Path(info["trajectory"]), info["elements"])
+            keep = check_frames(frames, plan.keep[k])
+            result["runs"][f"{entry.get('name', k)}/{run_dir.name}"] = {
+                "completed": info["completed"], "ps_held": info["ps_held"], "max_grade": round(info["max_grade"], 3),
+                "frames": keep["frames"], "worst": keep["worst"], "broken_frames": len(keep["broken"]),
+                "broken_at_ps": [round(i * args.dump_every_ps, 2) for i in keep["broken"]][:20],
+                "intact": keep["intact"]}
+            print(run_dir.name, result["runs"][f"{entry.get('name', k)}/{run_dir.name}"], flush=True)
+        result.setdefault("seconds", {})[str(entry.get("name", k))] = round(time.perf_counter() - started, 1)
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
