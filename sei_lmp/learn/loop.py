@@ -174,6 +174,8 @@ def run_summary(run_dir: Path, rules: Sequence = ()) -> dict:
     # the deck's own line after the stage names the MD step it stopped at (a halt in the minimiser: step 0)
     quits = re.findall(r"^ERROR: extrapolation grade above \S+ on step (\d+)", text, flags=re.M)
     stopped = bool(halts) or bool(quits)
+    # the stability watchdog (temperature, contacts, non-finite energy, volume): a failure at any grade
+    tripped = re.findall(r"Fix halt condition for fix-id (watchdog_\w+) met on step (\d+)", text)
     peak = [float(v) for _, v in halts] + ([float(np.nanmax(grade))] if len(grade) else [])
     if stopped:
         steps = int(quits[-1]) if quits else int(halts[-1][0])
@@ -185,6 +187,7 @@ def run_summary(run_dir: Path, rules: Sequence = ()) -> dict:
             "ps_held": steps * timestep_ps,
             "max_grade": max(peak) if peak else float("nan"),
             "time_ps": times.tolist(), "grade": grade.tolist(), "elements": list(manifest.elements),
+            "watchdog": tripped[-1][0] if tripped else None,
             "dump": str(run.extrapolative_dump), "trajectory": str(trajectory),
             **({"keep": keep} if keep is not None else {})}
 
@@ -270,20 +273,30 @@ def _candidates(runs: dict, per_run: int) -> list[Atoms]:
 
 
 def _broken(runs: dict, per_run: int) -> list[Atoms]:
-    """Frames of the runs' trajectories that break a keep rule: at most ``per_run`` evenly spaced ones per run
-    (the first broken frame always among them)."""
+    """Frames the grade did not flag but the run shows wrong, at most ``per_run`` evenly spaced ones per run:
+    those that break a keep rule (the first always among them), and for a run the stability watchdog stopped,
+    the second half of its trajectory up to the last frame before the trip (e.g. a cell swelling into a void)."""
     from sei_lmp.training.teacher import config_id
 
     out = []
     for key, info in runs.items():
+        if per_run == 0:
+            continue
         broken = (info.get("keep") or {}).get("broken") or []
-        if not broken or per_run == 0:
+        kind = "broken"
+        if info.get("watchdog") and not info.get("stopped_by_grade"):
+            kind = f"watchdog:{info['watchdog']}"
+        elif not broken:
             continue
         frames = trajectory_frames(Path(info["trajectory"]), info["elements"])
-        pick = np.unique(np.linspace(0, len(broken) - 1, min(per_run, len(broken))).round().astype(int))
-        for i in pick:
+        if kind != "broken":
+            broken = sorted(set(broken) | set(range(len(frames) // 2, len(frames))))
+        if not broken:
+            continue
+        pick = np.unique(np.linspace(len(broken) - 1, 0, min(per_run, len(broken))).round().astype(int))
+        for i in sorted(pick):
             a = frames[broken[i]]
-            a.info = {"config_type": f"broken:{key}", "source": key, "frame": broken[i]}
+            a.info = {"config_type": f"{kind}:{key}", "source": key, "frame": broken[i]}
             a.info["config_id"] = config_id(a)
             out.append(a)
     return out
@@ -300,6 +313,7 @@ def _kept_column(runs: list[dict]) -> str | None:
 
 
 def _holds(run: dict, stop: float) -> bool:
+    # a watchdog trip ends the run early, so it is not completed
     return run["completed"] and run["max_grade"] < stop and (run.get("keep") or {}).get("intact", True)
 
 
@@ -417,7 +431,7 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
             if plan.cutout_radius:
                 chosen = [cutout(a, plan.cutout_radius) for a in chosen]
             # frames that break a keep rule at any grade: the teacher's forces there are what the student got wrong
-            broken = _broken(runs, plan.max_broken_per_run) if plan.keep else []
+            broken = _broken(runs, plan.max_broken_per_run)
             chosen += broken
             chosen += failed_bands          # the potential's own path of a barrier it got wrong
             t = time.perf_counter()
@@ -428,7 +442,7 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
                    "label_s": time.perf_counter() - t, "new_frame_errors": errors_with_intervals(fit, potential, new)}
             record_path.write_text(json.dumps(gen, indent=1, default=float))
         row.update(candidates=gen["candidates"], selected=len(gen["selected"]), label_s=gen.get("label_s"),
-                   **({"broken_frames_added": gen.get("broken_frames", 0)} if plan.keep else {}),
+                   broken_frames_added=gen.get("broken_frames", 0),
                    neb_images_added=len(failed_bands),
                    new_frames_forces_rmse_eV_per_A=gen["new_frame_errors"].get("forces_rmse_eV_per_A", np.nan))
         rows.append(row)
@@ -531,8 +545,8 @@ def _line(row: dict) -> str:
             + (f"kept {row['kept_in_targets']}, " if row.get("kept_in_targets") else "")
             + (f"{row['selected'] - row.get('broken_frames_added', 0) - row.get('neb_images_added', 0)} of "
                f"{row['candidates']} candidates selected" if "selected" in row else "targets hold")
-            + (f", {row['broken_frames_added']} frames breaking a keep rule added" if row.get("broken_frames_added")
-               else ""))
+            + (f", {row['broken_frames_added']} frames breaking a keep rule or before a watchdog trip added"
+               if row.get("broken_frames_added") else ""))
 
 
 def _finalise(plan: LearnPlan, out: Path, potential: Path, converged: bool, reason: str, table: pd.DataFrame,

@@ -110,3 +110,48 @@ def test_a_run_that_breaks_a_rule_does_not_hold_and_its_broken_frames_are_labell
     broken = [a for a in labels if str(a.info.get("config_type", "")).startswith("broken:")]
     assert len(broken) == 2 and all(a.get_forces().shape == (108, 3) for a in broken)
     assert pd.read_csv(tmp_path / "l" / "learning.csv")["broken_frames_added"].tolist() == [2]
+
+
+def test_frames_before_a_watchdog_trip_are_picked_from_the_second_half(tmp_path):
+    """A run the stability watchdog stopped: its last frame and evenly spaced ones from the second half of its
+    trajectory (the frames where the cell went wrong), whatever their grade; a run stopped by the grade gives
+    none here (MaxVol picks from its extrapolative dump)."""
+    from ase.io import write
+
+    from sei_lmp.learn.loop import _broken
+
+    frames = [_ps4_pair(0.01 * k) for k in range(7)]
+    path = tmp_path / "trajectory.extxyz"
+    write(path, frames, format="extxyz")
+    runs = {"1/cell": {"trajectory": str(path), "elements": ["Li", "P", "S"], "watchdog": "watchdog_expand",
+                       "stopped_by_grade": False},
+            "1/graded": {"trajectory": str(path), "elements": ["Li", "P", "S"], "watchdog": None,
+                         "stopped_by_grade": True}}
+    picked = _broken(runs, 3)
+    assert [a.info["frame"] for a in picked] == [3, 5, 6]       # of frames 3-6: the last, and spaced back to 3
+    assert {a.info["config_type"] for a in picked} == {"watchdog:watchdog_expand:1/cell"}
+    assert np.allclose(picked[-1].positions, frames[6].positions)
+    assert _broken(runs, 0) == []
+
+
+@pytest.mark.slow
+def test_a_run_the_watchdog_stops_gives_its_last_frames_to_the_teacher(tmp_path):
+    """Cu under NPT at 1200 K with the volume watchdog at 1 %: the run trips it (its grade is not what stopped
+    it), the summary names the watchdog, and frames of its trajectory before the trip are labelled."""
+    pytest.importorskip("pyace")
+    from sei_lmp.learn.loop import run_learning
+    from sei_lmp.training.teacher import read_labels
+
+    raw = tomllib.loads(PLAN.read_text())
+    raw = {**raw, **raw.pop("quick"), "generations": 1}
+    raw["explore"] = [{"protocol": "interface_npt", "structures": raw["explore"][0]["structures"],
+                       "settings": {"temperature_K": 1200, "run_ps": 1.0, "dump_every_ps": 0.02,
+                                    "guards.max_volume_change": 0.01}}]
+    raw["select"] = {**raw["select"], "max_broken_per_run": 2}
+    raw["grades"] = {"save": 2.0, "stop": 1e6}
+    result = run_learning(parse_plan(raw, base=PLAN.parent), tmp_path / "l", progress=False, log=lambda *_: None)
+    info = next(iter(json.loads((tmp_path / "l" / "gen-000" / "explore.json").read_text())["runs"].values()))
+    assert info["watchdog"] in ("watchdog_expand", "watchdog_shrink") and info["other_error"]
+    assert not result.table.iloc[0]["targets_hold"] and result.table.iloc[0]["broken_frames_added"] == 2
+    labels = read_labels(tmp_path / "l" / "labels.extxyz")
+    assert sum(str(a.info.get("config_type", "")).startswith("watchdog:") for a in labels) == 2
