@@ -8,7 +8,7 @@ Usage (repository root)::
     python potentials/learn/seed_check.py potentials/learn/LiPS_mtp.toml runs/learn-LiPS-mtp \
         --seeds 11 12 13 --dump-every-ps 0.1 -o potentials/learn/LiPS_mtp_learned_seed_check.json
 
-The runs go to ``<learning>/seed-check/`` (resumable: the sweep machinery skips finished runs).
+The runs go to ``<learning>/seed-check/<k>-seeds-...`` (resumable: the sweep machinery skips finished runs).
 """
 
 from __future__ import annotations
@@ -59,7 +59,9 @@ def main() -> None:
         entry["grid"] = {**entry.get("grid", {}), "md.seed": list(args.seeds)}
         explore[k] = entry
         spec = explore_spec(dataclasses.replace(plan, explore=tuple(explore)), k, potential)
-        sweep_dir = args.learning / "seed-check" / str(k)
+        # named by what it runs: a rerun with other seeds or frame spacing is a new sweep, not a resume
+        sweep_dir = (args.learning / "seed-check" /
+                     f"{k}-seeds-{'-'.join(map(str, args.seeds))}-every-{args.dump_every_ps:g}ps")
         started = time.perf_counter()
         if not (sweep_dir / "sweep.json").is_file():
             plan_sweep(spec, sweep_dir, progress=False)

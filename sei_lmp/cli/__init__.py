@@ -167,9 +167,14 @@ def learn(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="directory (default: runs/learn-<plan name>); "
                                           "an existing one is resumed"),
     quick: bool = typer.Option(False, help="lay the plan's [quick] table over it (CI-sized)"),
+    budget_s: Optional[float] = typer.Option(None, "--budget-s", min=0, help="wall time of this call: no new "
+                                             "generation starts after it (overrides [run] budget_s; the one under "
+                                             "way finishes, the last potential is written to final/, rerun to go on)"),
 ) -> None:
     """Active learning: generations of fit -> MD with the extrapolation guard -> MaxVol selection -> teacher
     labels, until the plan's target runs hold below the stop grade. Resumable: rerun the same command."""
+    import dataclasses
+
     from rich.console import Console
 
     from sei_lmp.learn.loop import run_learning
@@ -178,6 +183,8 @@ def learn(
 
     console = Console()
     spec = read_plan(plan, quick=quick)
+    if budget_s is not None:
+        spec = dataclasses.replace(spec, budget_s=budget_s)
     output = output or Path("runs") / f"learn-{spec.name}{'-quick' if quick else ''}"
     console.print(f"[bold]sei-lmp learn[/bold] {spec.name}: {spec.family} for {' '.join(spec.species)}, teacher "
                   f"{spec.teacher}, up to {spec.generations} generations -> {output}")

@@ -143,3 +143,21 @@ def test_explore_on_a_scheduler_profile_submits_and_waits(tmp_path, monkeypatch)
     run_local(out / "gen-000" / "explore" / "0", progress=False)
     result = run_learning(plan, out, progress=False, log=lambda *_: None)
     assert len(result.table) == 1 and result.table.iloc[0]["runs_stopped_by_grade"] == 2
+
+
+def test_budget_on_the_command_line_stops_before_the_next_generation(tmp_path):
+    """`sei-lmp learn --budget-s 0` on a learning with one finished generation: that one is taken as it is, no
+    new one starts, the last potential is written to final/ and the command says how to go on (exit 2)."""
+    import dataclasses
+
+    out = tmp_path / "l"
+    run_learning(dataclasses.replace(read_plan(PLAN, quick=True), generations=1), out, progress=False,
+                 log=lambda *_: None)
+    before = (out / "gen-000" / "record.json").read_text()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"}
+    done = subprocess.run([sys.executable, "-m", "sei_lmp.cli", "learn", str(PLAN), "--quick", "-o", str(out),
+                           "--budget-s", "0"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "the budget of 0 s ended before generation 1" in done.stdout
+    assert not (out / "gen-001").exists() and (out / "gen-000" / "record.json").read_text() == before
+    assert (out / "final" / "cu-emt_ace.yace").is_file()
