@@ -5,10 +5,11 @@ PS4 that opens and closes between two 0.5 ps frames is not seen by the learning'
 
 Usage (repository root)::
 
-    python potentials/learn/seed_check.py potentials/learn/LiPS_mtp.toml runs/learn-LiPS-mtp \
+    python potentials/learn/seed_check.py potentials/learn/LiPS_mtp_keep.toml runs/learn-LiPS-mtp \
         --seeds 11 12 13 --dump-every-ps 0.1 -o potentials/learn/LiPS_mtp_learned_seed_check.json
 
-The runs go to ``<learning>/seed-check/<k>-seeds-...`` (resumable: the sweep machinery skips finished runs).
+The plan gives the target runs and their keep rules (a plan without keep rules, such as the one a shipped
+potential was grown by, can be checked with its ``*_keep.toml`` twin). The runs go to ``<learning>/seed-check/<k>-seeds-...`` (resumable: the sweep machinery skips finished runs).
 """
 
 from __future__ import annotations
@@ -24,8 +25,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 
-def final_potential(learning: Path, plan) -> Path:
+def final_potential(learning: Path, plan, generation: int | None = None) -> Path:
+    """The learning's final potential, or that of one generation."""
     suffix = {"mtp": ".almtp", "ace": ".yace", "mace": ".model-lammps.pt"}[plan.family]
+    if generation is not None:
+        path = Path(json.loads((learning / f"gen-{generation:03d}" / "potential" / "fit.json").read_text())["path"])
+        return path
     found = sorted((learning / "final").glob(f"*{suffix}"))
     if not found:
         raise SystemExit(f"{learning}/final holds no {suffix}: has the learning ended?")
@@ -43,15 +48,16 @@ def main() -> None:
     parser.add_argument("learning", type=Path)
     parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13])
     parser.add_argument("--dump-every-ps", type=float, default=0.1)
+    parser.add_argument("--generation", type=int, help="check this generation's potential instead of final/")
     parser.add_argument("-o", "--out", type=Path, required=True)
     args = parser.parse_args()
     plan = read_plan(args.plan)
-    potential = final_potential(args.learning, plan)
+    potential = final_potential(args.learning, plan, args.generation)
     checked = [k for k, rules in enumerate(plan.keep) if rules]
     if not checked:
         raise SystemExit(f"{args.plan} has no [[explore]] entry with keep rules")
     explore = list(plan.explore)
-    result = {"plan": args.plan.name, "potential": potential.name, "seeds": args.seeds,
+    result = {"plan": args.plan.name, "potential": potential.name, "generation": args.generation, "seeds": args.seeds,
               "dump_every_ps": args.dump_every_ps, "runs": {}}
     for k in checked:
         entry = dict(explore[k])
@@ -60,7 +66,8 @@ def main() -> None:
         explore[k] = entry
         spec = explore_spec(dataclasses.replace(plan, explore=tuple(explore)), k, potential)
         # named by what it runs: a rerun with other seeds or frame spacing is a new sweep, not a resume
-        sweep_dir = (args.learning / "seed-check" /
+        sweep_dir = (args.learning / "seed-check" / ("final" if args.generation is None else
+                                                     f"gen-{args.generation:03d}") /
                      f"{k}-seeds-{'-'.join(map(str, args.seeds))}-every-{args.dump_every_ps:g}ps")
         started = time.perf_counter()
         if not (sweep_dir / "sweep.json").is_file():
@@ -73,6 +80,7 @@ def main() -> None:
             result["runs"][f"{entry.get('name', k)}/{run_dir.name}"] = {
                 "completed": info["completed"], "ps_held": info["ps_held"], "max_grade": round(info["max_grade"], 3),
                 "frames": keep["frames"], "worst": keep["worst"], "broken_frames": len(keep["broken"]),
+                "centre_frames_broken": keep["centre_frames_broken"],
                 "broken_at_ps": [round(i * args.dump_every_ps, 2) for i in keep["broken"]][:20],
                 "intact": keep["intact"]}
             print(run_dir.name, result["runs"][f"{entry.get('name', k)}/{run_dir.name}"], flush=True)

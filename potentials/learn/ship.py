@@ -129,13 +129,13 @@ def warnings(targets: dict, teacher: list[dict] = ()) -> list[str]:
 
 
 def seed_warnings(seeds: dict) -> list[str]:
-    """What the reruns with other velocity seeds (seed_check.py) show that the learning's own run did not."""
+    """What the reruns with other velocity seeds and denser frames (seed_check.py) show."""
     out = []
     for key, run in seeds["runs"].items():
         if not run["intact"]:
             worst = ", ".join(f"{label}: {v} in the worst frame" for label, v in run["worst"].items())
             out.append(f"{key} (rerun, frames every {seeds['dump_every_ps']:g} ps): {run['broken_frames']} of "
-                       f"{run['frames']} frames break a keep rule ({worst}); the learning's own run did not show it")
+                       f"{run['frames']} frames break a keep rule ({worst})")
     return out
 
 

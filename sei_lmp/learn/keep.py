@@ -96,14 +96,21 @@ def trajectory_frames(path: Path, elements: Sequence[str]) -> list[Atoms]:
 
 
 def check_frames(frames: Sequence[Atoms], rules: Sequence[KeepRule]) -> dict:
-    """``worst``: per rule the fewest centres that obey it in any frame (``"15/16"``), ``broken``: the
-    indices of frames where some rule fails, ``intact``: frames were written and none is broken."""
+    """``worst``: per rule the fewest centres that obey it in any frame (``"15/16"``),
+    ``centre_frames_broken``: per rule how many (centre, frame) pairs break it, of all (the fraction of anion-time
+    open), ``broken``: the indices of frames where some rule fails, ``intact``: frames were written and none is
+    broken."""
     worst: dict[str, tuple[int, int]] = {}
+    opened: dict[str, list[int]] = {}       # per rule: centre-frames that break it, of all centre-frames
     broken = []
     for k, atoms in enumerate(frames):
         for label, (good, n) in kept(atoms, rules).items():
             worst[label] = min(worst.get(label, (good, n)), (good, n))
+            tally = opened.setdefault(label, [0, 0])
+            tally[0] += n - good
+            tally[1] += n
             if good < n and (not broken or broken[-1] != k):
                 broken.append(k)
     return {"frames": len(frames), "worst": {k: f"{g}/{n}" for k, (g, n) in worst.items()},
+            "centre_frames_broken": {k: f"{b}/{n}" for k, (b, n) in opened.items()},
             "broken": broken, "intact": bool(frames) and not broken}

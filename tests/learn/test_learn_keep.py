@@ -53,6 +53,7 @@ def test_frames_report_the_worst_count_and_every_broken_frame():
     out = check_frames(frames, [PS4, KeepRule("Li", "Li", 0, 2.0)])
     assert out["broken"] == [1, 3] and not out["intact"] and out["frames"] == 4
     assert out["worst"] == {PS4.label: "1/2", "Li with 0 Li within 2 A": "1/1"}
+    assert out["centre_frames_broken"] == {PS4.label: "2/8", "Li with 0 Li within 2 A": "0/4"}
     assert check_frames(frames[::2], [PS4])["intact"]
     assert not check_frames([], [PS4])["intact"]         # a run without frames has shown nothing
 
