@@ -274,8 +274,9 @@ def _candidates(runs: dict, per_run: int) -> list[Atoms]:
 
 def _broken(runs: dict, per_run: int) -> list[Atoms]:
     """Frames the grade did not flag but the run shows wrong, at most ``per_run`` evenly spaced ones per run:
-    those that break a keep rule (the first always among them), and for a run the stability watchdog stopped,
-    the second half of its trajectory up to the last frame before the trip (e.g. a cell swelling into a void)."""
+    those that break a keep rule (the first and the last always among them), and for a run the stability
+    watchdog stopped, the second half of its trajectory up to the last frame before the trip (e.g. a cell
+    swelling into a void)."""
     from sei_lmp.training.teacher import config_id
 
     out = []

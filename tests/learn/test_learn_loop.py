@@ -161,3 +161,19 @@ def test_budget_on_the_command_line_stops_before_the_next_generation(tmp_path):
     assert "the budget of 0 s ended before generation 1" in done.stdout
     assert not (out / "gen-001").exists() and (out / "gen-000" / "record.json").read_text() == before
     assert (out / "final" / "cu-emt_ace.yace").is_file()
+
+
+def test_a_learning_stored_before_keep_rules_existed_resumes(tmp_path):
+    """plan.json written before the keep keys existed: their defaults are what that plan meant, so the resume
+    is not refused; a stored value other than the default still is."""
+    from sei_lmp.learn.loop import _check_resume
+
+    plan = read_plan(PLAN, quick=True)
+    out = tmp_path / "l"
+    out.mkdir()
+    old = {k: v for k, v in plan.to_dict().items() if k not in ("keep", "max_broken_per_run")}
+    (out / "plan.json").write_text(json.dumps(old))
+    _check_resume(plan, out)
+    (out / "plan.json").write_text(json.dumps({**old, "max_broken_per_run": 9}))
+    with pytest.raises(ConfigurationError, match=r"changed: max_broken_per_run"):
+        _check_resume(plan, out)
