@@ -38,7 +38,6 @@ def final_potential(learning: Path, plan, generation: int | None = None) -> Path
 
 
 def main() -> None:
-    from sei_lmp.learn.keep import check_frames, trajectory_frames
     from sei_lmp.learn.loop import explore_spec, run_summary
     from sei_lmp.learn.plan import read_plan
     from sei_lmp.sweep import plan_sweep, run_local
@@ -74,9 +73,8 @@ def main() -> None:
             plan_sweep(spec, sweep_dir, progress=False)
         run_local(sweep_dir, progress=True)
         for run_dir in sorted((sweep_dir / "runs").iterdir()):
-            info = run_summary(run_dir, plan.keep[k])
-            frames = trajectory_frames(Path(info["trajectory"]), info["elements"])
-            keep = check_frames(frames, plan.keep[k])
+            info = run_summary(run_dir, plan.keep[k])        # counts the keep rules over its trajectory
+            keep = info["keep"]
             result["runs"][f"{entry.get('name', k)}/{run_dir.name}"] = {
                 "completed": info["completed"], "ps_held": info["ps_held"], "max_grade": round(info["max_grade"], 3),
                 "frames": keep["frames"], "worst": keep["worst"], "broken_frames": len(keep["broken"]),

@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 
-from sei_lmp.learn.keep import KeepRule  # noqa: E402
+from sei_lmp.learn.keep import KeepRule, kept  # noqa: E402
 
 #: an intact PS4: the keep rule of the Li-P-S plans' glass target (LiPS_*.toml), one definition for both
 PS4 = KeepRule("P", "S", 4, 2.6)
@@ -42,10 +42,7 @@ def p_coordination(sym, i, j, d) -> tuple[np.ndarray, int]:
 
 
 def _ps4(atoms) -> int:
-    from ase.neighborlist import neighbor_list
-
-    s_per_p, _ = p_coordination(np.array(atoms.get_chemical_symbols()), *neighbor_list("ijd", atoms, PS4_CUTOFF_A))
-    return int((s_per_p == 4).sum())
+    return kept(atoms, [PS4])[PS4.label][0]
 
 
 def frame_checks(trajectory: Path, elements, start) -> dict:

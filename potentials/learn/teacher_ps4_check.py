@@ -43,6 +43,11 @@ def _bonding(atoms) -> dict:
             "P-P_below_2.6A": pp, "S-S_below_2.3A": ss}
 
 
+def _four(bonding: dict) -> int:
+    """Intact PS4 (P with four S) from a ``_bonding`` record: one neighbour list per counted frame."""
+    return bonding["P_by_S_count"].get("4", 0)
+
+
 def main() -> None:
     import numpy as np
     from ase.io import read
@@ -81,7 +86,8 @@ def main() -> None:
         optimizer.run(fmax=args.relax_fmax, steps=args.steps)
         relaxed_steps = optimizer.nsteps
     # step 0: the cell the MD (or the relaxation trace) starts from
-    trace, bonds, frames = [(0, _ps4(atoms))], {0: _bonding(atoms)}, [atoms.copy()]
+    bonds, frames = {0: _bonding(atoms)}, [atoms.copy()]
+    trace = [(0, _four(bonds[0]))]
     relaxed_at = None
     if relaxed_steps is not None:
         relaxed_at = {"steps": relaxed_steps, "P_with_four_S_within_2.6A": f"{trace[0][1]}/{n_p}",
@@ -99,8 +105,8 @@ def main() -> None:
         every = int(round(args.count_every_ps * 1000 / args.timestep_fs))
         for _ in range(int(round(args.md_ps * 1000 / args.timestep_fs)) // every):
             dyn.run(every)
-            trace.append((dyn.nsteps, _ps4(atoms)))
             bonds[dyn.nsteps] = _bonding(atoms)
+            trace.append((dyn.nsteps, _four(bonds[dyn.nsteps])))
             frames.append(atoms.copy())
             print(trace[-1], f"{time.perf_counter() - start:.0f} s", flush=True)
         how = (f"Langevin NVT {args.md_temperature:g} K, {args.timestep_fs:g} fs, friction 0.01/fs, counted every "

@@ -280,9 +280,9 @@ def _broken(runs: dict, per_run: int) -> list[Atoms]:
     from sei_lmp.training.teacher import config_id
 
     out = []
+    if per_run == 0:
+        return out
     for key, info in runs.items():
-        if per_run == 0:
-            continue
         broken = (info.get("keep") or {}).get("broken") or []
         kind = "broken"
         if info.get("watchdog") and not info.get("stopped_by_grade"):

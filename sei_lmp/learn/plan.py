@@ -342,8 +342,8 @@ def _check_explore(entry: dict, k: int, base: Path, species) -> dict:
     where = f"[[explore]] {k}"
     if "potentials" in entry:
         raise ConfigurationError(f"{where}: leave out 'potentials'; each generation explores with its own")
-    entry.pop("target", None)
-    entry.pop("keep", None)
+    for key in EXPLORE_EXTRA:              # the learning's, not the sweep's
+        entry.pop(key, None)
     entry.setdefault("name", f"explore{k}")
     probe = {**entry, "potentials": [{"name": "gen", "path": __file__}]}
     try:
