@@ -37,6 +37,11 @@ def final_potential(learning: Path, plan, generation: int | None = None) -> Path
     return found[0]
 
 
+def _centres(centre_frames: str, frames: int) -> int:
+    """Centres per frame from a ``"broken/all"`` centre-frame tally over ``frames`` frames."""
+    return int(centre_frames.split("/")[1]) // frames
+
+
 def main() -> None:
     from sei_lmp.learn.loop import explore_spec, run_summary
     from sei_lmp.learn.plan import read_plan
@@ -79,10 +84,19 @@ def main() -> None:
                 "completed": info["completed"], "ps_held": info["ps_held"], "max_grade": round(info["max_grade"], 3),
                 "frames": keep["frames"], "worst": keep["worst"], "broken_frames": len(keep["broken"]),
                 "centre_frames_broken": keep["centre_frames_broken"],
+                # the events a rate is made of (frames of one opening are not independent), and their exposure
+                "openings": keep["openings"],
+                "centre_ps": {label: round(_centres(frac, keep["frames"]) * (keep["frames"] - 1)
+                                           * args.dump_every_ps, 3)
+                              for label, frac in keep["centre_frames_broken"].items()},
                 "broken_at_ps": [round(i * args.dump_every_ps, 2) for i in keep["broken"]][:20],
                 "intact": keep["intact"]}
             print(run_dir.name, result["runs"][f"{entry.get('name', k)}/{run_dir.name}"], flush=True)
         result.setdefault("seconds", {})[str(entry.get("name", k))] = round(time.perf_counter() - started, 1)
+        # what the teacher's own MD must have run to be compared with (ship.py matches on these)
+        result.setdefault("targets", {})[str(entry.get("name", k))] = {
+            "temperature_K": entry["settings"].get("temperature_K"),
+            "structures": [Path(s["source"]).name for s in entry.get("structures", [])]}
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {args.out}")
 

@@ -87,6 +87,16 @@ def _by_step(check: dict) -> str:
     return ", ".join(f"{v} after {k} steps" for k, v in check["P_with_four_S_within_2.6A_by_step"].items())
 
 
+def _md_summary(check: dict) -> str:
+    """A teacher MD check in one phrase: its fewest intact PS4 over how many counts and picoseconds."""
+    counts = check["P_with_four_S_within_2.6A_by_step"]
+    fewest = min(counts.values(), key=lambda v: int(v.split("/")[0]))
+    steps = [int(k) for k in counts]
+    timing = _md_spacing(check)
+    span = f"{(max(steps) - min(steps)) * timing[0] / 1000:g} ps" if timing else f"{max(steps)} steps"
+    return f"{check['teacher'].split(' (')[0]}: {fewest} at worst over {len(counts)} counts in {span}"
+
+
 def warnings(targets: dict, teacher: list[dict] = ()) -> list[str]:
     """What a user must know from the target runs: anions that break, or start cells that had them broken."""
     out = []
@@ -111,10 +121,7 @@ def warnings(targets: dict, teacher: list[dict] = ()) -> list[str]:
             md = [t for t in teacher if t["structure"] == run.get("start") and t.get("relaxed_first")]
             relaxed = next((t for t in teacher if t["structure"] == run.get("start") and "optimizer" in t), None)
             if md:
-                told = "; the teacher's own MD of the same cell, relaxed first: " + "; ".join("{}: {}".format(
-                    t["teacher"].split(" (")[0], ", ".join(f"{v} at {int(k) / 1000:g} ps" for k, v in
-                                                           t["P_with_four_S_within_2.6A_by_step"].items()))
-                    for t in md)
+                told = "; the teacher's own MD of the same cell, relaxed first: " + "; ".join(map(_md_summary, md))
             elif relaxed:
                 told = (f"; its teacher breaks them too when it relaxes the same cell ({relaxed['teacher']}: "
                         f"{_by_step(relaxed)})")
@@ -133,6 +140,120 @@ def seed_warnings(seeds: dict) -> list[str]:
             worst = ", ".join(f"{label}: {v} in the worst frame" for label, v in run["worst"].items())
             out.append(f"{key} (rerun, frames every {seeds['dump_every_ps']:g} ps): {run['broken_frames']} of "
                        f"{run['frames']} frames break a keep rule ({worst})")
+    return out
+
+
+def _md_spacing(check: dict) -> tuple[float, float] | None:
+    """(timestep fs, count spacing ps) of a teacher MD check, read from its run description."""
+    import re
+
+    run = check.get("run", "")
+    step = re.search(r"NVT [\d.]+ K, ([\d.]+) fs", run)
+    if not step:
+        return None
+    steps = sorted(int(k) for k in check["P_with_four_S_within_2.6A_by_step"])
+    every = re.search(r"counted every ([\d.]+) ps", run)
+    return float(step.group(1)), float(every.group(1)) if every else (steps[1] - steps[0]) * float(step.group(1)) / 1000
+
+
+def _openings(open_by_frame: list[list[int]]) -> int:
+    """Times a P goes from four S to fewer between consecutive frames (open in the first frame counts once)."""
+    before: set[int] = set()
+    count = 0
+    for now in map(set, open_by_frame):
+        count += len(now - before)
+        before = now
+    return count
+
+
+def teacher_openings(check: dict, spacing_ps: float) -> tuple[int, float] | None:
+    """PS4 openings in a teacher MD check and its anion-ps, its counts taken ``spacing_ps`` apart (the student's
+    frame spacing, so both miss the same short openings); None when the check cannot give them."""
+    timing = _md_spacing(check)
+    if timing is None:
+        return None
+    timestep_fs, every_ps = timing
+    stride = round(spacing_ps / every_ps)
+    if stride < 1 or abs(stride * every_ps - spacing_ps) > 1e-9:
+        return None
+    counts = check["P_with_four_S_within_2.6A_by_step"]
+    steps = sorted(int(k) for k in counts)[::stride]
+    n_p = int(next(iter(counts.values())).split("/")[1])
+    if "open_P_by_step" in check:
+        frames = [check["open_P_by_step"][str(k)] for k in steps]
+    elif all(counts[str(k)] == f"{n_p}/{n_p}" for k in sorted(int(k) for k in counts)):
+        frames = [[] for _ in steps]          # nothing ever opened: no per-anion record needed
+    else:
+        return None
+    return _openings(frames), n_p * (steps[-1] - steps[0]) * timestep_fs / 1000
+
+
+def _rate(n: int, exposure: float) -> dict:
+    from sei_lmp.analysis.transport import poisson_interval
+
+    low, high = poisson_interval(n, 0.95, zero_one_sided=True)
+    return {"openings": n, "anion_ps": round(exposure, 3), "per_anion_ps": round(n / exposure, 5),
+            "per_anion_ps_ci95": [round(low / exposure, 5), round(high / exposure, 5)]}
+
+
+def opening_rates(seeds: dict, teacher: list[dict]) -> dict:
+    """Per keep-rule target of a seed check: the student's PS4 openings per anion-ps against its teacher's own
+    MD of the same start cell at the same temperature, relaxed first as the decks minimise first, with the exact
+    rate-ratio interval (count statistics: an opening is an event, the frames it spans are not independent)."""
+    from sei_lmp.analysis.transport import overdispersion, poisson_rate_ratio
+
+    out = {}
+    for name, target in seeds.get("targets", {}).items():
+        runs = [r for key, r in seeds["runs"].items() if key.split("/")[0] == name and PS4.label in r.get("openings", {})]
+        md = [t for t in teacher if t.get("relaxed_first") and t["structure"] in target["structures"]
+              and f"NVT {target['temperature_K']:g} K" in t.get("run", "")]
+        taught = [(t, teacher_openings(t, seeds["dump_every_ps"])) for t in md]
+        taught = [(t, o) for t, o in taught if o is not None]
+        if not runs or not taught:
+            continue
+        per_run = [(r["openings"][PS4.label], r["centre_ps"][PS4.label]) for r in runs]
+        n_s, e_s = (sum(x) for x in zip(*per_run))
+        n_t, e_t = sum(o[0] for _, o in taught), sum(o[1] for _, o in taught)
+        # the reruns scatter more than Poisson (each glass trajectory drifts its own way): quasi-Poisson
+        phi = overdispersion(*zip(*per_run))
+        ratio = poisson_rate_ratio(n_s, e_s, n_t, e_t, dispersion=phi)
+        n_p = int(next(iter(runs[0]["centre_frames_broken"].values())).split("/")[1]) // runs[0]["frames"]
+        # teacher MD that would decide it at 95 % if the teacher keeps opening none
+        needed = e_s * (0.05 ** (-phi / n_s) - 1) - e_t if n_s and n_t == 0 else float("nan")
+        out[name] = {
+            "frames_every_ps": seeds["dump_every_ps"],
+            "student": _rate(n_s, e_s) | {"runs": len(runs)},
+            "teacher": _rate(n_t, e_t) | {"runs": [t["run"] for t, _ in taught]},
+            "dispersion_of_reruns": round(phi, 2),
+            "ratio": ratio.ratio, "ratio_ci95": [round(ratio.low, 3), round(ratio.high, 3)],
+            "p_student_not_higher": round(ratio.p_greater, 5),
+            "p_if_reruns_were_poisson": round(poisson_rate_ratio(n_s, e_s, n_t, e_t).p_greater, 5),
+            "teacher_ps_more_to_decide": round(max(needed, 0.0) / n_p, 1) if n_s and n_t == 0 else None,
+            **({"note": "the teacher opened none: the ratio has a lower bound only (null = unbounded)"}
+               if n_t == 0 else {})}
+    return out
+
+
+def opening_warnings(rates: dict, seed_file: str) -> list[str]:
+    """One line per target: is the student's opening rate above its teacher's, by count statistics?"""
+    out = []
+    for name, r in rates.items():
+        s, t = r["student"], r["teacher"]
+        said = (f"{name}: PS4 openings per anion-ps, frames every {r['frames_every_ps']:g} ps: this potential "
+                f"{s['per_anion_ps']:.3f} ({s['openings']} in {s['anion_ps']:g} anion-ps, {s['runs']} reruns "
+                f"scattering {r['dispersion_of_reruns']:g}x Poisson, {seed_file}), its teacher "
+                f"{t['per_anion_ps']:.3f} ({t['openings']} in {t['anion_ps']:g} anion-ps of its own MD of the "
+                "relaxed cell)")
+        if r["p_student_not_higher"] < 0.05:
+            out.append(f"{said}: this potential opens PS4 more often than its teacher (rate ratio >= "
+                       f"{r['ratio_ci95'][0]:.1f} at 95 %, p = {r['p_student_not_higher']:.1g}); the 16/16 PS4 "
+                       "target is not met")
+        elif s["openings"]:
+            more = (f"; if the teacher keeps opening none, about {r['teacher_ps_more_to_decide']:g} ps more of its "
+                    "MD would decide it at 95 %" if r.get("teacher_ps_more_to_decide") is not None else "")
+            out.append(f"{said}: the two rates cannot be told apart with these data (p = "
+                       f"{r['p_student_not_higher']:.2f}, rate ratio {r['ratio_ci95'][0]:.2g} to "
+                       f"{r['ratio_ci95'][1]:.2g} at 95 %){more}")
     return out
 
 
@@ -216,7 +337,10 @@ def main() -> None:
     if args.seed_check:
         seeds = json.loads(args.seed_check.read_text())
         card["validation"]["seed_check"] = seeds
-        card["warnings"] += seed_warnings(seeds)
+        rates = opening_rates(seeds, teacher)
+        if rates:
+            card["validation"]["ps4_opening_rates"] = rates
+        card["warnings"] += opening_warnings(rates, f"learn/{args.seed_check.name}") + seed_warnings(seeds)
     barriers = card["validation"].get("teacher_checks", {}).get("barriers")
     if barriers:
         for mechanism, diff in barriers["difference_eV"].items():

@@ -13,12 +13,17 @@ newer e3nn than mace-torch)::
         --md-temperature 1000 --md-ps 2 --relax-first --steps 500 [--count-every-ps 0.05]
     python potentials/learn/teacher_ps4_check.py potentials/learn/li3ps4_glass_128.extxyz -o glass7.json \
         --md-temperature 1000 --md-ps 4 --teacher sevenn:SevenNet-0
+
+A long MD check (hours on CPU) writes ``-o`` after every count with ``"complete": false`` and keeps a checkpoint
+beside it (``<out>.checkpoint.pkl``: positions, momenta, thermostat random state, the counts so far); the same
+command resumes from it, bit for bit, and refuses an ``-o`` that is already complete.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -43,9 +48,28 @@ def _bonding(atoms) -> dict:
             "P-P_below_2.6A": pp, "S-S_below_2.3A": ss}
 
 
+def _open(atoms) -> list[int]:
+    """Which P (0-based among the P atoms, in index order) do not have four S within the cutoff: the openings
+    of each anion can then be counted at any frame spacing (seed_check / ship compare rates of openings)."""
+    import numpy as np
+
+    from ship import PS4_CUTOFF_A
+    from sei_lmp.learn.keep import KeepRule, obeys
+
+    (ok,) = obeys(atoms, [KeepRule("P", "S", 4, PS4_CUTOFF_A)]).values()
+    return [int(k) for k in np.flatnonzero(~ok)]
+
+
 def _four(bonding: dict) -> int:
     """Intact PS4 (P with four S) from a ``_bonding`` record: one neighbour list per counted frame."""
     return bonding["P_by_S_count"].get("4", 0)
+
+
+def _md_args(args) -> dict:
+    """What a checkpoint must have been made with to be resumed by this command."""
+    return {k: str(getattr(args, k)) for k in ("structure", "teacher", "modal", "seed", "md_temperature",
+                                                  "timestep_fs", "count_every_ps", "relax_first", "relax_fmax",
+                                                  "steps")}
 
 
 def main() -> None:
@@ -71,65 +95,105 @@ def main() -> None:
     parser.add_argument("--frames", type=Path, help="write the counted frames here (extxyz)")
     parser.add_argument("--teacher", default="chgnet", help="a learning plan's teacher name (chgnet, sevenn:<model>)")
     parser.add_argument("--modal", help="SevenNet-MF-0's fidelity: PBE or R2SCAN")
+    parser.add_argument("--seed", type=int, default=1,
+                        help="velocity seed (the thermostat's is seed + 1); another seed is an independent run")
     args = parser.parse_args()
     if args.relax_first and not args.md_temperature:
         parser.error("--relax-first goes with --md-temperature (without it the check is a relaxation already)")
+    if args.out.exists() and json.loads(args.out.read_text()).get("complete", True):
+        parser.error(f"{args.out} holds a finished check; give another -o (nothing is overwritten)")
+    checkpoint = args.out.with_name(args.out.name + ".checkpoint.pkl")
     atoms = read(args.structure)
     teacher = get_teacher(args.teacher, {"modal": args.modal} if args.modal else {})
     atoms.calc = teacher.calculator()
     n_p = atoms.get_chemical_symbols().count("P")
     start = time.perf_counter()
-    relaxed_steps = None
-    if args.relax_first:
-        # as the explore decks do (a minimisation opens every run): relax the packing's close contacts first
-        optimizer = FIRE(atoms, logfile=None)
-        optimizer.run(fmax=args.relax_fmax, steps=args.steps)
-        relaxed_steps = optimizer.nsteps
-    # step 0: the cell the MD (or the relaxation trace) starts from
-    bonds, frames = {0: _bonding(atoms)}, [atoms.copy()]
-    trace = [(0, _four(bonds[0]))]
-    relaxed_at = None
-    if relaxed_steps is not None:
-        relaxed_at = {"steps": relaxed_steps, "P_with_four_S_within_2.6A": f"{trace[0][1]}/{n_p}",
-                      "bonding": bonds[0],
-                      "max_force_eV_per_A": round(float(np.linalg.norm(atoms.get_forces(), axis=1).max()), 3)}
-        print("relaxed", relaxed_at, flush=True)
+    saved = pickle.loads(checkpoint.read_bytes()) if checkpoint.exists() and args.md_temperature else None
+    if saved is not None:
+        if saved["args"] != _md_args(args):
+            parser.error(f"{checkpoint} was made with {saved['args']}, not {_md_args(args)}: run the same "
+                         "command, or delete the checkpoint and -o to start again")
+        atoms.set_positions(saved["positions"])
+        atoms.set_momenta(saved["momenta"])
+        bonds, trace, relaxed_at = saved["bonds"], saved["trace"], saved["relaxed_at"]
+        opened = saved["opened"]
+        start -= saved["seconds"]
+        print(f"resuming at step {trace[-1][0]} from {checkpoint}", flush=True)
+    else:
+        relaxed_steps = None
+        if args.relax_first:
+            # as the explore decks do (a minimisation opens every run): relax the packing's close contacts first
+            optimizer = FIRE(atoms, logfile=None)
+            optimizer.run(fmax=args.relax_fmax, steps=args.steps)
+            relaxed_steps = optimizer.nsteps
+        # step 0: the cell the MD (or the relaxation trace) starts from
+        bonds, opened = {0: _bonding(atoms)}, {0: _open(atoms)}
+        trace = [(0, _four(bonds[0]))]
+        relaxed_at = None
+        if relaxed_steps is not None:
+            relaxed_at = {"steps": relaxed_steps, "P_with_four_S_within_2.6A": f"{trace[0][1]}/{n_p}",
+                          "bonding": bonds[0],
+                          "max_force_eV_per_A": round(float(np.linalg.norm(atoms.get_forces(), axis=1).max()), 3)}
+            print("relaxed", relaxed_at, flush=True)
+    if args.frames and saved is None:
+        from ase.io import write
+
+        write(args.frames, atoms, format="extxyz")
+
+    def record(how: str, complete: bool) -> None:
+        result = {"teacher": teacher.description, **({"relaxed_first": relaxed_at} if relaxed_at else {}),
+                  "structure": args.structure.name, "run": how, "complete": complete,
+                  "P_with_four_S_within_2.6A_by_step": {str(s): f"{k}/{n_p}" for s, k in trace},
+                  # how the others are bonded: a P with 3 or 5 S, P-P and S-S bonds tell breaking from bridging
+                  "bonding_by_step": {str(s): b for s, b in bonds.items()},
+                  "open_P_by_step": {str(s): o for s, o in opened.items()},
+                  "seconds": round(time.perf_counter() - start)}
+        partial = args.out.with_name(args.out.name + ".part")
+        partial.write_text(json.dumps(result, indent=1) + "\n")
+        partial.replace(args.out)  # a kill mid-write leaves the last whole record
+
     if args.md_temperature:
         from ase import units
+        from ase.io import write
         from ase.md.langevin import Langevin
         from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
 
-        MaxwellBoltzmannDistribution(atoms, temperature_K=args.md_temperature, rng=np.random.default_rng(1))
+        if saved is None:
+            MaxwellBoltzmannDistribution(atoms, temperature_K=args.md_temperature,
+                                         rng=np.random.default_rng(args.seed))
         dyn = Langevin(atoms, args.timestep_fs * units.fs, temperature_K=args.md_temperature, friction=0.01,
-                       rng=np.random.default_rng(2))
+                       rng=np.random.default_rng(args.seed + 1))
+        if saved is not None:
+            dyn.rng, dyn.nsteps = saved["rng"], trace[-1][0]
         every = int(round(args.count_every_ps * 1000 / args.timestep_fs))
-        for _ in range(int(round(args.md_ps * 1000 / args.timestep_fs)) // every):
-            dyn.run(every)
-            bonds[dyn.nsteps] = _bonding(atoms)
-            trace.append((dyn.nsteps, _four(bonds[dyn.nsteps])))
-            frames.append(atoms.copy())
-            print(trace[-1], f"{time.perf_counter() - start:.0f} s", flush=True)
         how = (f"Langevin NVT {args.md_temperature:g} K, {args.timestep_fs:g} fs, friction 0.01/fs, counted every "
-               f"{every * args.timestep_fs / 1000:g} ps"
+               f"{every * args.timestep_fs / 1000:g} ps, seeds {args.seed}/{args.seed + 1}"
                + (f", after FIRE to fmax {args.relax_fmax:g} eV/A" if args.relax_first else ""))
+        total = int(round(args.md_ps * 1000 / args.timestep_fs)) // every * every
+        while dyn.nsteps < total:
+            dyn.run(every)
+            bonds[dyn.nsteps], opened[dyn.nsteps] = _bonding(atoms), _open(atoms)
+            trace.append((dyn.nsteps, _four(bonds[dyn.nsteps])))
+            if args.frames:
+                write(args.frames, atoms, format="extxyz", append=True)
+            state = {"args": _md_args(args), "positions": atoms.get_positions(), "momenta": atoms.get_momenta(),
+                     "rng": dyn.rng, "bonds": bonds, "opened": opened, "trace": trace, "relaxed_at": relaxed_at,
+                     "seconds": time.perf_counter() - start}
+            part = checkpoint.with_name(checkpoint.name + ".part")
+            part.write_bytes(pickle.dumps(state))
+            part.replace(checkpoint)
+            record(how, complete=False)
+            print(trace[-1], f"{time.perf_counter() - start:.0f} s", flush=True)
+        record(how, complete=True)
+        checkpoint.unlink(missing_ok=True)
     else:
         optimizer = FIRE(atoms, logfile=None)
         for _ in range(args.steps // 50):
             optimizer.run(fmax=0.02, steps=50)
             trace.append((optimizer.nsteps, _ps4(atoms)))
+            opened[optimizer.nsteps] = _open(atoms)
             print(trace[-1], flush=True)
-        how = "FIRE, fmax 0.02"
-    result = {"teacher": teacher.description, **({"relaxed_first": relaxed_at} if relaxed_at else {}),
-              "structure": args.structure.name, "run": how,
-              "P_with_four_S_within_2.6A_by_step": {str(s): f"{k}/{n_p}" for s, k in trace},
-              # how the others are bonded: a P with 3 or 5 S, P-P and S-S bonds tell breaking from bridging
-              "bonding_by_step": {str(s): b for s, b in bonds.items()},
-              "seconds": round(time.perf_counter() - start)}
-    args.out.write_text(json.dumps(result, indent=1) + "\n")
-    if args.frames:
-        from ase.io import write
-
-        write(args.frames, frames, format="extxyz")
+        record("FIRE, fmax 0.02", complete=True)
 
 
 if __name__ == "__main__":

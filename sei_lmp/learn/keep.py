@@ -70,19 +70,20 @@ def parse_keep(raw, where: str, species: Sequence[str]) -> tuple[KeepRule, ...]:
     return tuple(rules)
 
 
-def kept(atoms: Atoms, rules: Sequence[KeepRule]) -> dict[str, tuple[int, int]]:
-    """Per rule: how many centre atoms obey it, of how many."""
+def obeys(atoms: Atoms, rules: Sequence[KeepRule]) -> dict[str, np.ndarray]:
+    """Per rule: for each centre atom (in index order), whether it obeys the rule."""
     from ase.neighborlist import neighbor_list
 
     if not rules:
         return {}
     i, j, d = neighbor_list("ijd", atoms, max(r.within for r in rules))
     symbols = np.array(atoms.get_chemical_symbols())
-    out = {}
-    for rule in rules:
-        n = rule.counts(symbols, i, j, d)
-        out[rule.label] = (int((n == rule.count).sum()), int(len(n)))
-    return out
+    return {rule.label: rule.counts(symbols, i, j, d) == rule.count for rule in rules}
+
+
+def kept(atoms: Atoms, rules: Sequence[KeepRule]) -> dict[str, tuple[int, int]]:
+    """Per rule: how many centre atoms obey it, of how many."""
+    return {label: (int(ok.sum()), int(len(ok))) for label, ok in obeys(atoms, rules).items()}
 
 
 def trajectory_frames(path: Path, elements: Sequence[str]) -> list[Atoms]:
@@ -98,19 +99,27 @@ def trajectory_frames(path: Path, elements: Sequence[str]) -> list[Atoms]:
 def check_frames(frames: Sequence[Atoms], rules: Sequence[KeepRule]) -> dict:
     """``worst``: per rule the fewest centres that obey it in any frame (``"15/16"``),
     ``centre_frames_broken``: per rule how many (centre, frame) pairs break it, of all (the fraction of anion-time
-    open), ``broken``: the indices of frames where some rule fails, ``intact``: frames were written and none is
-    broken."""
+    open), ``openings``: per rule how many times a centre goes from obeying to breaking it (a centre broken in the
+    first frame counts once): the events whose rate is compared between potentials, since the frames of one
+    opening are not independent; ``broken``: the indices of frames where some rule fails, ``intact``: frames were
+    written and none is broken."""
     worst: dict[str, tuple[int, int]] = {}
     opened: dict[str, list[int]] = {}       # per rule: centre-frames that break it, of all centre-frames
+    openings: dict[str, int] = {}
+    before: dict[str, np.ndarray] = {}
     broken = []
     for k, atoms in enumerate(frames):
-        for label, (good, n) in kept(atoms, rules).items():
+        for label, ok in obeys(atoms, rules).items():
+            good, n = int(ok.sum()), int(len(ok))
             worst[label] = min(worst.get(label, (good, n)), (good, n))
             tally = opened.setdefault(label, [0, 0])
             tally[0] += n - good
             tally[1] += n
+            was = before.get(label, np.ones(n, bool))
+            openings[label] = openings.get(label, 0) + int((was & ~ok).sum())
+            before[label] = ok
             if good < n and (not broken or broken[-1] != k):
                 broken.append(k)
     return {"frames": len(frames), "worst": {k: f"{g}/{n}" for k, (g, n) in worst.items()},
             "centre_frames_broken": {k: f"{b}/{n}" for k, (b, n) in opened.items()},
-            "broken": broken, "intact": bool(frames) and not broken}
+            "openings": openings, "broken": broken, "intact": bool(frames) and not broken}

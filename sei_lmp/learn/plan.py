@@ -175,11 +175,14 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
     if not isinstance(raw, Mapping):
         raise ConfigurationError("a learning plan must be a table at the top level")
     _unknown(raw, TOP_KEYS, "the learning plan")
+    unrun_explore = None                   # the full plan's explore list when --quick replaces it
     if quick:
         q = _table(raw, "quick")
         _unknown(q, TOP_KEYS - {"quick", "potential", "teacher"}, "[quick]")
+        if "explore" in q:                 # a list replaces the explore list; tables per entry are merged below
+            unrun_explore = raw.get("explore")
         raw = _merge({k: v for k, v in raw.items() if k != "quick"}, q)
-        if "explore" in q:                 # a list replaces the explore list; tables per entry are merged above
+        if "explore" in q:
             raw["explore"] = q["explore"]
 
     pot = _table(raw, "potential", required=True)
@@ -226,22 +229,13 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
         raise ConfigurationError("[data] needs 'initial' (an extxyz of starting configurations) or 'rattle' "
                                  "(rattled copies of structures) to fit generation 0")
 
-    explore = raw.get("explore")
-    if isinstance(explore, Mapping):
-        explore = [explore]
-    if not isinstance(explore, list) or not explore or not all(isinstance(e, Mapping) for e in explore):
-        raise ConfigurationError("the learning plan needs [[explore]] tables (sweep-file tables: protocol, "
-                                 "structures, settings, grid) saying which MD to explore with")
-    checked, targets, keep = [], [], []
-    for k, e in enumerate(explore):
-        keep.append(parse_keep(e.get("keep", []), f"[[explore]] {k}", species))
-        entry = _check_explore(dict(e), k, base, species)
-        if e.get("target", True):
-            targets.append(k)
-        checked.append(entry)
-    if not targets:
-        raise ConfigurationError("no [[explore]] entry is a target (target = true): the learning could never "
-                                 "tell that it is done")
+    if unrun_explore is not None:
+        # checked although --quick does not run it: a misspelt key there must not wait for the full run
+        try:
+            _explore_entries(unrun_explore, base, species)
+        except ConfigurationError as err:
+            raise ConfigurationError(f"in the full plan's [[explore]] list (which --quick replaces): {err}") from None
+    checked, targets, keep = _explore_entries(raw.get("explore"), base, species)
 
     g = _table(raw, "grades")
     _unknown(g, GRADE_KEYS, "[grades]")
@@ -284,6 +278,26 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
         max_broken_per_run=_positive(s.get("max_broken_per_run", 4), "[select] max_broken_per_run", integer=True,
                                      zero=True),
         source=source)
+
+
+def _explore_entries(explore: Any, base: Path, species: list[str]) -> tuple[list[dict], list[int], list]:
+    """The ``[[explore]]`` entries checked: (sweep tables, indices of the targets, keep rules per entry)."""
+    if isinstance(explore, Mapping):
+        explore = [explore]
+    if not isinstance(explore, list) or not explore or not all(isinstance(e, Mapping) for e in explore):
+        raise ConfigurationError("the learning plan needs [[explore]] tables (sweep-file tables: protocol, "
+                                 "structures, settings, grid) saying which MD to explore with")
+    checked, targets, keep = [], [], []
+    for k, e in enumerate(explore):
+        keep.append(parse_keep(e.get("keep", []), f"[[explore]] {k}", species))
+        entry = _check_explore(dict(e), k, base, species)
+        if e.get("target", True):
+            targets.append(k)
+        checked.append(entry)
+    if not targets:
+        raise ConfigurationError("no [[explore]] entry is a target (target = true): the learning could never "
+                                 "tell that it is done")
+    return checked, targets, keep
 
 
 def _profile(name: Any) -> str | None:

@@ -58,6 +58,19 @@ def test_frames_report_the_worst_count_and_every_broken_frame():
     assert not check_frames([], [PS4])["intact"]         # a run without frames has shown nothing
 
 
+def test_openings_count_each_time_a_centre_breaks_not_each_frame_it_stays_broken():
+    # one anion opens (two frames), closes, opens again: two openings in three broken centre-frames
+    frames = [_ps4_pair(), _ps4_pair(0.7), _ps4_pair(0.9), _ps4_pair(), _ps4_pair(0.8)]
+    out = check_frames(frames, [PS4])
+    assert out["openings"] == {PS4.label: 2} and out["centre_frames_broken"] == {PS4.label: "3/10"}
+    # broken in the first frame counts once; both anions broken at once count twice
+    both = _ps4_pair(0.7)
+    both.positions[6] += (both.positions[6] - both.positions[5]) / 2.05 * 0.7
+    assert kept(both, [PS4])[PS4.label] == (0, 2)
+    assert check_frames([_ps4_pair(0.8), _ps4_pair(), both, both], [PS4])["openings"] == {PS4.label: 3}
+    assert check_frames([_ps4_pair()] * 3, [PS4])["openings"] == {PS4.label: 0}
+
+
 @pytest.mark.parametrize("raw, message", [
     ({"center": "P", "neighbour": "S", "count": 4}, "missing within"),
     ({"center": "P", "neighbour": "S", "count": 4, "within": 2.6, "cut": 1}, "unknown key"),

@@ -36,6 +36,16 @@ def test_example_plan_reads_and_quick_overrides(raw):
     assert Path(plan.explore[0]["structures"][0]["source"]).is_absolute()
 
 
+def test_quick_still_checks_the_explore_list_it_replaces(raw):
+    """--quick runs [quick] explore instead of the plan's own list; a mistake in the list it does not run is
+    reported now, not when the full learning starts."""
+    raw["quick"]["explore"] = copy.deepcopy(raw["explore"])
+    raw["explore"][0]["keep"] = [{"centre": "Cu", "neighbour": "Cu", "count": 12, "within": 3.0}]
+    assert parse_plan(copy.deepcopy(raw) | {"explore": raw["quick"]["explore"]}, base=EXAMPLE.parent)
+    with pytest.raises(ConfigurationError, match=r"full plan's \[\[explore\]\] list .*unknown key\(s\) centre"):
+        parse_plan(raw, base=EXAMPLE.parent, quick=True)
+
+
 def test_thresholds_live_in_one_place(raw):
     plan = _parse(raw)
     assert (plan.grades.save, plan.grades.stop) == (MAXVOL.save, MAXVOL.stop) == \

@@ -34,10 +34,11 @@ from sei_lmp.analysis.transport.arrhenius_counts import (CountArrheniusFit, coun
                                                        fit_count_arrhenius)
 # jump analysis (rare-event transport): sites, jumps with hysteresis, defect paths, Poisson rates
 from sei_lmp.analysis.transport.jump_stats import JumpAnalysis, correlation_factor, jump_analysis  # noqa: E402
-from sei_lmp.analysis.transport.poisson import (poisson_interval, poisson_upper_limit,  # noqa: E402
+from sei_lmp.analysis.transport.poisson import (RateRatio, overdispersion, poisson_interval,  # noqa: E402
+                                                poisson_rate_ratio, poisson_upper_limit,
                                                 weighted_poisson_interval)
 from sei_lmp.analysis.transport.sites import Sites, assign_sites, cluster_sites, rocksalt_sites  # noqa: E402
 
 __all__ += ["CountArrheniusFit", "JumpAnalysis", "Sites", "assign_sites", "cluster_sites", "correlation_factor",
             "count_arrhenius", "fit_count_arrhenius", "jump_analysis", "poisson_interval", "poisson_upper_limit",
-            "rocksalt_sites", "weighted_poisson_interval"]
+            "RateRatio", "overdispersion", "poisson_rate_ratio", "rocksalt_sites", "weighted_poisson_interval"]

@@ -1,0 +1,99 @@
+"""PS4 openings of a student against its teacher (potentials/learn/ship.py): openings counted per anion from
+hand-made records, teacher counts thinned to the student's frame spacing, the verdict of the quasi-Poisson rate
+comparison on made-up runs whose answer is known, and the shipped Li-P-S cards recomputed from what they carry."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "potentials" / "learn"))
+
+import ship  # noqa: E402
+
+LABEL = ship.PS4.label
+RUN = "Langevin NVT 1000 K, 1 fs, friction 0.01/fs, counted every 0.05 ps, after FIRE to fmax 0.05 eV/A"
+
+
+def _teacher(open_at: dict[int, list[int]], ps: float, *, run: str = RUN, n_p: int = 16, per_anion=True) -> dict:
+    steps = range(0, int(round(ps * 1000)) + 1, 50)
+    check = {"teacher": "CHGNet 0.3.0 (universal)", "structure": "li3ps4_glass_128.extxyz", "run": run,
+             "relaxed_first": {"steps": 200},
+             "P_with_four_S_within_2.6A_by_step": {str(k): f"{n_p - len(open_at.get(k, []))}/{n_p}" for k in steps}}
+    if per_anion:
+        check["open_P_by_step"] = {str(k): open_at.get(k, []) for k in steps}
+    return check
+
+
+def _seeds(openings: list[int], ps: float = 20.0) -> dict:
+    runs = {f"glass1000K/li3ps4_glass__gen__seed{11 + k}": {
+        "frames": int(ps * 10) + 1, "openings": {LABEL: n}, "centre_ps": {LABEL: 16 * ps},
+        "centre_frames_broken": {LABEL: f"{n}/{16 * (int(ps * 10) + 1)}"}} for k, n in enumerate(openings)}
+    return {"dump_every_ps": 0.1, "runs": runs,
+            "targets": {"glass1000K": {"temperature_K": 1000, "structures": ["li3ps4_glass_128.extxyz"]}}}
+
+
+def test_openings_count_each_anion_each_time_it_opens():
+    assert ship._openings([[], [3], [3], [], [3, 5], [5]]) == 3
+    assert ship._openings([[1, 2], [2], [1, 2]]) == 3          # open in the first frame counts once
+    assert ship._openings([[]] * 4) == 0
+
+
+def test_teacher_counts_are_thinned_to_the_student_spacing():
+    # anion 4 opens only at 0.05 ps, between two 0.1 ps frames: seen at 0.05 ps spacing, not at 0.1 ps
+    check = _teacher({50: [4], 200: [1], 250: [1]}, 1.0)
+    assert ship.teacher_openings(check, 0.05) == (2, pytest.approx(16.0))
+    assert ship.teacher_openings(check, 0.1) == (1, pytest.approx(16.0))
+    assert ship.teacher_openings(check, 0.075) is None        # not a multiple of the counting step
+    # an older record without per-anion lists: zero openings only if every count was whole
+    assert ship.teacher_openings(_teacher({}, 2.0, per_anion=False), 0.1) == (0, pytest.approx(32.0))
+    assert ship.teacher_openings(_teacher({100: [2]}, 2.0, per_anion=False), 0.1) is None
+    assert ship.teacher_openings(_teacher({}, 1.0, run="FIRE, fmax 0.02"), 0.1) is None
+
+
+def test_verdict_needs_the_teacher_to_have_run_long_enough_for_the_scatter_of_the_reruns():
+    steady = _seeds([40, 42, 38])                              # 0.125 per anion-ps, Poisson-like scatter
+    long_teacher = [_teacher({}, 10.0)]                       # 160 anion-ps without an opening
+    rates = ship.opening_rates(steady, long_teacher)["glass1000K"]
+    assert rates["dispersion_of_reruns"] == 1.0 and rates["p_student_not_higher"] < 1e-6
+    assert "opens PS4 more often than its teacher" in ship.opening_warnings({"glass1000K": rates}, "s.json")[0]
+    # reruns that scatter tenfold carry a tenth of the evidence: 2 ps of teacher MD cannot decide it
+    scattered = ship.opening_rates(_seeds([100, 10, 10]), [_teacher({}, 2.0)])["glass1000K"]
+    assert scattered["dispersion_of_reruns"] > 5 and scattered["p_student_not_higher"] > 0.05
+    said = ship.opening_warnings({"glass1000K": scattered}, "s.json")[0]
+    assert "cannot be told apart" in said and "ps more of its MD would decide it" in said
+    # the teacher MD the warning asks for is what decides it
+    more = scattered["teacher_ps_more_to_decide"]
+    decided = ship.opening_rates(_seeds([100, 10, 10]), [_teacher({}, 2.0 + more + 0.5)])["glass1000K"]
+    assert decided["p_student_not_higher"] < 0.05 <= ship.opening_rates(
+        _seeds([100, 10, 10]), [_teacher({}, 2.0 + more - 0.5)])["glass1000K"]["p_student_not_higher"]
+    # a teacher that opens as often as the student: no warning of a difference
+    same = ship.opening_rates(steady, [_teacher({k: [k // 100 % 16] for k in range(0, 10001, 400)}, 10.0)])
+    assert same["glass1000K"]["p_student_not_higher"] > 0.05
+
+
+def test_only_the_teachers_own_md_of_the_same_cell_and_temperature_is_compared():
+    hotter = _teacher({}, 10.0, run=RUN.replace("1000 K", "1200 K"))
+    unrelaxed = _teacher({}, 10.0)
+    del unrelaxed["relaxed_first"]
+    other = _teacher({}, 10.0) | {"structure": "li_li3ps4_interface_206.extxyz"}
+    assert ship.opening_rates(_seeds([40, 42, 38]), [hotter, unrelaxed, other]) == {}
+
+
+@pytest.mark.parametrize("name", ["LiPS_ace_learned.yace", "LiPS_mtp_learned.almtp"])
+def test_shipped_cards_state_the_rates_their_own_records_give(name):
+    card = json.loads((REPO / "potentials" / f"{name}.json").read_text())
+    validation = card["validation"]
+    if "ps4_opening_rates" not in validation:
+        pytest.skip(f"{name}: its card carries no opening rates")
+    from sei_lmp.training.provenance import card_json
+
+    again = ship.opening_rates(validation["seed_check"], validation["teacher_ps4_checks"])
+    assert json.loads(card_json(again)) == validation["ps4_opening_rates"]
+    for target, rates in again.items():
+        said = [w for w in card["warnings"] if w.startswith(f"{target}: PS4 openings per anion-ps")]
+        assert len(said) == 1 and f"{rates['student']['openings']} in" in said[0]
