@@ -6,10 +6,13 @@ PS4 that opens and closes between two 0.5 ps frames is not seen by the learning'
 Usage (repository root)::
 
     python potentials/learn/seed_check.py potentials/learn/LiPS_mtp_keep.toml runs/learn-LiPS-mtp \
-        --seeds 11 12 13 --dump-every-ps 0.1 -o potentials/learn/LiPS_mtp_learned_seed_check.json
+        --seeds $(seq 11 30) --dump-every-ps 0.1 -o potentials/learn/LiPS_mtp_learned_seed_check.json
 
 The plan gives the target runs and their keep rules (a plan without keep rules, such as the one a shipped
-potential was grown by, can be checked with its ``*_keep.toml`` twin). The runs go to ``<learning>/seed-check/<k>-seeds-...`` (resumable: the sweep machinery skips finished runs).
+potential was grown by, can be checked with its ``*_keep.toml`` twin). The runs go to
+``<learning>/seed-check/<final or gen-N>/<k>-seeds-...`` (resumable: the sweep machinery skips finished runs).
+Each run records its openings (how many times an anion went from intact to open) and the anion-ps they were
+counted over: ``ship.py`` compares their rate with the teacher's.
 """
 
 from __future__ import annotations

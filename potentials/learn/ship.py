@@ -133,13 +133,26 @@ def warnings(targets: dict, teacher: list[dict] = ()) -> list[str]:
 
 
 def seed_warnings(seeds: dict) -> list[str]:
-    """What the reruns with other velocity seeds and denser frames (seed_check.py) show."""
+    """What the reruns with other velocity seeds and denser frames (seed_check.py) show: one line per target
+    with the reruns that break a keep rule, their broken frames and the worst frame."""
     out = []
+    targets: dict[str, list[tuple[str, dict]]] = {}
     for key, run in seeds["runs"].items():
-        if not run["intact"]:
-            worst = ", ".join(f"{label}: {v} in the worst frame" for label, v in run["worst"].items())
-            out.append(f"{key} (rerun, frames every {seeds['dump_every_ps']:g} ps): {run['broken_frames']} of "
-                       f"{run['frames']} frames break a keep rule ({worst})")
+        targets.setdefault(key.split("/")[0], []).append((key.split("/")[-1], run))
+    for name, runs in targets.items():
+        opened = [(key, run) for key, run in runs if not run["intact"]]
+        if not opened:
+            continue
+        worst = {}
+        for _, run in opened:
+            for label, v in run["worst"].items():
+                worst[label] = min(worst.get(label, v), v, key=lambda x: int(x.split("/")[0]))
+        out.append(f"{name} (rerun with {len(runs)} other seeds, frames every {seeds['dump_every_ps']:g} ps): "
+                   f"{len(opened)} of {len(runs)} reruns break a keep rule ("
+                   + ", ".join(f"{label}: {v} in the worst frame" for label, v in worst.items())
+                   + "); frames broken, of " + f"{runs[0][1]['frames']} per rerun: "
+                   + ", ".join(f"{run['broken_frames']} ({key.split('seed')[-1]})" if "seed" in key else
+                               f"{run['broken_frames']} ({key})" for key, run in opened))
     return out
 
 
@@ -196,6 +209,29 @@ def _rate(n: int, exposure: float) -> dict:
             "per_anion_ps_ci95": [round(low / exposure, 5), round(high / exposure, 5)]}
 
 
+def _more_teacher_md(n_s: int, e_s: float, n_t: int, e_t: float, phi: float) -> float | None:
+    """Teacher anion-ps still needed for p < 0.05 if the teacher goes on opening at its present rate (none so
+    far: at none); None when the student's rate is not above the teacher's, 0 when it is decided already."""
+    from scipy.optimize import brentq
+
+    from sei_lmp.analysis.transport import poisson_rate_ratio
+
+    if n_s == 0 or n_s / e_s <= n_t / e_t:
+        return None
+
+    def p(extra: float) -> float:
+        return poisson_rate_ratio(n_s, e_s, n_t / e_t * (e_t + extra), e_t + extra, dispersion=phi).p_greater - 0.05
+
+    if p(0.0) < 0:
+        return 0.0
+    top = e_t + e_s
+    while p(top) > 0:
+        top *= 4
+        if top > 1e9:
+            return None
+    return float(brentq(p, 0.0, top, xtol=1e-3))
+
+
 def opening_rates(seeds: dict, teacher: list[dict]) -> dict:
     """Per keep-rule target of a seed check: the student's PS4 openings per anion-ps against its teacher's own
     MD of the same start cell at the same temperature, relaxed first as the decks minimise first, with the exact
@@ -204,7 +240,8 @@ def opening_rates(seeds: dict, teacher: list[dict]) -> dict:
 
     out = {}
     for name, target in seeds.get("targets", {}).items():
-        runs = [r for key, r in seeds["runs"].items() if key.split("/")[0] == name and PS4.label in r.get("openings", {})]
+        runs = [r for key, r in seeds["runs"].items()
+                if key.split("/")[0] == name and PS4.label in r.get("openings", {})]
         md = [t for t in teacher if t.get("relaxed_first") and t["structure"] in target["structures"]
               and f"NVT {target['temperature_K']:g} K" in t.get("run", "")]
         taught = [(t, teacher_openings(t, seeds["dump_every_ps"])) for t in md]
@@ -218,8 +255,7 @@ def opening_rates(seeds: dict, teacher: list[dict]) -> dict:
         phi = overdispersion(*zip(*per_run))
         ratio = poisson_rate_ratio(n_s, e_s, n_t, e_t, dispersion=phi)
         n_p = int(next(iter(runs[0]["centre_frames_broken"].values())).split("/")[1]) // runs[0]["frames"]
-        # teacher MD that would decide it at 95 % if the teacher keeps opening none
-        needed = e_s * (0.05 ** (-phi / n_s) - 1) - e_t if n_s and n_t == 0 else float("nan")
+        needed = _more_teacher_md(n_s, e_s, n_t, e_t, phi)
         out[name] = {
             "frames_every_ps": seeds["dump_every_ps"],
             "student": _rate(n_s, e_s) | {"runs": len(runs)},
@@ -228,7 +264,7 @@ def opening_rates(seeds: dict, teacher: list[dict]) -> dict:
             "ratio": ratio.ratio, "ratio_ci95": [round(ratio.low, 3), round(ratio.high, 3)],
             "p_student_not_higher": round(ratio.p_greater, 5),
             "p_if_reruns_were_poisson": round(poisson_rate_ratio(n_s, e_s, n_t, e_t).p_greater, 5),
-            "teacher_ps_more_to_decide": round(max(needed, 0.0) / n_p, 1) if n_s and n_t == 0 else None,
+            "teacher_ps_more_to_decide": None if needed is None else round(needed / n_p, 1),
             **({"note": "the teacher opened none: the ratio has a lower bound only (null = unbounded)"}
                if n_t == 0 else {})}
     return out
@@ -249,11 +285,14 @@ def opening_warnings(rates: dict, seed_file: str) -> list[str]:
                        f"{r['ratio_ci95'][0]:.1f} at 95 %, p = {r['p_student_not_higher']:.1g}); the 16/16 PS4 "
                        "target is not met")
         elif s["openings"]:
-            more = (f"; if the teacher keeps opening none, about {r['teacher_ps_more_to_decide']:g} ps more of its "
+            rate = "opening none" if t["openings"] == 0 else "opening at its present rate"
+            more = (f"; if the teacher goes on {rate}, about {r['teacher_ps_more_to_decide']:g} ps more of its "
                     "MD would decide it at 95 %" if r.get("teacher_ps_more_to_decide") is not None else "")
+            high = r["ratio_ci95"][1]
+            upper = "no upper bound" if high is None or high > 1e3 else f"{high:.2g}"
             out.append(f"{said}: the two rates cannot be told apart with these data (p = "
-                       f"{r['p_student_not_higher']:.2f}, rate ratio {r['ratio_ci95'][0]:.2g} to "
-                       f"{r['ratio_ci95'][1]:.2g} at 95 %){more}")
+                       f"{r['p_student_not_higher']:.2f}, rate ratio {r['ratio_ci95'][0]:.2g} to {upper} at "
+                       f"95 %){more}")
     return out
 
 

@@ -192,6 +192,31 @@ def run_summary(run_dir: Path, rules: Sequence = ()) -> dict:
             **({"keep": keep} if keep is not None else {})}
 
 
+def _wait_for_held_runs(sweep_dir: Path, poll_s: float = 1.0) -> bool:
+    """Wait while a runner on this machine still holds a run of the sweep (the workers of a learning killed with
+    SIGKILL live on in their own sessions and finish their runs): summarising such a run half-way would select
+    from frames it has not written yet. Returns whether it waited (then the sweep is run again, to resume a run
+    whose runner died meanwhile)."""
+    import socket
+
+    from sei_lmp.run import RunDirectory
+
+    def held(run: RunDirectory) -> bool:
+        attempts = run.attempts()
+        here = bool(attempts) and attempts[-1].get("host") == socket.gethostname()
+        return run.state().state == "running" and (run.is_locked() or here)
+
+    runs = [RunDirectory(d) for d in sorted((sweep_dir / "runs").iterdir())]
+    waited = False
+    while busy := [r for r in runs if held(r)]:
+        if not waited:
+            print(f"waiting for {len(busy)} run(s) in {sweep_dir} that a runner still holds (an earlier, killed "
+                  "learning's workers finish them)", flush=True)
+        waited = True
+        time.sleep(poll_s)
+    return waited
+
+
 def _explore(plan: LearnPlan, gen_dir: Path, potential: Path, progress: bool) -> dict:
     from sei_lmp.sweep import plan_sweep, run_local
 
@@ -204,10 +229,13 @@ def _explore(plan: LearnPlan, gen_dir: Path, potential: Path, progress: bool) ->
         sweep_dir = gen_dir / "explore" / str(k)
         if not (sweep_dir / "sweep.json").is_file():
             plan_sweep(explore_spec(plan, k, potential), sweep_dir, progress=False)
-        if plan.profile is None:
-            run_local(sweep_dir, progress=progress)
-        else:
-            _run_on_profile(plan.profile, sweep_dir, progress)
+        while True:
+            if plan.profile is None:
+                run_local(sweep_dir, progress=progress)
+            else:
+                _run_on_profile(plan.profile, sweep_dir, progress)
+            if not _wait_for_held_runs(sweep_dir):
+                break                      # nothing was held elsewhere: every run has its outcome
         for run_dir in sorted((sweep_dir / "runs").iterdir()):
             info = run_summary(run_dir, plan.keep[k] if plan.keep else ())
             info["explore"], info["target"] = k, k in plan.targets
@@ -389,7 +417,8 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
                 {"train": [a.info["config_id"] for a in train], "holdout": [a.info["config_id"] for a in test],
                  "labels": LABELS}, indent=0))
             record = {"path": str(potential), **made.record, "n_train": len(train), "n_holdout": len(test),
-                      "train_errors": errors_with_intervals(fit, potential, train), "holdout_errors": errors_with_intervals(fit, potential, test),
+                      "train_errors": errors_with_intervals(fit, potential, train),
+                      "holdout_errors": errors_with_intervals(fit, potential, test),
                       "seconds": time.perf_counter() - t}
             fit_json.write_text(json.dumps(record, indent=1, default=float))
         checks, failed_bands = _validation(plan, gen_dir, potential)

@@ -110,3 +110,39 @@ def test_final_committee_loads_with_its_grade(learned):
     assert pot.has_gamma and [p.name for p in pot.committee] == card["committee"]
     block = pot.pair_block("plugin", ["Cu"])
     assert block.pair_style.startswith("sei/mace committee ")
+
+
+@pytest.mark.slow
+def test_killed_mace_learning_resumes_to_the_same_result(learned, tmp_path):
+    """Killed inside generation 1's MD (after generation 0's committee was fitted), the same command resumes:
+    the generations' table equals the uninterrupted learning's except for wall times (MACE fits are seeded
+    and fine-tuned from the stored previous members, so they are repeatable on one machine)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    full, _ = learned
+    out = tmp_path / "killed"
+
+    def learn(**kw):
+        return subprocess.Popen([sys.executable, "-m", "sei_lmp.cli", "learn", str(PLAN), "--quick", "-o", str(out)],
+                                env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, **kw)
+
+    proc = learn(start_new_session=True)
+    marker = out / "gen-001" / "explore" / "0" / "sweep.json"
+    deadline = time.time() + 900
+    while not marker.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the learning ended before it could be killed"
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "learning.csv").exists()
+    text, _ = learn().communicate(timeout=1800)
+    assert (out / "learning.csv").is_file(), text
+    a, b = pd.read_csv(full / "learning.csv"), pd.read_csv(out / "learning.csv")
+    timings = [c for c in a if c.endswith("_s")]
+    pd.testing.assert_frame_equal(a.drop(columns=timings), b.drop(columns=timings))

@@ -87,8 +87,9 @@ def test_grades_run_out_of_the_box_and_match_the_selection(name, tmp_path):
 @pytest.mark.parametrize("name", ["LiPS_ace_learned.yace", "LiPS_mtp_learned.almtp"])
 def test_li_p_s_cards_warn_wherever_a_rerun_with_another_seed_opens_a_ps4(name):
     """The Li-P-S cards carry the glass target rerun with other velocity seeds and frames every 0.1 ps
-    (seed_check.py): a run that opens a PS4 in any frame has a warning that says so with its counts, and the card
-    recounts those frames consistently (worst count below 16/16 exactly when frames broke)."""
+    (seed_check.py): a run that opens a PS4 in any frame is named with its broken-frame count in its target's
+    warning, and the card recounts those frames consistently (worst count below 16/16 exactly when frames
+    broke)."""
     card = _card(name)
     seeds = card["validation"].get("seed_check")
     if seeds is None:
@@ -98,7 +99,7 @@ def test_li_p_s_cards_warn_wherever_a_rerun_with_another_seed_opens_a_ps4(name):
         assert run["completed"] and run["frames"] >= 200
         opened = run["broken_frames"] > 0
         assert opened == (run["worst"]["P with 4 S within 2.6 A"] != "16/16") == (not run["intact"])
-        warned = [w for w in card["warnings"] if w.startswith(key)]
-        assert bool(warned) == opened, key
-        if opened:
-            assert f"{run['broken_frames']} of {run['frames']} frames" in warned[0]
+        target, seed = key.split("/")[0], key.split("seed")[-1]
+        warned = [w for w in card["warnings"] if w.startswith(f"{target} (rerun with")]
+        named = bool(warned) and f"{run['broken_frames']} ({seed})" in warned[0]
+        assert named == opened, key

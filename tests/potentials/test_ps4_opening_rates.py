@@ -71,6 +71,15 @@ def test_verdict_needs_the_teacher_to_have_run_long_enough_for_the_scatter_of_th
     decided = ship.opening_rates(_seeds([100, 10, 10]), [_teacher({}, 2.0 + more + 0.5)])["glass1000K"]
     assert decided["p_student_not_higher"] < 0.05 <= ship.opening_rates(
         _seeds([100, 10, 10]), [_teacher({}, 2.0 + more - 0.5)])["glass1000K"]["p_student_not_higher"]
+    # a teacher that opens now and then: the MD asked for, at the teacher's present rate, decides it
+    rates = ship.opening_rates(_seeds([60, 20, 40]), [_teacher({1000: [2]}, 4.0)])["glass1000K"]
+    assert rates["teacher"]["openings"] == 1 and rates["p_student_not_higher"] > 0.05
+    from sei_lmp.analysis.transport import poisson_rate_ratio
+
+    more = rates["teacher_ps_more_to_decide"] * 16
+    e_t = rates["teacher"]["anion_ps"] + more
+    assert poisson_rate_ratio(120, 960.0, 1 / 64.0 * e_t, e_t,
+                              dispersion=rates["dispersion_of_reruns"]).p_greater == pytest.approx(0.05, abs=2e-3)
     # a teacher that opens as often as the student: no warning of a difference
     same = ship.opening_rates(steady, [_teacher({k: [k // 100 % 16] for k in range(0, 10001, 400)}, 10.0)])
     assert same["glass1000K"]["p_student_not_higher"] > 0.05
