@@ -61,6 +61,11 @@ def test_verdict_needs_the_teacher_to_have_run_long_enough_for_the_scatter_of_th
     rates = ship.opening_rates(steady, long_teacher)["glass1000K"]
     assert rates["dispersion_of_reruns"] == 1.0 and rates["p_student_not_higher"] < 1e-6
     assert "opens PS4 more often than its teacher" in ship.opening_warnings({"glass1000K": rates}, "s.json")[0]
+    # the one-sided bound agrees with the one-sided test: above 1 exactly when p < 0.05
+    for counts in ([40, 42, 38], [100, 10, 10], [12, 9, 15]):
+        for teacher in ([_teacher({}, 2.0)], [_teacher({1000: [2], 3000: [5]}, 6.0)]):
+            r = ship.opening_rates(_seeds(counts), teacher)["glass1000K"]
+            assert (r["ratio_above_one_sided_95"] > 1) == (r["p_student_not_higher"] < 0.05), (counts, r)
     # reruns that scatter tenfold carry a tenth of the evidence: 2 ps of teacher MD cannot decide it
     scattered = ship.opening_rates(_seeds([100, 10, 10]), [_teacher({}, 2.0)])["glass1000K"]
     assert scattered["dispersion_of_reruns"] > 5 and scattered["p_student_not_higher"] > 0.05
