@@ -48,7 +48,7 @@ def _centres(centre_frames: str, frames: int) -> int:
 def main() -> None:
     from sei_lmp.learn.loop import explore_spec, run_summary
     from sei_lmp.learn.plan import read_plan
-    from sei_lmp.sweep import plan_sweep, run_local
+    from sei_lmp.sweep import plan_sweep, run_local, wait_for_held_runs
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("plan", type=Path)
@@ -80,6 +80,8 @@ def main() -> None:
         if not (sweep_dir / "sweep.json").is_file():
             plan_sweep(spec, sweep_dir, progress=False)
         run_local(sweep_dir, progress=True)
+        while wait_for_held_runs(sweep_dir):      # an earlier, killed check's workers were still running
+            run_local(sweep_dir, progress=True)
         for run_dir in sorted((sweep_dir / "runs").iterdir()):
             info = run_summary(run_dir, plan.keep[k])        # counts the keep rules over its trajectory
             keep = info["keep"]

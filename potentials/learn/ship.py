@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 
-from sei_lmp.learn.keep import KeepRule, kept  # noqa: E402
+from sei_lmp.learn.keep import KeepRule, count_openings, kept  # noqa: E402
 
 #: an intact PS4: the keep rule of the Li-P-S plans' glass target (LiPS_*.toml), one definition for both
 PS4 = KeepRule("P", "S", 4, 2.6)
@@ -164,19 +164,12 @@ def _md_spacing(check: dict) -> tuple[float, float] | None:
     step = re.search(r"NVT [\d.]+ K, ([\d.]+) fs", run)
     if not step:
         return None
-    steps = sorted(int(k) for k in check["P_with_four_S_within_2.6A_by_step"])
+    timestep_fs = float(step.group(1))
     every = re.search(r"counted every ([\d.]+) ps", run)
-    return float(step.group(1)), float(every.group(1)) if every else (steps[1] - steps[0]) * float(step.group(1)) / 1000
-
-
-def _openings(open_by_frame: list[list[int]]) -> int:
-    """Times a P goes from four S to fewer between consecutive frames (open in the first frame counts once)."""
-    before: set[int] = set()
-    count = 0
-    for now in map(set, open_by_frame):
-        count += len(now - before)
-        before = now
-    return count
+    if every:
+        return timestep_fs, float(every.group(1))
+    steps = sorted(int(k) for k in check["P_with_four_S_within_2.6A_by_step"])   # older records: every 0.5 ps
+    return timestep_fs, (steps[1] - steps[0]) * timestep_fs / 1000
 
 
 def teacher_openings(check: dict, spacing_ps: float) -> tuple[int, float] | None:
@@ -198,7 +191,7 @@ def teacher_openings(check: dict, spacing_ps: float) -> tuple[int, float] | None
         frames = [[] for _ in steps]          # nothing ever opened: no per-anion record needed
     else:
         return None
-    return _openings(frames), n_p * (steps[-1] - steps[0]) * timestep_fs / 1000
+    return count_openings(frames), n_p * (steps[-1] - steps[0]) * timestep_fs / 1000
 
 
 def _rate(n: int, exposure: float) -> dict:

@@ -32,32 +32,23 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 
-def _bonding(atoms) -> dict:
+def _bonding(atoms) -> tuple[dict, list[int]]:
     """Per P, how many S lie within the PS4 cutoff (histogram), and the P-P / S-S pairs closer than the
-    cutoffs of a bond (2.6 A, 2.3 A: a P2S6 P-P bond is 2.2-2.3 A, an S-S bond 2.05-2.1 A)."""
+    cutoffs of a bond (2.6 A, 2.3 A: a P2S6 P-P bond is 2.2-2.3 A, an S-S bond 2.05-2.1 A); and which P
+    (0-based among the P atoms, in index order) lack four S, so that the openings of each anion can be counted
+    at any frame spacing (ship.py compares their rate with a student's). One neighbour list per frame."""
     import numpy as np
     from ase.neighborlist import neighbor_list
 
-    from ship import PS4_CUTOFF_A, p_coordination
+    from ship import PS4, PS4_CUTOFF_A, p_coordination
 
     sym = np.array(atoms.get_chemical_symbols())
     i, j, d = neighbor_list("ijd", atoms, PS4_CUTOFF_A)
     n_s, ss = p_coordination(sym, i, j, d)
     pp = int(((sym[i] == "P") & (sym[j] == "P")).sum() // 2)
-    return {"P_by_S_count": {str(k): int(c) for k, c in enumerate(np.bincount(n_s)) if c},
-            "P-P_below_2.6A": pp, "S-S_below_2.3A": ss}
-
-
-def _open(atoms) -> list[int]:
-    """Which P (0-based among the P atoms, in index order) do not have four S within the cutoff: the openings
-    of each anion can then be counted at any frame spacing (seed_check / ship compare rates of openings)."""
-    import numpy as np
-
-    from ship import PS4_CUTOFF_A
-    from sei_lmp.learn.keep import KeepRule, obeys
-
-    (ok,) = obeys(atoms, [KeepRule("P", "S", 4, PS4_CUTOFF_A)]).values()
-    return [int(k) for k in np.flatnonzero(~ok)]
+    return ({"P_by_S_count": {str(k): int(c) for k, c in enumerate(np.bincount(n_s)) if c},
+             "P-P_below_2.6A": pp, "S-S_below_2.3A": ss},
+            [int(k) for k in np.flatnonzero(n_s != PS4.count)])
 
 
 def _four(bonding: dict) -> int:
@@ -77,7 +68,6 @@ def main() -> None:
     from ase.io import read
     from ase.optimize import FIRE
 
-    from ship import _ps4
     from sei_lmp.learn.teachers import get_teacher
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -127,7 +117,8 @@ def main() -> None:
             optimizer.run(fmax=args.relax_fmax, steps=args.steps)
             relaxed_steps = optimizer.nsteps
         # step 0: the cell the MD (or the relaxation trace) starts from
-        bonds, opened = {0: _bonding(atoms)}, {0: _open(atoms)}
+        bonds, opened = {}, {}
+        bonds[0], opened[0] = _bonding(atoms)
         trace = [(0, _four(bonds[0]))]
         relaxed_at = None
         if relaxed_steps is not None:
@@ -172,7 +163,7 @@ def main() -> None:
         total = int(round(args.md_ps * 1000 / args.timestep_fs)) // every * every
         while dyn.nsteps < total:
             dyn.run(every)
-            bonds[dyn.nsteps], opened[dyn.nsteps] = _bonding(atoms), _open(atoms)
+            bonds[dyn.nsteps], opened[dyn.nsteps] = _bonding(atoms)
             trace.append((dyn.nsteps, _four(bonds[dyn.nsteps])))
             if args.frames:
                 write(args.frames, atoms, format="extxyz", append=True)
@@ -190,8 +181,8 @@ def main() -> None:
         optimizer = FIRE(atoms, logfile=None)
         for _ in range(args.steps // 50):
             optimizer.run(fmax=0.02, steps=50)
-            trace.append((optimizer.nsteps, _ps4(atoms)))
-            opened[optimizer.nsteps] = _open(atoms)
+            bonding, opened[optimizer.nsteps] = _bonding(atoms)
+            trace.append((optimizer.nsteps, _four(bonding)))
             print(trace[-1], flush=True)
         record("FIRE, fmax 0.02", complete=True)
 

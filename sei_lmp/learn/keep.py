@@ -12,7 +12,7 @@ frames go to the teacher like extrapolative ones (the teacher's forces there are
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +96,17 @@ def trajectory_frames(path: Path, elements: Sequence[str]) -> list[Atoms]:
             for f in iter_position_frames(path, type_elements=list(elements))]
 
 
+def count_openings(broken_by_frame: Iterable[Iterable[int]]) -> int:
+    """How many times a centre goes from obeying a rule to breaking it between consecutive frames, each frame
+    given as the indices of its broken centres (a centre broken in the first frame counts once)."""
+    before: set[int] = set()
+    count = 0
+    for now in map(set, broken_by_frame):
+        count += len(now - before)
+        before = now
+    return count
+
+
 def check_frames(frames: Sequence[Atoms], rules: Sequence[KeepRule]) -> dict:
     """``worst``: per rule the fewest centres that obey it in any frame (``"15/16"``),
     ``centre_frames_broken``: per rule how many (centre, frame) pairs break it, of all (the fraction of anion-time
@@ -105,8 +116,7 @@ def check_frames(frames: Sequence[Atoms], rules: Sequence[KeepRule]) -> dict:
     written and none is broken."""
     worst: dict[str, tuple[int, int]] = {}
     opened: dict[str, list[int]] = {}       # per rule: centre-frames that break it, of all centre-frames
-    openings: dict[str, int] = {}
-    before: dict[str, np.ndarray] = {}
+    broken_centres: dict[str, list[np.ndarray]] = {}
     broken = []
     for k, atoms in enumerate(frames):
         for label, ok in obeys(atoms, rules).items():
@@ -115,11 +125,10 @@ def check_frames(frames: Sequence[Atoms], rules: Sequence[KeepRule]) -> dict:
             tally = opened.setdefault(label, [0, 0])
             tally[0] += n - good
             tally[1] += n
-            was = before.get(label, np.ones(n, bool))
-            openings[label] = openings.get(label, 0) + int((was & ~ok).sum())
-            before[label] = ok
+            broken_centres.setdefault(label, []).append(np.flatnonzero(~ok))
             if good < n and (not broken or broken[-1] != k):
                 broken.append(k)
     return {"frames": len(frames), "worst": {k: f"{g}/{n}" for k, (g, n) in worst.items()},
             "centre_frames_broken": {k: f"{b}/{n}" for k, (b, n) in opened.items()},
-            "openings": openings, "broken": broken, "intact": bool(frames) and not broken}
+            "openings": {k: count_openings(v) for k, v in broken_centres.items()},
+            "broken": broken, "intact": bool(frames) and not broken}

@@ -192,33 +192,8 @@ def run_summary(run_dir: Path, rules: Sequence = ()) -> dict:
             **({"keep": keep} if keep is not None else {})}
 
 
-def _wait_for_held_runs(sweep_dir: Path, poll_s: float = 1.0) -> bool:
-    """Wait while a runner on this machine still holds a run of the sweep (the workers of a learning killed with
-    SIGKILL live on in their own sessions and finish their runs): summarising such a run half-way would select
-    from frames it has not written yet. Returns whether it waited (then the sweep is run again, to resume a run
-    whose runner died meanwhile)."""
-    import socket
-
-    from sei_lmp.run import RunDirectory
-
-    def held(run: RunDirectory) -> bool:
-        attempts = run.attempts()
-        here = bool(attempts) and attempts[-1].get("host") == socket.gethostname()
-        return run.state().state == "running" and (run.is_locked() or here)
-
-    runs = [RunDirectory(d) for d in sorted((sweep_dir / "runs").iterdir())]
-    waited = False
-    while busy := [r for r in runs if held(r)]:
-        if not waited:
-            print(f"waiting for {len(busy)} run(s) in {sweep_dir} that a runner still holds (an earlier, killed "
-                  "learning's workers finish them)", flush=True)
-        waited = True
-        time.sleep(poll_s)
-    return waited
-
-
 def _explore(plan: LearnPlan, gen_dir: Path, potential: Path, progress: bool) -> dict:
-    from sei_lmp.sweep import plan_sweep, run_local
+    from sei_lmp.sweep import plan_sweep, run_local, wait_for_held_runs
 
     summary_path = gen_dir / "explore.json"
     if summary_path.is_file():
@@ -234,7 +209,7 @@ def _explore(plan: LearnPlan, gen_dir: Path, potential: Path, progress: bool) ->
                 run_local(sweep_dir, progress=progress)
             else:
                 _run_on_profile(plan.profile, sweep_dir, progress)
-            if not _wait_for_held_runs(sweep_dir):
+            if not wait_for_held_runs(sweep_dir):
                 break                      # nothing was held elsewhere: every run has its outcome
         for run_dir in sorted((sweep_dir / "runs").iterdir()):
             info = run_summary(run_dir, plan.keep[k] if plan.keep else ())

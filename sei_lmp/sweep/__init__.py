@@ -18,14 +18,14 @@ Where runs execute is an executor found by name, with the launch settings of a m
 from __future__ import annotations
 
 __all__ = ["SweepSpec", "available_executors", "collect", "get_executor", "load_sweep", "parse_sweep", "plan_sweep",
-           "read_sweep", "run_local", "submit", "sweep_status", "write_array_script"]
+           "read_sweep", "run_local", "submit", "sweep_status", "wait_for_held_runs", "write_array_script"]
 
 _WHERE = {
     "SweepSpec": "spec", "parse_sweep": "spec", "read_sweep": "spec",
     "plan_sweep": "plan", "load_sweep": "plan",
     "run_local": "executors.local", "write_array_script": "executors.slurm", "submit": "executors.slurm",
     "sweep_status": "status", "collect": "collect",
-    "get_executor": "executors", "available_executors": "executors",
+    "get_executor": "executors", "available_executors": "executors", "wait_for_held_runs": "executors.base",
 }
 
 

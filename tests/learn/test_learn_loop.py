@@ -178,31 +178,3 @@ def test_a_learning_stored_before_keep_rules_existed_resumes(tmp_path):
     with pytest.raises(ConfigurationError, match=r"changed: max_broken_per_run"):
         _check_resume(plan, out)
 
-
-def test_explore_waits_for_runs_a_killed_learnings_workers_still_hold(tmp_path):
-    """Sweep workers live in sessions of their own, so after a learning is killed with SIGKILL they finish
-    their runs; the resumed learning must wait for those runs instead of summarising them half-way."""
-    import threading
-
-    from sei_lmp.learn.loop import _wait_for_held_runs
-    from sei_lmp.run import RunDirectory
-
-    run_dir = tmp_path / "sweep" / "runs" / "a"
-    run_dir.mkdir(parents=True)
-    (tmp_path / "sweep" / "runs" / "b").mkdir()          # a run nobody holds
-    held, released = threading.Event(), []
-
-    def worker():
-        with RunDirectory(run_dir).lock():
-            held.set()
-            time.sleep(1.0)
-            released.append(time.monotonic())
-
-    thread = threading.Thread(target=worker)
-    thread.start()
-    held.wait(5)
-    assert RunDirectory(run_dir).state().state == "running"
-    assert _wait_for_held_runs(tmp_path / "sweep", poll_s=0.05)
-    assert released and time.monotonic() >= released[0]     # it returned only after the runner let go
-    thread.join()
-    assert not _wait_for_held_runs(tmp_path / "sweep", poll_s=0.05)

@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "potentials" / "learn"))
 
 import ship  # noqa: E402
+from sei_lmp.learn.keep import count_openings  # noqa: E402
 
 LABEL = ship.PS4.label
 RUN = "Langevin NVT 1000 K, 1 fs, friction 0.01/fs, counted every 0.05 ps, after FIRE to fmax 0.05 eV/A"
@@ -38,9 +39,9 @@ def _seeds(openings: list[int], ps: float = 20.0) -> dict:
 
 
 def test_openings_count_each_anion_each_time_it_opens():
-    assert ship._openings([[], [3], [3], [], [3, 5], [5]]) == 3
-    assert ship._openings([[1, 2], [2], [1, 2]]) == 3          # open in the first frame counts once
-    assert ship._openings([[]] * 4) == 0
+    assert count_openings([[], [3], [3], [], [3, 5], [5]]) == 3
+    assert count_openings([[1, 2], [2], [1, 2]]) == 3          # open in the first frame counts once
+    assert count_openings([[]] * 4) == 0
 
 
 def test_teacher_counts_are_thinned_to_the_student_spacing():

@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg
-from scipy import stats
 
 from sei_lmp.errors import ConfigurationError
 from sei_lmp.units import A2_PER_PS_TO_CM2_PER_S
@@ -184,8 +183,10 @@ def auto_window(time: np.ndarray, msd: np.ndarray, *, end_fraction: float = 0.5,
 
 def poisson_upper(count: float, confidence: float = 0.95) -> float:
     """One-sided upper limit of a Poisson mean after observing ``count`` events (Garwood; non-integer counts
-    such as effective hops are accepted)."""
-    return float(stats.chi2.ppf(confidence, 2 * max(count, 0.0) + 2) / 2)
+    such as effective hops are accepted, negative ones read as none)."""
+    from sei_lmp.analysis.transport.poisson import poisson_upper_limit
+
+    return float(poisson_upper_limit(max(count, 0.0), confidence))
 
 
 def random_walk_covariance(lags: np.ndarray, n_frames: int, step_variance: float, n_atoms: int,

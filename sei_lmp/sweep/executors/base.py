@@ -119,3 +119,30 @@ def unfinished(directory: Path, table, runs: Iterable[str] | None) -> tuple[list
         else:
             todo.append((row["run_id"], directory / row["directory"]))
     return todo, skipped
+
+
+def wait_for_held_runs(directory: str | PathLike, poll_s: float = 1.0) -> bool:
+    """Wait while a runner on this machine still holds a run of the sweep in ``directory``. Workers live in
+    sessions of their own, so after a SIGKILL of whatever started them (a learning, a script) they finish their
+    runs; a caller that reads the runs' outcomes must not read them half-way. Runs marked running on another host
+    are not waited for (that cannot be checked from here). Returns whether it waited: then run the sweep again,
+    to resume a run whose runner died meanwhile."""
+    import socket
+    import time
+
+    from sei_lmp.run.directory import RunDirectory
+
+    def held(run: RunDirectory) -> bool:
+        attempts = run.attempts()
+        here = bool(attempts) and attempts[-1].get("host") == socket.gethostname()
+        return run.state().state == "running" and (run.is_locked() or here)
+
+    runs = [RunDirectory(d) for d in sorted((Path(directory) / "runs").iterdir())]
+    waited = False
+    while busy := [r for r in runs if held(r)]:
+        if not waited:
+            print(f"waiting for {len(busy)} run(s) in {directory} that a runner still holds (the workers of an "
+                  "earlier, killed call finish them)", flush=True)
+        waited = True
+        time.sleep(poll_s)
+    return waited
