@@ -32,8 +32,12 @@ def final_potential(learning: Path, plan, generation: int | None = None) -> Path
     """The learning's final potential, or that of one generation."""
     suffix = {"mtp": ".almtp", "ace": ".yace", "mace": ".model-lammps.pt"}[plan.family]
     if generation is not None:
-        path = Path(json.loads((learning / f"gen-{generation:03d}" / "potential" / "fit.json").read_text())["path"])
-        return path
+        record = learning / f"gen-{generation:03d}" / "potential" / "fit.json"
+        if not record.is_file():
+            fitted = sorted(p.parent.parent.name for p in learning.glob("gen-*/potential/fit.json"))
+            raise SystemExit(f"{record} does not exist: generation {generation} of {learning} has no fitted "
+                             f"potential (fitted: {', '.join(fitted) or 'none'})")
+        return Path(json.loads(record.read_text())["path"])
     found = sorted((learning / "final").glob(f"*{suffix}"))
     if not found:
         raise SystemExit(f"{learning}/final holds no {suffix}: has the learning ended?")

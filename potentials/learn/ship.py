@@ -353,6 +353,9 @@ def main() -> None:
     parser.add_argument("--warning", action="append", default=[], help="a further warning for the card")
     args = parser.parse_args()
     final = args.run_dir / "final"
+    if not final.is_dir():
+        raise SystemExit(f"{final} does not exist: ship a learning that has ended (sei-lmp learn writes final/ "
+                         "when it converges, runs out of generations or of --budget-s)")
     main_file = next(p for p in final.iterdir() if p.suffix in (".yace", ".almtp"))
     card = json.loads(main_file.with_name(main_file.name + ".json").read_text())
     for src in final.iterdir():
