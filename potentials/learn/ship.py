@@ -194,10 +194,11 @@ def teacher_openings(check: dict, spacing_ps: float) -> tuple[int, float] | None
     return count_openings(frames), n_p * (steps[-1] - steps[0]) * timestep_fs / 1000
 
 
-def _rate(n: int, exposure: float) -> dict:
+def _rate(n: int, exposure: float, dispersion: float) -> dict:
+    """A rate of openings with its 95 % interval, quasi-Poisson as the ratio is (n / dispersion events)."""
     from sei_lmp.analysis.transport import poisson_interval
 
-    low, high = poisson_interval(n, 0.95, zero_one_sided=True)
+    low, high = (dispersion * x for x in poisson_interval(n / dispersion, 0.95, zero_one_sided=True))
     return {"openings": n, "anion_ps": round(exposure, 3), "per_anion_ps": round(n / exposure, 5),
             "per_anion_ps_ci95": [round(low / exposure, 5), round(high / exposure, 5)]}
 
@@ -251,8 +252,8 @@ def opening_rates(seeds: dict, teacher: list[dict]) -> dict:
         needed = _more_teacher_md(n_s, e_s, n_t, e_t, phi)
         out[name] = {
             "frames_every_ps": seeds["dump_every_ps"],
-            "student": _rate(n_s, e_s) | {"runs": len(runs)},
-            "teacher": _rate(n_t, e_t) | {"runs": [t["run"] for t, _ in taught]},
+            "student": _rate(n_s, e_s, phi) | {"runs": len(runs)},
+            "teacher": _rate(n_t, e_t, phi) | {"runs": [t["run"] for t, _ in taught]},
             "dispersion_of_reruns": round(phi, 2),
             "ratio": ratio.ratio, "ratio_ci95": [round(ratio.low, 3), round(ratio.high, 3)],
             # the bound that goes with a one-sided test at 5 %: the lower end of the central 90 % interval
