@@ -157,19 +157,9 @@ def seed_warnings(seeds: dict) -> list[str]:
 
 
 def _md_spacing(check: dict) -> tuple[float, float] | None:
-    """(timestep fs, count spacing ps) of a teacher MD check, read from its run description."""
-    import re
-
-    run = check.get("run", "")
-    step = re.search(r"NVT [\d.]+ K, ([\d.]+) fs", run)
-    if not step:
-        return None
-    timestep_fs = float(step.group(1))
-    every = re.search(r"counted every ([\d.]+) ps", run)
-    if every:
-        return timestep_fs, float(every.group(1))
-    steps = sorted(int(k) for k in check["P_with_four_S_within_2.6A_by_step"])   # older records: every 0.5 ps
-    return timestep_fs, (steps[1] - steps[0]) * timestep_fs / 1000
+    """(timestep fs, count spacing ps) of a teacher MD check (its ``md`` block); None for a relaxation."""
+    md = check.get("md")
+    return (md["timestep_fs"], md["count_every_ps"]) if md else None
 
 
 def teacher_openings(check: dict, spacing_ps: float) -> tuple[int, float] | None:
@@ -237,7 +227,7 @@ def opening_rates(seeds: dict, teacher: list[dict]) -> dict:
         runs = [r for key, r in seeds["runs"].items()
                 if key.split("/")[0] == name and PS4.label in r.get("openings", {})]
         md = [t for t in teacher if t.get("relaxed_first") and t["structure"] in target["structures"]
-              and f"NVT {target['temperature_K']:g} K" in t.get("run", "")]
+              and t.get("md", {}).get("temperature_K") == target["temperature_K"]]
         taught = [(t, teacher_openings(t, seeds["dump_every_ps"])) for t in md]
         taught = [(t, o) for t, o in taught if o is not None]
         if not runs or not taught:

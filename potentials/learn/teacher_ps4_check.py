@@ -131,9 +131,9 @@ def main() -> None:
 
         write(args.frames, atoms, format="extxyz")
 
-    def record(how: str, complete: bool) -> None:
+    def record(how: str, complete: bool, md: dict | None = None) -> None:
         result = {"teacher": teacher.description, **({"relaxed_first": relaxed_at} if relaxed_at else {}),
-                  "structure": args.structure.name, "run": how, "complete": complete,
+                  "structure": args.structure.name, "run": how, **({"md": md} if md else {}), "complete": complete,
                   "P_with_four_S_within_2.6A_by_step": {str(s): f"{k}/{n_p}" for s, k in trace},
                   # how the others are bonded: a P with 3 or 5 S, P-P and S-S bonds tell breaking from bridging
                   "bonding_by_step": {str(s): b for s, b in bonds.items()},
@@ -160,6 +160,10 @@ def main() -> None:
         how = (f"Langevin NVT {args.md_temperature:g} K, {args.timestep_fs:g} fs, friction 0.01/fs, counted every "
                f"{every * args.timestep_fs / 1000:g} ps, seeds {args.seed}/{args.seed + 1}"
                + (f", after FIRE to fmax {args.relax_fmax:g} eV/A" if args.relax_first else ""))
+        # what ship.py compares a student with (temperature, spacing of the counts): fields, not prose
+        md = {"thermostat": "Langevin", "temperature_K": args.md_temperature, "timestep_fs": args.timestep_fs,
+              "friction_per_fs": 0.01, "count_every_ps": every * args.timestep_fs / 1000,
+              "seeds": [args.seed, args.seed + 1]}
         total = int(round(args.md_ps * 1000 / args.timestep_fs)) // every * every
         while dyn.nsteps < total:
             dyn.run(every)
@@ -173,9 +177,9 @@ def main() -> None:
             part = checkpoint.with_name(checkpoint.name + ".part")
             part.write_bytes(pickle.dumps(state))
             part.replace(checkpoint)
-            record(how, complete=False)
+            record(how, complete=False, md=md)
             print(trace[-1], f"{time.perf_counter() - start:.0f} s", flush=True)
-        record(how, complete=True)
+        record(how, complete=True, md=md)
         checkpoint.unlink(missing_ok=True)
     else:
         optimizer = FIRE(atoms, logfile=None)

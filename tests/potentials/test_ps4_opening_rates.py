@@ -20,9 +20,14 @@ LABEL = ship.PS4.label
 RUN = "Langevin NVT 1000 K, 1 fs, friction 0.01/fs, counted every 0.05 ps, after FIRE to fmax 0.05 eV/A"
 
 
-def _teacher(open_at: dict[int, list[int]], ps: float, *, run: str = RUN, n_p: int = 16, per_anion=True) -> dict:
+def _teacher(open_at: dict[int, list[int]], ps: float, *, temperature: float | None = 1000.0, n_p: int = 16,
+             per_anion=True) -> dict:
+    """A teacher MD record as teacher_ps4_check.py writes it (counts every 50 fs); no temperature: a relaxation."""
     steps = range(0, int(round(ps * 1000)) + 1, 50)
-    check = {"teacher": "CHGNet 0.3.0 (universal)", "structure": "li3ps4_glass_128.extxyz", "run": run,
+    md = {"thermostat": "Langevin", "temperature_K": temperature, "timestep_fs": 1.0, "friction_per_fs": 0.01,
+          "count_every_ps": 0.05, "seeds": [1, 2]}
+    check = {"teacher": "CHGNet 0.3.0 (universal)", "structure": "li3ps4_glass_128.extxyz",
+             "run": RUN if temperature else "FIRE, fmax 0.02", **({"md": md} if temperature else {}),
              "relaxed_first": {"steps": 200},
              "P_with_four_S_within_2.6A_by_step": {str(k): f"{n_p - len(open_at.get(k, []))}/{n_p}" for k in steps}}
     if per_anion:
@@ -53,7 +58,7 @@ def test_teacher_counts_are_thinned_to_the_student_spacing():
     # an older record without per-anion lists: zero openings only if every count was whole
     assert ship.teacher_openings(_teacher({}, 2.0, per_anion=False), 0.1) == (0, pytest.approx(32.0))
     assert ship.teacher_openings(_teacher({100: [2]}, 2.0, per_anion=False), 0.1) is None
-    assert ship.teacher_openings(_teacher({}, 1.0, run="FIRE, fmax 0.02"), 0.1) is None
+    assert ship.teacher_openings(_teacher({}, 1.0, temperature=None), 0.1) is None
 
 
 def test_verdict_needs_the_teacher_to_have_run_long_enough_for_the_scatter_of_the_reruns():
@@ -92,7 +97,7 @@ def test_verdict_needs_the_teacher_to_have_run_long_enough_for_the_scatter_of_th
 
 
 def test_only_the_teachers_own_md_of_the_same_cell_and_temperature_is_compared():
-    hotter = _teacher({}, 10.0, run=RUN.replace("1000 K", "1200 K"))
+    hotter = _teacher({}, 10.0, temperature=1200.0)
     unrelaxed = _teacher({}, 10.0)
     del unrelaxed["relaxed_first"]
     other = _teacher({}, 10.0) | {"structure": "li_li3ps4_interface_206.extxyz"}
