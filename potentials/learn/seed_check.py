@@ -12,7 +12,8 @@ The plan gives the target runs and their keep rules (a plan without keep rules, 
 potential was grown by, can be checked with its ``*_keep.toml`` twin). The runs go to
 ``<learning>/seed-check/<final or gen-N>/<k>-seeds-...`` (resumable: the sweep machinery skips finished runs).
 Each run records its openings (how many times an anion went from intact to open) and the anion-ps they were
-counted over: ``ship.py`` compares their rate with the teacher's.
+counted over: ``ship.py`` compares their rate with the teacher's. ``--entries NAME ...`` reruns named entries
+instead, e.g. a target without keep rules (an interface run): whether each rerun holds its full length.
 """
 
 from __future__ import annotations
@@ -60,13 +61,26 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13])
     parser.add_argument("--dump-every-ps", type=float, default=0.1)
     parser.add_argument("--generation", type=int, help="check this generation's potential instead of final/")
+    parser.add_argument("--entries", nargs="+", metavar="NAME",
+                        help="rerun these [[explore]] entries instead (by name; one without keep rules records "
+                             "whether it held, its grade and any watchdog trip)")
     parser.add_argument("-o", "--out", type=Path, required=True)
     args = parser.parse_args()
     plan = read_plan(args.plan)
     potential = final_potential(args.learning, plan, args.generation)
-    checked = [k for k, rules in enumerate(plan.keep) if rules]
+    names = [str(entry.get("name", k)) for k, entry in enumerate(plan.explore)]
+    if args.entries:
+        unknown = sorted(set(args.entries) - set(names))
+        if unknown:
+            raise SystemExit(f"{args.plan} has no [[explore]] entry named {', '.join(unknown)} (it has "
+                             f"{', '.join(names)})")
+        checked = [k for k, name in enumerate(names) if name in args.entries]
+    else:
+        checked = [k for k, rules in enumerate(plan.keep) if rules]
     if not checked:
-        raise SystemExit(f"{args.plan} has no [[explore]] entry with keep rules")
+        raise SystemExit(f"{args.plan} has no [[explore]] entry with keep rules (name some with --entries)")
+    if args.out.exists():
+        raise SystemExit(f"{args.out} exists; give another -o (nothing is overwritten; the runs resume anyway)")
     explore = list(plan.explore)
     result = {"plan": args.plan.name, "potential": potential.name, "generation": args.generation, "seeds": args.seeds,
               "dump_every_ps": args.dump_every_ps, "runs": {}}
@@ -88,10 +102,15 @@ def main() -> None:
             run_local(sweep_dir, progress=True)
         for run_dir in sorted((sweep_dir / "runs").iterdir()):
             info = run_summary(run_dir, plan.keep[k])        # counts the keep rules over its trajectory
+            held = {"completed": info["completed"], "ps_held": info["ps_held"],
+                    "max_grade": round(info["max_grade"], 3), "watchdog": info["watchdog"]}
+            if "keep" not in info:                           # a target without keep rules: whether it held
+                result["runs"][f"{entry.get('name', k)}/{run_dir.name}"] = held
+                print(run_dir.name, held, flush=True)
+                continue
             keep = info["keep"]
             result["runs"][f"{entry.get('name', k)}/{run_dir.name}"] = {
-                "completed": info["completed"], "ps_held": info["ps_held"], "max_grade": round(info["max_grade"], 3),
-                "frames": keep["frames"], "worst": keep["worst"], "broken_frames": len(keep["broken"]),
+                **held, "frames": keep["frames"], "worst": keep["worst"], "broken_frames": len(keep["broken"]),
                 "centre_frames_broken": keep["centre_frames_broken"],
                 # the events a rate is made of (frames of one opening are not independent), and their exposure
                 "openings": keep["openings"],
