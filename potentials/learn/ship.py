@@ -28,6 +28,7 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 
 from sei_lmp.learn.keep import KeepRule, count_openings, kept  # noqa: E402
+from sei_lmp.potentials.grades import MAXVOL  # noqa: E402
 
 #: an intact PS4: the keep rule of the Li-P-S plans' glass target (LiPS_*.toml), one definition for both
 PS4 = KeepRule("P", "S", 4, 2.6)
@@ -332,6 +333,40 @@ def with_intervals(run_dir: Path, validation: dict) -> dict:
     return out
 
 
+def rerun_summary(reruns: dict, stop: float = MAXVOL.stop) -> dict:
+    """Per target of a ``seed_check.py --entries`` output: how many reruns with other seeds held their full length
+    below the stop grade (the learning's own verdict rests on one trajectory per target), and how the others ended."""
+    out: dict[str, dict] = {}
+    for key, run in reruns["runs"].items():
+        name, rerun = key.split("/", 1)
+        entry = out.setdefault(name, {"reruns": 0, "held": 0, "stopped_by_grade": [], "watchdog": [], "other": []})
+        entry["reruns"] += 1
+        seed = rerun.rsplit("seed", 1)[-1]
+        if run["completed"] and run["max_grade"] < stop:
+            entry["held"] += 1
+        elif run.get("watchdog"):
+            entry["watchdog"].append(f"{seed}: {run['watchdog']} at {run['ps_held']:.3g} ps")
+        elif run["max_grade"] >= stop:
+            entry["stopped_by_grade"].append(f"{seed}: grade {run['max_grade']:.3g} at {run['ps_held']:.3g} ps")
+        else:
+            entry["other"].append(f"{seed}: ended at {run['ps_held']:.3g} ps")
+    return out
+
+
+def rerun_warnings(summary: dict, source: str) -> list[str]:
+    """One line per target whose reruns with other seeds did not all hold."""
+    out = []
+    for name, entry in summary.items():
+        if entry["held"] == entry["reruns"]:
+            continue
+        ends = "; ".join(entry["stopped_by_grade"] + entry["watchdog"] + entry["other"])
+        out.append(f"{name} (rerun with {entry['reruns']} other seeds, {source}): {entry['held']} of "
+                   f"{entry['reruns']} held their full length below grade {MAXVOL.stop:g}; the others stopped "
+                   f"(seed: how) {ends}. The learning's own run of this target held once; "
+                   "until more reruns hold, treat these conditions as outside the trust region")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
@@ -341,6 +376,8 @@ def main() -> None:
                         help="output of teacher_ps4_check.py for a target's start cell (repeatable)")
     parser.add_argument("--seed-check", type=Path,
                         help="output of seed_check.py: the keep-rule targets rerun with other velocity seeds")
+    parser.add_argument("--rerun-check", type=Path, action="append", default=[],
+                        help="output of seed_check.py --entries: targets rerun with other seeds (repeatable)")
     parser.add_argument("--warning", action="append", default=[], help="a further warning for the card")
     args = parser.parse_args()
     final = args.run_dir / "final"
@@ -368,6 +405,11 @@ def main() -> None:
         if rates:
             card["validation"]["ps4_opening_rates"] = rates
         card["warnings"] += opening_warnings(rates, f"learn/{args.seed_check.name}") + seed_warnings(seeds)
+    for path in args.rerun_check:
+        summary = rerun_summary(json.loads(path.read_text()))
+        card["validation"].setdefault("target_reruns", {}).update(
+            {name: entry | {"source": f"learn/{path.name}"} for name, entry in summary.items()})
+        card["warnings"] += rerun_warnings(summary, f"learn/{path.name}")
     barriers = card["validation"].get("teacher_checks", {}).get("barriers")
     if barriers:
         for mechanism, diff in barriers["difference_eV"].items():

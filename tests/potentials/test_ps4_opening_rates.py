@@ -117,3 +117,32 @@ def test_shipped_cards_state_the_rates_their_own_records_give(name):
     for target, rates in again.items():
         said = [w for w in card["warnings"] if w.startswith(f"{target}: PS4 openings per anion-ps")]
         assert len(said) == 1 and f"{rates['student']['openings']} in" in said[0]
+
+
+def test_reruns_of_a_target_without_keep_rules_are_tallied_by_how_they_ended():
+    runs = {"interface600K/li_li3ps4__gen__seed11": {"completed": True, "ps_held": 20.0, "max_grade": 1.4},
+            "interface600K/li_li3ps4__gen__seed12": {"completed": False, "ps_held": 5.85, "max_grade": 11.6},
+            "interface600K/li_li3ps4__gen__seed13": {"completed": False, "ps_held": 8.2, "max_grade": 1.5,
+                                                     "watchdog": "watchdog_expand"},
+            "interface600K/li_li3ps4__gen__seed14": {"completed": True, "ps_held": 20.0, "max_grade": 12.0}}
+    summary = ship.rerun_summary({"runs": runs})["interface600K"]
+    assert (summary["reruns"], summary["held"]) == (4, 1)
+    assert summary["stopped_by_grade"] == ["12: grade 11.6 at 5.85 ps", "14: grade 12 at 20 ps"]
+    assert summary["watchdog"] == ["13: watchdog_expand at 8.2 ps"]
+    (line,) = ship.rerun_warnings({"interface600K": summary}, "learn/x.json")
+    assert line.startswith("interface600K (rerun with 4 other seeds, learn/x.json): 1 of 4 held")
+    summary_all = ship.rerun_summary({"runs": {k: v for k, v in runs.items() if k.endswith("11")}})
+    assert ship.rerun_warnings(summary_all, "learn/x.json") == []
+
+
+@pytest.mark.parametrize("name", ["LiPS_ace_learned.yace", "LiPS_mtp_learned.almtp"])
+def test_shipped_cards_state_the_target_reruns_their_files_give(name):
+    card = json.loads((REPO / "potentials" / f"{name}.json").read_text())
+    reruns = card["validation"].get("target_reruns")
+    if not reruns:
+        pytest.skip(f"{name}: its card carries no target reruns")
+    for target, entry in reruns.items():
+        again = ship.rerun_summary(json.loads((REPO / "potentials" / entry["source"]).read_text()))[target]
+        assert again == {k: v for k, v in entry.items() if k != "source"}
+        warned = [w for w in card["warnings"] if w.startswith(f"{target} (rerun with")]
+        assert bool(warned) == (entry["held"] < entry["reruns"]), target
