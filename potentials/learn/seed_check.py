@@ -76,7 +76,7 @@ def main() -> None:
                              f"{', '.join(names)})")
         checked = [k for k, name in enumerate(names) if name in args.entries]
     else:
-        checked = [k for k, rules in enumerate(plan.keep) if rules]   # () when the plan has no keep rule
+        checked = [k for k in range(len(plan.explore)) if plan.keep_rules(k)]
     if not checked:
         raise SystemExit(f"{args.plan} has no [[explore]] entry with keep rules (name some with --entries)")
     if args.out.exists():
@@ -101,8 +101,7 @@ def main() -> None:
         while wait_for_held_runs(sweep_dir):      # an earlier, killed check's workers were still running
             run_local(sweep_dir, progress=True)
         for run_dir in sorted((sweep_dir / "runs").iterdir()):
-            rules = plan.keep[k] if plan.keep else ()         # a plan without any rule keeps none
-            info = run_summary(run_dir, rules)               # counts the keep rules over its trajectory
+            info = run_summary(run_dir, plan.keep_rules(k))  # counts the keep rules over its trajectory
             held = {"completed": info["completed"], "ps_held": info["ps_held"],
                     "max_grade": round(info["max_grade"], 3), "watchdog": info["watchdog"]}
             if "keep" not in info:                           # a target without keep rules: whether it held

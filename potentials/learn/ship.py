@@ -28,6 +28,7 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 
 from sei_lmp.learn.keep import KeepRule, count_openings, kept  # noqa: E402
+from sei_lmp.learn.loop import holds  # noqa: E402
 from sei_lmp.potentials.grades import MAXVOL  # noqa: E402
 
 #: an intact PS4: the keep rule of the Li-P-S plans' glass target (LiPS_*.toml), one definition for both
@@ -342,7 +343,7 @@ def rerun_summary(reruns: dict, stop: float = MAXVOL.stop) -> dict:
         entry = out.setdefault(name, {"reruns": 0, "held": 0, "stopped_by_grade": [], "watchdog": [], "other": []})
         entry["reruns"] += 1
         seed = rerun.rsplit("seed", 1)[-1]
-        if run["completed"] and run["max_grade"] < stop:
+        if holds(run, stop):
             entry["held"] += 1
         elif run.get("watchdog"):
             entry["watchdog"].append(f"{seed}: {run['watchdog']} at {run['ps_held']:.3g} ps")

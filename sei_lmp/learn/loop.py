@@ -212,7 +212,7 @@ def _explore(plan: LearnPlan, gen_dir: Path, potential: Path, progress: bool) ->
             if not wait_for_held_runs(sweep_dir):
                 break                      # nothing was held elsewhere: every run has its outcome
         for run_dir in sorted((sweep_dir / "runs").iterdir()):
-            info = run_summary(run_dir, plan.keep[k] if plan.keep else ())
+            info = run_summary(run_dir, plan.keep_rules(k))
             info["explore"], info["target"] = k, k in plan.targets
             runs[f"{k}/{run_dir.name}"] = info
     summary = {"runs": runs, "seconds": time.perf_counter() - started}
@@ -316,7 +316,8 @@ def _kept_column(runs: list[dict]) -> str | None:
     return "; ".join(f"{k}: {g}/{n}" for k, (g, n) in worst.items()) or None
 
 
-def _holds(run: dict, stop: float) -> bool:
+def holds(run: dict, stop: float) -> bool:
+    """Whether a run (``run_summary``) held: its full length, below the stop grade, keeping its keep rules."""
     # a watchdog trip ends the run early, so it is not completed
     return run["completed"] and run["max_grade"] < stop and (run.get("keep") or {}).get("intact", True)
 
@@ -400,7 +401,7 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
         explored = _explore(plan, gen_dir, potential, progress)
         runs = explored["runs"]
         targets = [r for r in runs.values() if r["target"]]
-        holds = all(_holds(r, plan.grades.stop) for r in targets)
+        targets_hold = all(holds(r, plan.grades.stop) for r in targets)
         passes = _checks_pass(checks)
         # 95 % bootstrap interval over held-out configurations (NaN: fewer than 5 of them)
         holdout_ci = record["holdout_errors"].get("forces_rmse_eV_per_A_ci95") or [np.nan, np.nan]
@@ -411,13 +412,13 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
                "max_grade_targets": max(r["max_grade"] for r in targets),
                "ps_held_targets": min(r["ps_held"] for r in targets),
                "runs_stopped_by_grade": sum(r["stopped_by_grade"] for r in runs.values()),
-               "runs_failed_otherwise": sum(r["other_error"] for r in runs.values()), "targets_hold": holds,
+               "runs_failed_otherwise": sum(r["other_error"] for r in runs.values()), "targets_hold": targets_hold,
                **({"kept_in_targets": _kept_column(targets)} if plan.keep else {}),
                **({"checks_pass": passes} if checks else {}),
                "fit_s": record.get("seconds"), "explore_s": explored.get("seconds"),
                **_check_columns(checks)}
         record_path = gen_dir / "record.json"
-        if holds and passes:
+        if targets_hold and passes:
             converged, reason = True, (f"generation {g}: every target run held its full length with max grade "
                                        f"below {plan.grades.stop:g}"
                                        + (" and kept what the plan says in every frame" if plan.keep else "")
@@ -454,7 +455,7 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
         log(_line(row))
         if not gen["selected"]:
             reason = (f"generation {g}: the targets do not hold but no extrapolative or broken frame was left to "
-                      "select (runs failed for another reason: see explore.json)" if not holds else
+                      "select (runs failed for another reason: see explore.json)" if not targets_hold else
                       f"generation {g}: the targets hold but the checks fail and gave no frames to add")
             break
         data = data + new

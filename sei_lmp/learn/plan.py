@@ -104,6 +104,10 @@ class LearnPlan:
     max_broken_per_run: int = 4              # frames breaking a keep rule labelled per run and generation
     source: str = ""
 
+    def keep_rules(self, k: int) -> tuple[KeepRule, ...]:
+        """What explore entry ``k``'s frames must keep (``keep`` is empty when no entry has a rule)."""
+        return self.keep[k] if self.keep else ()
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["grades"] = asdict(self.grades)
