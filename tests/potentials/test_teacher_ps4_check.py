@@ -40,8 +40,10 @@ def record(tmp_path_factory) -> tuple[Path, dict]:
 def test_record_states_its_md_as_fields(record):
     _, check = record
     assert check["complete"] is True
+    # ASE's friction 0.01 is per ASE time unit (10.18 fs): 0.00098/fs, not the 0.01/fs older records claimed
     assert check["md"] == {"thermostat": "Langevin", "temperature_K": 1000.0, "timestep_fs": 1.0,
-                           "friction_per_fs": 0.01, "count_every_ps": 0.05, "seeds": [7, 8]}
+                           "friction_per_fs": 0.000982, "count_every_ps": 0.05, "seeds": [7, 8]}
+    assert "friction 0.00098/fs" in check["run"]
     assert sorted(map(int, check["P_with_four_S_within_2.6A_by_step"])) == [0, 50, 100, 150, 200]
     assert ship._md_spacing(check) == (1.0, 0.05)
 
