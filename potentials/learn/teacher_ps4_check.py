@@ -60,7 +60,7 @@ def _md_args(args) -> dict:
     """What a checkpoint must have been made with to be resumed by this command."""
     return {k: str(getattr(args, k)) for k in ("structure", "teacher", "modal", "seed", "md_temperature",
                                                   "timestep_fs", "count_every_ps", "relax_first", "relax_fmax",
-                                                  "steps")}
+                                                  "steps", "npt_z_bar")}
 
 
 def main() -> None:
@@ -75,6 +75,10 @@ def main() -> None:
     parser.add_argument("-o", "--out", type=Path, required=True)
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--md-temperature", type=float, help="run Langevin NVT MD at this temperature instead")
+    parser.add_argument("--npt-z-bar", type=float,
+                        help="NPT instead of NVT, the cell's z only at this pressure (bar), as the interface decks "
+                             "do: Berendsen thermostat 0.1 ps and barostat 1 ps (ASE's; the decks' Nose-Hoover "
+                             "is not in ASE)")
     parser.add_argument("--md-ps", type=float, default=5.0)
     parser.add_argument("--timestep-fs", type=float, default=1.0)
     parser.add_argument("--relax-first", action="store_true",
@@ -90,6 +94,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.relax_first and not args.md_temperature:
         parser.error("--relax-first goes with --md-temperature (without it the check is a relaxation already)")
+    if args.npt_z_bar is not None and not args.md_temperature:
+        parser.error("--npt-z-bar goes with --md-temperature")
     if args.out.exists() and json.loads(args.out.read_text()).get("complete", True):
         parser.error(f"{args.out} holds a finished check; give another -o (nothing is overwritten)")
     checkpoint = args.out.with_name(args.out.name + ".checkpoint.pkl")
@@ -103,6 +109,8 @@ def main() -> None:
         if saved["args"] != _md_args(args):
             parser.error(f"{checkpoint} was made with {saved['args']}, not {_md_args(args)}: run the same "
                          "command, or delete the checkpoint and -o to start again")
+        if "cell" in saved:
+            atoms.set_cell(saved["cell"])
         atoms.set_positions(saved["positions"])
         atoms.set_momenta(saved["momenta"])
         bonds, trace, relaxed_at = saved["bonds"], saved["trace"], saved["relaxed_at"]
@@ -152,32 +160,54 @@ def main() -> None:
         if saved is None:
             MaxwellBoltzmannDistribution(atoms, temperature_K=args.md_temperature,
                                          rng=np.random.default_rng(args.seed))
-        # ASE takes the friction in inverse ASE time units: 0.01 of those is 0.00098/fs (a 1 ps relaxation
-        # time), the value every stored teacher run used
-        friction = 0.01
-        dyn = Langevin(atoms, args.timestep_fs * units.fs, temperature_K=args.md_temperature, friction=friction,
-                       rng=np.random.default_rng(args.seed + 1))
-        if saved is not None:
-            dyn.rng, dyn.nsteps = saved["rng"], trace[-1][0]
         every = int(round(args.count_every_ps * 1000 / args.timestep_fs))
-        # what ship.py compares a student with (temperature, spacing of the counts): fields, not prose; the
-        # prose line is written from them
-        md = {"thermostat": "Langevin", "temperature_K": args.md_temperature, "timestep_fs": args.timestep_fs,
-              "friction_per_fs": round(friction * units.fs, 6), "count_every_ps": every * args.timestep_fs / 1000,
-              "seeds": [args.seed, args.seed + 1]}
-        how = (f"{md['thermostat']} NVT {md['temperature_K']:g} K, {md['timestep_fs']:g} fs, friction "
-               f"{md['friction_per_fs']:.2g}/fs, counted every {md['count_every_ps']:g} ps, seeds "
-               f"{md['seeds'][0]}/{md['seeds'][1]}"
-               + (f", after FIRE to fmax {args.relax_fmax:g} eV/A" if args.relax_first else ""))
+        if args.npt_z_bar is None:
+            # ASE takes the friction in inverse ASE time units: 0.01 of those is 0.00098/fs (a 1 ps relaxation
+            # time), the value every stored teacher run used
+            friction = 0.01
+            dyn = Langevin(atoms, args.timestep_fs * units.fs, temperature_K=args.md_temperature, friction=friction,
+                           rng=np.random.default_rng(args.seed + 1))
+            # what ship.py compares a student with (temperature, spacing of the counts): fields, not prose; the
+            # prose line is written from them
+            md = {"thermostat": "Langevin", "temperature_K": args.md_temperature, "timestep_fs": args.timestep_fs,
+                  "friction_per_fs": round(friction * units.fs, 6)}
+            how = (f"Langevin NVT {args.md_temperature:g} K, {args.timestep_fs:g} fs, friction "
+                   f"{md['friction_per_fs']:.2g}/fs")
+        else:
+            from ase.md.nptberendsen import Inhomogeneous_NPTBerendsen
+
+            # Li metal's compressibility (bulk modulus ~12 GPa): only how fast the gap closes depends on it
+            compressibility_per_bar = 8e-6
+            dyn = Inhomogeneous_NPTBerendsen(atoms, args.timestep_fs * units.fs, temperature_K=args.md_temperature,
+                                             pressure_au=args.npt_z_bar * units.bar, taut=100 * units.fs,
+                                             taup=1000 * units.fs,
+                                             compressibility_au=compressibility_per_bar / units.bar,
+                                             mask=(0, 0, 1))
+            md = {"thermostat": "Berendsen", "barostat": "Berendsen, z only", "temperature_K": args.md_temperature,
+                  "pressure_bar": args.npt_z_bar, "timestep_fs": args.timestep_fs, "taut_ps": 0.1, "taup_ps": 1.0,
+                  "compressibility_per_bar": compressibility_per_bar}
+            how = (f"Berendsen NPT (z only) {args.md_temperature:g} K, {args.npt_z_bar:g} bar, "
+                   f"{args.timestep_fs:g} fs, taut 0.1 ps, taup 1 ps")
+        if saved is not None:
+            dyn.nsteps = trace[-1][0]
+            if hasattr(dyn, "rng"):
+                dyn.rng = saved["rng"]
+        md.update(count_every_ps=every * args.timestep_fs / 1000, seeds=[args.seed, args.seed + 1])
+        how += (f", counted every {md['count_every_ps']:g} ps, seeds {args.seed}/{args.seed + 1}"
+                + (f", after FIRE to fmax {args.relax_fmax:g} eV/A" if args.relax_first else ""))
         total = int(round(args.md_ps * 1000 / args.timestep_fs)) // every * every
         while dyn.nsteps < total:
             dyn.run(every)
             bonds[dyn.nsteps], opened[dyn.nsteps] = _bonding(atoms)
+            if args.npt_z_bar is not None:
+                # the interface's normal: how far the teacher's barostat closes the cell, against a student's
+                bonds[dyn.nsteps]["cell_z_A"] = round(float(atoms.cell.lengths()[2]), 3)
             trace.append((dyn.nsteps, _four(bonds[dyn.nsteps])))
             if args.frames:
                 write(args.frames, atoms, format="extxyz", append=True)
             state = {"args": _md_args(args), "positions": atoms.get_positions(), "momenta": atoms.get_momenta(),
-                     "rng": dyn.rng, "bonds": bonds, "opened": opened, "trace": trace, "relaxed_at": relaxed_at,
+                     "cell": atoms.get_cell()[:], "rng": getattr(dyn, "rng", None), "bonds": bonds,
+                     "opened": opened, "trace": trace, "relaxed_at": relaxed_at,
                      "seconds": time.perf_counter() - start}
             part = checkpoint.with_name(checkpoint.name + ".part")
             part.write_bytes(pickle.dumps(state))

@@ -32,6 +32,7 @@ import pandas as pd
 from ase import Atoms
 
 from sei_lmp.errors import ConfigurationError
+from sei_lmp.learn.extrapolation import where_grade_rose
 from sei_lmp.learn.keep import check_frames, trajectory_frames
 from sei_lmp.learn.plan import LearnPlan, fit_settings
 from sei_lmp.learn.refit import adapter
@@ -402,6 +403,10 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
         runs = explored["runs"]
         targets = [r for r in runs.values() if r["target"]]
         targets_hold = all(holds(r, plan.grades.stop) for r in targets)
+        # which chemistry stopped each failing target: the line a user reads to know what the potential lacks
+        stopped = {key: run for key, run in runs.items() if run["target"] and run["stopped_by_grade"]}
+        for worst in where_grade_rose(stopped).to_dict("records"):
+            log(f"  {worst['run']}: grade {worst['max_grade']:.1f} on {worst['species']} ({worst['neighbours']})")
         passes = _checks_pass(checks)
         # 95 % bootstrap interval over held-out configurations (NaN: fewer than 5 of them)
         holdout_ci = record["holdout_errors"].get("forces_rmse_eV_per_A_ci95") or [np.nan, np.nan]

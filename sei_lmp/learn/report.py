@@ -73,10 +73,33 @@ def write_report(result, plan) -> Path:
              f"**{'Converged' if result.converged else 'Not converged'}**: {result.reason}.", "",
              result.table.to_markdown(index=False, floatfmt=".4g"), "",
              *[f"![{f.stem}]({f.name})" for f in figures], "",
+             *_where_grade_rose(d),
              f"Final potential: `{result.final}` (card beside it)." if result.final else ""]
     out = d / "report.md"
     out.write_text("\n".join(lines) + "\n")
     return out
+
+
+def _where_grade_rose(directory: Path) -> list[str]:
+    """The report's section on what the potential had not seen: per generation and explore run, the
+    highest-grade atom of its worst guarded frame (also written to ``where_grade_rose.csv``)."""
+    from sei_lmp.learn.extrapolation import NEIGHBOUR_CUTOFF_A, where_grade_rose
+
+    tables = []
+    for explored in sorted(directory.glob("gen-*/explore.json")):
+        table = where_grade_rose(json.loads(explored.read_text())["runs"])
+        if len(table):
+            tables.append(table.assign(generation=int(explored.parent.name.split("-")[1])))
+    if not tables:
+        return []
+    table = pd.concat(tables, ignore_index=True)
+    table = table[["generation", *[c for c in table.columns if c != "generation"]]]
+    table.to_csv(directory / "where_grade_rose.csv", index=False)
+    return ["## Where the grade rose", "",
+            "The highest-grade atom of each explore run's worst guarded frame, with its neighbours within "
+            f"{NEIGHBOUR_CUTOFF_A:g} A (count and nearest distance per species): the chemistry the potential had "
+            "not seen in that generation.", "",
+            table.to_markdown(index=False, floatfmt=".3g"), ""]
 
 
 def _parity(result, plan) -> Path | None:

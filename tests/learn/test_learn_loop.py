@@ -58,6 +58,12 @@ def test_grade_falls_until_the_targets_hold(finished):
         assert (out / "final" / f"cu-emt_ace{suffix}").is_file()
     for name in ("report.md", "grades.png", "errors.png", "parity.png"):
         assert (out / name).is_file()
+    # the report and the log name the atom that stopped generation 0 and its neighbours
+    where = pd.read_csv(out / "where_grade_rose.csv")
+    stopped = where[(where["generation"] == 0) & ~where["held"]]
+    assert len(stopped) and (stopped["max_grade"] > 10).all() and (stopped["species"] == "Cu").all()
+    assert "## Where the grade rose" in (out / "report.md").read_text()
+    assert "on Cu (" in text
 
 
 @pytest.mark.slow

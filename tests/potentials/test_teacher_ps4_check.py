@@ -69,3 +69,19 @@ def test_finished_record_is_not_overwritten_and_a_seed_repeats(record, tmp_path)
     repeat = json.loads(again.read_text())
     assert repeat["open_P_by_step"] == check["open_P_by_step"]
     assert repeat["bonding_by_step"] == check["bonding_by_step"]
+
+
+def test_npt_on_the_normal_moves_only_the_cells_z_and_says_so(tmp_path):
+    from ase.io import read
+
+    out, frames = tmp_path / "npt.json", tmp_path / "npt.extxyz"
+    done = _check(out, "--seed", "3", "--npt-z-bar", "1", "--frames", str(frames))
+    assert done.returncode == 0, done.stderr[-2000:]
+    check = json.loads(out.read_text())
+    assert check["md"]["barostat"] == "Berendsen, z only" and check["md"]["pressure_bar"] == 1.0
+    assert check["run"].startswith("Berendsen NPT (z only) 1000 K, 1 bar")
+    cells = [a.cell.lengths() for a in read(frames, ":")]
+    assert len(cells) == 5
+    assert all(c[0] == cells[0][0] and c[1] == cells[0][1] for c in cells)     # x and y stay
+    z = [b["cell_z_A"] for s, b in check["bonding_by_step"].items() if s != "0"]
+    assert z == pytest.approx([c[2] for c in cells[1:]], abs=1e-3) and len(set(z)) > 1   # the barostat moved z
