@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 
-def _bonding(atoms) -> tuple[dict, list[int]]:
+def bonding(atoms) -> tuple[dict, list[int]]:
     """Per P, how many S lie within the PS4 cutoff (histogram), and the P-P / S-S pairs closer than the
     cutoffs of a bond (2.6 A, 2.3 A: a P2S6 P-P bond is 2.2-2.3 A, an S-S bond 2.05-2.1 A); and which P
     (0-based among the P atoms, in index order) lack four S, so that the openings of each anion can be counted
@@ -52,7 +52,7 @@ def _bonding(atoms) -> tuple[dict, list[int]]:
 
 
 def _four(bonding: dict) -> int:
-    """Intact PS4 (P with four S) from a ``_bonding`` record: one neighbour list per counted frame."""
+    """Intact PS4 (P with four S) from a ``bonding`` record: one neighbour list per counted frame."""
     return bonding["P_by_S_count"].get("4", 0)
 
 
@@ -126,7 +126,7 @@ def main() -> None:
             relaxed_steps = optimizer.nsteps
         # step 0: the cell the MD (or the relaxation trace) starts from
         bonds, opened = {}, {}
-        bonds[0], opened[0] = _bonding(atoms)
+        bonds[0], opened[0] = bonding(atoms)
         trace = [(0, _four(bonds[0]))]
         relaxed_at = None
         if relaxed_steps is not None:
@@ -198,7 +198,7 @@ def main() -> None:
         total = int(round(args.md_ps * 1000 / args.timestep_fs)) // every * every
         while dyn.nsteps < total:
             dyn.run(every)
-            bonds[dyn.nsteps], opened[dyn.nsteps] = _bonding(atoms)
+            bonds[dyn.nsteps], opened[dyn.nsteps] = bonding(atoms)
             if args.npt_z_bar is not None:
                 # the interface's normal: how far the teacher's barostat closes the cell, against a student's
                 bonds[dyn.nsteps]["cell_z_A"] = round(float(atoms.cell.lengths()[2]), 3)
@@ -220,7 +220,7 @@ def main() -> None:
         optimizer = FIRE(atoms, logfile=None)
         for _ in range(args.steps // 50):
             optimizer.run(fmax=0.02, steps=50)
-            bonding, opened[optimizer.nsteps] = _bonding(atoms)
+            bonding, opened[optimizer.nsteps] = bonding(atoms)
             trace.append((optimizer.nsteps, _four(bonding)))
             print(trace[-1], flush=True)
         record("FIRE, fmax 0.02", complete=True)

@@ -17,14 +17,14 @@ import ship  # noqa: E402
 from sei_lmp.learn.keep import count_openings  # noqa: E402
 
 LABEL = ship.PS4.label
-RUN = "Langevin NVT 1000 K, 1 fs, friction 0.01/fs, counted every 0.05 ps, after FIRE to fmax 0.05 eV/A"
+RUN = "Langevin NVT 1000 K, 1 fs, friction 0.00098/fs, counted every 0.05 ps, after FIRE to fmax 0.05 eV/A"
 
 
 def _teacher(open_at: dict[int, list[int]], ps: float, *, temperature: float | None = 1000.0, n_p: int = 16,
              per_anion=True) -> dict:
     """A teacher MD record as teacher_ps4_check.py writes it (counts every 50 fs); no temperature: a relaxation."""
     steps = range(0, int(round(ps * 1000)) + 1, 50)
-    md = {"thermostat": "Langevin", "temperature_K": temperature, "timestep_fs": 1.0, "friction_per_fs": 0.01,
+    md = {"thermostat": "Langevin", "temperature_K": temperature, "timestep_fs": 1.0, "friction_per_fs": 0.000982,
           "count_every_ps": 0.05, "seeds": [1, 2]}
     check = {"teacher": "CHGNet 0.3.0 (universal)", "structure": "li3ps4_glass_128.extxyz",
              "run": RUN if temperature else "FIRE, fmax 0.02", **({"md": md} if temperature else {}),

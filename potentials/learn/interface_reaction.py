@@ -1,0 +1,157 @@
+#!/usr/bin/env python
+"""How far a student's Li | Li3PS4 interface reacts against the teacher's own NPT run of the same cell: intact
+PS4, P reduced to no S, P-P and S-S bonds and the cell's normal, at common times. Holding 20 ps below the break
+grade says the student was not extrapolating; this says whether it grows the interphase its teacher grows.
+
+Usage (repository root)::
+
+    python potentials/learn/teacher_ps4_check.py potentials/learn/li_li3ps4_interface_206.extxyz \\
+        -o teacher.json --md-temperature 600 --npt-z-bar 1 --md-ps 10 --relax-first --steps 500 \\
+        --count-every-ps 0.1
+    python potentials/learn/interface_reaction.py teacher.json --runs 'MTP=runs/mtp/seed-check/final/1-*/runs/*' \\
+        --runs 'ACE=runs/ace/seed-check/final/1-*/runs/*' -o interface_reaction.json --plot reaction.png
+
+Each student's reruns (other velocity seeds) give a spread at every time; the teacher is one run, so the
+comparison is where the teacher's value falls among the reruns (its rank), not an interval on a mean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+sys.path.insert(0, str(HERE))
+
+# what is compared: a name, and how to read it off a bonding record (teacher_ps4_check.bonding + cell z)
+QUANTITIES = {
+    "PS4 intact": lambda b: b["P_by_S_count"].get("4", 0),
+    "P without S": lambda b: b["P_by_S_count"].get("0", 0),
+    "P-P bonds": lambda b: b["P-P_below_2.6A"],
+    "S-S bonds": lambda b: b["S-S_below_2.3A"],
+    "cell z (A)": lambda b: b.get("cell_z_A", np.nan),
+}
+
+
+def teacher_series(record: dict) -> pd.DataFrame:
+    """The teacher's quantities per counted step, indexed by time (ps)."""
+    md = record.get("md") or {}
+    moved = [b for s, b in record["bonding_by_step"].items() if s != "0"]
+    if not moved or "cell_z_A" not in moved[0]:
+        raise SystemExit(f"the teacher record ({record.get('run')}) has no MD cell z: not an NPT run "
+                         "(teacher_ps4_check.py --npt-z-bar)")
+    rows = {int(s) * md["timestep_fs"] / 1000: {q: f(b) for q, f in QUANTITIES.items()}
+            for s, b in record["bonding_by_step"].items()}
+    return pd.DataFrame.from_dict(rows, orient="index").sort_index()
+
+
+def student_series(run_dir: Path) -> pd.DataFrame:
+    """A student run's quantities per trajectory frame, indexed by time (ps) from the start of its MD."""
+    from ase import Atoms
+
+    from sei_lmp.io.trajectory import iter_position_frames
+    from sei_lmp.run import RunDirectory
+    from teacher_ps4_check import bonding
+
+    run = RunDirectory(run_dir)
+    trajectory = next((p for p in (run.production_dump, run.trajectory) if p.is_file()), None)
+    if trajectory is None:
+        raise SystemExit(f"{run_dir} has no trajectory")
+    dt_ps = float(run.manifest.timestep_fs) / 1000
+    rows = {}
+    for f in iter_position_frames(trajectory, type_elements=list(run.manifest.elements)):
+        atoms = Atoms(list(f.elements), positions=f.positions, cell=f.cell, pbc=True)
+        b = bonding(atoms)[0]
+        b["cell_z_A"] = float(atoms.cell.lengths()[2])
+        rows[round(f.timestep * dt_ps, 6)] = {q: fn(b) for q, fn in QUANTITIES.items()}
+    return pd.DataFrame.from_dict(rows, orient="index").sort_index()
+
+
+def compare(teacher: pd.DataFrame, students: dict[str, list[pd.DataFrame]], times: list[float]) -> pd.DataFrame:
+    """At each time both have (teacher's nearest count within half a student frame spacing), per quantity: the
+    teacher's value and each student's reruns that reached that time (n, median, min, max) with the fraction of
+    reruns below the teacher (0: every rerun above it; 1: every rerun below)."""
+    rows = []
+    for label, runs in students.items():
+        for t in times:
+            reached = [r for r in runs if len(r) and r.index.max() >= t - 1e-6]
+            if not reached or teacher.index.max() < t - 1e-6:
+                continue
+            at = [r.iloc[int(np.abs(r.index - t).argmin())] for r in reached]
+            tt = teacher.iloc[int(np.abs(teacher.index - t).argmin())]
+            for q in QUANTITIES:
+                values = np.array([float(a[q]) for a in at])
+                rows.append({"student": label, "time_ps": t, "quantity": q, "teacher": float(tt[q]),
+                             "reruns": len(values), "median": float(np.median(values)),
+                             "min": float(values.min()), "max": float(values.max()),
+                             "below_teacher": float(np.mean(values < tt[q]) + 0.5 * np.mean(values == tt[q]))})
+    return pd.DataFrame(rows)
+
+
+def plot(teacher: pd.DataFrame, students: dict[str, list[pd.DataFrame]], out: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = ["PS4 intact", "P without S", "cell z (A)"]
+    fig, axes = plt.subplots(1, len(shown), figsize=(4 * len(shown), 3.4))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, q in zip(axes, shown):
+        for c, (label, runs) in zip(colours[1:], students.items()):
+            for k, r in enumerate(runs):
+                ax.plot(r.index, r[q], color=c, lw=0.7, alpha=0.5, label=f"{label} ({len(runs)} reruns)"
+                        if k == 0 else None)
+        ax.plot(teacher.index, teacher[q], color="k", lw=2, label="teacher")
+        ax.set_xlabel("time (ps)")
+        ax.set_title(q)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("teacher", type=Path, help="teacher_ps4_check.py record of an --npt-z-bar run")
+    parser.add_argument("--runs", action="append", required=True, metavar="LABEL=GLOB",
+                        help="a student's rerun directories (repeat for each student)")
+    parser.add_argument("--times", type=float, nargs="+", default=[0.5, 1, 2, 5, 10, 20])
+    parser.add_argument("-o", "--out", type=Path, required=True)
+    parser.add_argument("--plot", type=Path)
+    args = parser.parse_args()
+    if args.out.exists():
+        raise SystemExit(f"{args.out} exists; give another -o (nothing is overwritten)")
+    record = json.loads(args.teacher.read_text())
+    teacher = teacher_series(record)
+    students = {}
+    for spec in args.runs:
+        label, _, pattern = spec.partition("=")
+        dirs = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_dir())
+        if not label or not dirs:
+            raise SystemExit(f"--runs {spec!r}: give LABEL=GLOB matching run directories")
+        students[label] = [student_series(d) for d in dirs]
+    table = compare(teacher, students, args.times)
+    pd.set_option("display.width", 160)
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    result = {"teacher": {"record": args.teacher.name, "run": record.get("run"), "complete": record.get("complete"),
+                          "ps": float(teacher.index.max())},
+              "students": {label: {"reruns": len(runs), "ps_reached": [float(r.index.max()) for r in runs]}
+                           for label, runs in students.items()},
+              "comparison": table.to_dict("records")}
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    if args.plot:
+        plot(teacher, students, args.plot)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""potentials/learn/interface_reaction.py on made-up runs whose answer is known: a student's rerun frames (a run
+directory as the interface deck leaves it) and a teacher record as teacher_ps4_check.py --npt-z-bar writes it;
+the counts per frame, the times they are compared at and the teacher's rank among the reruns."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ase import Atoms
+
+REPO = Path(__file__).resolve().parents[2]
+LEARN = REPO / "potentials" / "learn"
+sys.path.insert(0, str(LEARN))
+
+import interface_reaction as ir  # noqa: E402
+from teacher_ps4_check import bonding  # noqa: E402
+
+ELEMENTS = ["Li", "P", "S"]
+
+
+def _stripped(n_open: int, z_scale: float):
+    """16 PS4 tetrahedra (P-S 2.05 A) on a 6 A grid with a Li between each pair of them; the S of the first
+    ``n_open`` P moved out to 3.2 A (those P keep no S within 2.6 A); the cell and atoms scaled by ``z_scale``
+    along z."""
+    tetra = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]]) / np.sqrt(3)
+    symbols, positions = [], []
+    for k, (i, j, m) in enumerate(np.ndindex(4, 2, 2)):
+        centre = np.array([i, j, m]) * 6.0 + 3.0
+        symbols += ["P", "S", "S", "S", "S", "Li"]
+        positions += [centre, *(centre + (3.2 if k < n_open else 2.05) * tetra), centre + [3.0, 3.0, 0]]
+    atoms = Atoms(symbols, positions=positions, cell=[24, 12, 12], pbc=True)
+    atoms.set_cell(atoms.cell * np.array([1, 1, z_scale])[:, None], scale_atoms=True)
+    return atoms
+
+
+def _run_dir(path: Path, frames, every_steps: int = 500) -> Path:
+    path.mkdir()
+    lines = []
+    for k, atoms in enumerate(frames):
+        lx, ly, lz = atoms.cell.lengths()
+        lines += ["ITEM: TIMESTEP", str(k * every_steps), "ITEM: NUMBER OF ATOMS", str(len(atoms)),
+                  "ITEM: BOX BOUNDS pp pp pp", f"0 {lx}", f"0 {ly}", f"0 {lz}", "ITEM: ATOMS id type x y z"]
+        for i, (s, p) in enumerate(zip(atoms.get_chemical_symbols(), atoms.get_positions(wrap=True)), start=1):
+            lines.append(f"{i} {ELEMENTS.index(s) + 1} {p[0]:.5f} {p[1]:.5f} {p[2]:.5f}")
+    (path / "trajectory.dump").write_text("\n".join(lines) + "\n")
+    manifest = {"protocol": "interface_npt", "elements": ELEMENTS, "total_steps": 1000,
+                "settings": {"md": {"timestep_fs": 1.0}}}
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    return path
+
+
+@pytest.fixture(scope="module")
+def made_up(tmp_path_factory):
+    d = tmp_path_factory.mktemp("reaction")
+    # teacher: 0, 2 and 4 P stripped at 0, 0.5 and 1 ps, its cell shrinking in z
+    teacher = [_stripped(n, z) for n, z in ((0, 1.0), (2, 0.98), (4, 0.96))]
+    bonds = {}
+    for k, atoms in enumerate(teacher):
+        bonds[str(k * 500)] = bonding(atoms)[0]
+        if k:
+            bonds[str(k * 500)]["cell_z_A"] = round(float(atoms.cell.lengths()[2]), 3)
+    record = {"run": "Berendsen NPT (z only) 600 K", "complete": True, "md": {"timestep_fs": 1.0},
+              "bonding_by_step": bonds}
+    (d / "teacher.json").write_text(json.dumps(record))
+    # three reruns: one reacts less, one like the teacher, one more; the last stops (the grade) after 0.5 ps
+    _run_dir(d / "seed1", [_stripped(0, 1.0), _stripped(1, 1.0), _stripped(1, 1.0)])
+    _run_dir(d / "seed2", [_stripped(0, 1.0), _stripped(2, 0.98), _stripped(4, 0.96)])
+    _run_dir(d / "seed3", [_stripped(0, 1.0), _stripped(6, 0.9)])
+    return d
+
+
+def test_frames_are_counted_at_their_md_time(made_up):
+    series = ir.student_series(made_up / "seed2")
+    assert list(series.index) == [0.0, 0.5, 1.0]
+    assert list(series["PS4 intact"]) == [16, 14, 12] and list(series["P without S"]) == [0, 2, 4]
+    teacher = ir.teacher_series(json.loads((made_up / "teacher.json").read_text()))
+    assert list(teacher["PS4 intact"]) == [16, 14, 12]
+    assert teacher["cell z (A)"].iloc[2] == pytest.approx(series["cell z (A)"].iloc[2], abs=1e-3)
+
+
+def test_teacher_rank_among_reruns_that_reached_each_time(made_up):
+    runs = [ir.student_series(made_up / f"seed{k}") for k in (1, 2, 3)]
+    teacher = ir.teacher_series(json.loads((made_up / "teacher.json").read_text()))
+    table = ir.compare(teacher, {"S": runs}, [0.5, 1.0, 2.0]).set_index(["time_ps", "quantity"])
+    half = table.loc[(0.5, "PS4 intact")]
+    assert half["reruns"] == 3 and half["teacher"] == 14 and (half["min"], half["max"]) == (10, 15)
+    assert half["below_teacher"] == pytest.approx((1 + 0.5) / 3)      # seed3 below, seed2 ties
+    one = table.loc[(1.0, "PS4 intact")]
+    assert one["reruns"] == 2 and one["median"] == pytest.approx(13.5)  # seed3 stopped before 1 ps
+    assert 2.0 not in table.index.get_level_values(0)                   # past the teacher's run
+
+
+def test_cli_writes_the_comparison_and_refuses_to_overwrite(made_up, tmp_path):
+    out = tmp_path / "cmp.json"
+    command = [sys.executable, str(LEARN / "interface_reaction.py"), str(made_up / "teacher.json"),
+               "--runs", f"S={made_up}/seed*", "--times", "0.5", "1", "-o", str(out), "--plot", str(tmp_path / "r.png")]
+    env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert result["students"]["S"]["reruns"] == 3 and result["teacher"]["ps"] == 1.0
+    assert (tmp_path / "r.png").stat().st_size > 0
+    again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert again.returncode != 0 and "exists" in again.stderr
+    no_npt = tmp_path / "nvt.json"
+    no_npt.write_text(json.dumps({"run": "Langevin NVT", "md": {"timestep_fs": 1.0},
+                                  "bonding_by_step": {"0": {}, "50": {"P_by_S_count": {}}}}))
+    with pytest.raises(SystemExit, match="not an NPT run"):
+        ir.teacher_series(json.loads(no_npt.read_text()))
