@@ -51,9 +51,9 @@ def bonding(atoms) -> tuple[dict, list[int]]:
             [int(k) for k in np.flatnonzero(n_s != PS4.count)])
 
 
-def _four(bonding: dict) -> int:
+def _four(counts: dict) -> int:
     """Intact PS4 (P with four S) from a ``bonding`` record: one neighbour list per counted frame."""
-    return bonding["P_by_S_count"].get("4", 0)
+    return counts["P_by_S_count"].get("4", 0)
 
 
 def _md_args(args) -> dict:
@@ -220,8 +220,8 @@ def main() -> None:
         optimizer = FIRE(atoms, logfile=None)
         for _ in range(args.steps // 50):
             optimizer.run(fmax=0.02, steps=50)
-            bonding, opened[optimizer.nsteps] = bonding(atoms)
-            trace.append((optimizer.nsteps, _four(bonding)))
+            counted, opened[optimizer.nsteps] = bonding(atoms)
+            trace.append((optimizer.nsteps, _four(counted)))
             print(trace[-1], flush=True)
         record("FIRE, fmax 0.02", complete=True)
 

@@ -85,3 +85,17 @@ def test_npt_on_the_normal_moves_only_the_cells_z_and_says_so(tmp_path):
     assert all(c[0] == cells[0][0] and c[1] == cells[0][1] for c in cells)     # x and y stay
     z = [b["cell_z_A"] for s, b in check["bonding_by_step"].items() if s != "0"]
     assert z == pytest.approx([c[2] for c in cells[1:]], abs=1e-3) and len(set(z)) > 1   # the barostat moved z
+
+
+def test_relaxation_alone_records_counts_every_50_fire_steps(tmp_path):
+    out = tmp_path / "relax.json"
+    command = [sys.executable, str(LEARN / "teacher_ps4_check.py"), str(LEARN / "li3ps4_glass_128.extxyz"),
+               "-o", str(out), "--teacher", TEACHER, "--steps", "100"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=600,
+                          env={"PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    check = json.loads(out.read_text())
+    assert check["run"] == "FIRE, fmax 0.02" and check["complete"] and "md" not in check
+    counts = check["P_with_four_S_within_2.6A_by_step"]
+    assert list(counts)[0] == "0" and all(v.endswith("/16") for v in counts.values())
+    assert set(check["open_P_by_step"]) == set(counts)
