@@ -11,6 +11,8 @@ Usage (repository root)::
     python potentials/learn/interface_reaction.py teacher.json --runs 'MTP=runs/mtp/seed-check/final/1-*/runs/*' \\
         --runs 'ACE=runs/ace/seed-check/final/1-*/runs/*' -o interface_reaction.json --plot reaction.png
 
+A student's runs are the decks' reruns (``seed_check.py --entries interface600K``: LAMMPS' minimiser and
+Nose-Hoover NPT) or, like with like, ``teacher_ps4_check.py --student`` records under the teacher's own protocol.
 Each student's reruns (other velocity seeds) give a spread at every time; the teacher is one run, so the
 comparison is where the teacher's value falls among the reruns (its rank), not an interval on a mean.
 """
@@ -40,8 +42,9 @@ QUANTITIES = {
 }
 
 
-def teacher_series(record: dict) -> pd.DataFrame:
-    """The teacher's quantities per counted step, indexed by time (ps)."""
+def record_series(record: dict) -> pd.DataFrame:
+    """A teacher_ps4_check.py NPT record's quantities per counted step, indexed by time (ps): the teacher's, or
+    a student's run under the same protocol (``--student``)."""
     md = record.get("md") or {}
     moved = [b for s, b in record["bonding_by_step"].items() if s != "0"]
     if not moved or "cell_z_A" not in moved[0]:
@@ -123,7 +126,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("teacher", type=Path, help="teacher_ps4_check.py record of an --npt-z-bar run")
     parser.add_argument("--runs", action="append", required=True, metavar="LABEL=GLOB",
-                        help="a student's rerun directories (repeat for each student)")
+                        help="a student's rerun directories, or its teacher_ps4_check.py --student records "
+                             "(repeat for each student)")
     parser.add_argument("--times", type=float, nargs="+", default=[0.5, 1, 2, 5, 10, 20])
     parser.add_argument("-o", "--out", type=Path, required=True)
     parser.add_argument("--plot", type=Path)
@@ -131,14 +135,16 @@ def main() -> None:
     if args.out.exists():
         raise SystemExit(f"{args.out} exists; give another -o (nothing is overwritten)")
     record = json.loads(args.teacher.read_text())
-    teacher = teacher_series(record)
+    teacher = record_series(record)
     students = {}
     for spec in args.runs:
         label, _, pattern = spec.partition("=")
-        dirs = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_dir())
-        if not label or not dirs:
-            raise SystemExit(f"--runs {spec!r}: give LABEL=GLOB matching run directories")
-        students[label] = [student_series(d) for d in dirs]
+        found = sorted(Path(p) for p in glob.glob(pattern))
+        if not label or not found:
+            raise SystemExit(f"--runs {spec!r}: give LABEL=GLOB matching run directories or records")
+        # a deck's run directory, or a teacher_ps4_check.py --student record (the teacher's own protocol)
+        students[label] = [student_series(p) if p.is_dir() else record_series(json.loads(p.read_text()))
+                           for p in found]
     table = compare(teacher, students, args.times)
     pd.set_option("display.width", 160)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))

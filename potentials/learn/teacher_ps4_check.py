@@ -14,6 +14,10 @@ newer e3nn than mace-torch)::
     python potentials/learn/teacher_ps4_check.py potentials/learn/li3ps4_glass_128.extxyz -o glass7.json \
         --md-temperature 1000 --md-ps 4 --teacher sevenn:SevenNet-0
 
+``--student potentials/LiPS_mtp_learned.almtp`` runs the same check with a student in place of the teacher, so
+the two are compared under one protocol (the same minimiser, thermostat and barostat), not the decks' against
+ASE's; ``interface_reaction.py`` tables them.
+
 A long MD check (hours on CPU) writes ``-o`` after every count with ``"complete": false`` and keeps a checkpoint
 beside it (``<out>.checkpoint.pkl``: positions, momenta, thermostat random state, the counts so far); the same
 command resumes from it, bit for bit, and refuses an ``-o`` that is already complete.
@@ -60,7 +64,27 @@ def _md_args(args) -> dict:
     """What a checkpoint must have been made with to be resumed by this command."""
     return {k: str(getattr(args, k)) for k in ("structure", "teacher", "modal", "seed", "md_temperature",
                                                   "timestep_fs", "count_every_ps", "relax_first", "relax_fmax",
-                                                  "steps", "npt_z_bar")}
+                                                  "steps", "npt_z_bar", "student")}
+
+
+def student_calculator(path: Path):
+    """An ASE calculator for a student potential, and what to call it in the record."""
+    from sei_lmp.potentials.registry import load_potential
+
+    potential = load_potential(path)
+    if potential.family == "ace":
+        from sei_lmp.training.fit_ace import ace_calculator
+
+        return ace_calculator(path), f"{path.name} (pyace)"
+    if potential.family == "mtp":
+        from sei_lmp.training.fit_mtp import mtp_calculator, read_mtp
+
+        # an .almtp's potential is the .mtp beside it (the .almtp adds the active set)
+        mtp = path.with_suffix(".mtp")
+        if not mtp.is_file():
+            raise SystemExit(f"{path}: no {mtp.name} beside it for motep's calculator")
+        return mtp_calculator(read_mtp(mtp, list(potential.species))), f"{path.name} (motep)"
+    raise SystemExit(f"{path}: a {potential.family} student has no calculator here (MTP and ACE do)")
 
 
 def main() -> None:
@@ -89,6 +113,10 @@ def main() -> None:
     parser.add_argument("--frames", type=Path, help="write the counted frames here (extxyz)")
     parser.add_argument("--teacher", default="chgnet", help="a learning plan's teacher name (chgnet, sevenn:<model>)")
     parser.add_argument("--modal", help="SevenNet-MF-0's fidelity: PBE or R2SCAN")
+    parser.add_argument("--threads", type=int, help="CHGNet's torch threads (its default is 1)")
+    parser.add_argument("--student", type=Path,
+                        help="the same check with a student potential (.almtp/.mtp, .yace) in place of the teacher "
+                             "(motep's / pyace's calculators, which match the sei/* styles): like with like")
     parser.add_argument("--seed", type=int, default=1,
                         help="velocity seed (the thermostat's is seed + 1); another seed is an independent run")
     args = parser.parse_args()
@@ -100,8 +128,13 @@ def main() -> None:
         parser.error(f"{args.out} holds a finished check; give another -o (nothing is overwritten)")
     checkpoint = args.out.with_name(args.out.name + ".checkpoint.pkl")
     atoms = read(args.structure)
-    teacher = get_teacher(args.teacher, {"modal": args.modal} if args.modal else {})
-    atoms.calc = teacher.calculator()
+    if args.student:
+        atoms.calc, description = student_calculator(args.student)
+    else:
+        options = {**({"modal": args.modal} if args.modal else {}),
+                   **({"threads": args.threads} if args.threads else {})}
+        teacher = get_teacher(args.teacher, options)
+        atoms.calc, description = teacher.calculator(), teacher.description
     n_p = atoms.get_chemical_symbols().count("P")
     start = time.perf_counter()
     saved = pickle.loads(checkpoint.read_bytes()) if checkpoint.exists() and args.md_temperature else None
@@ -140,7 +173,8 @@ def main() -> None:
         write(args.frames, atoms, format="extxyz")
 
     def record(how: str, complete: bool, md: dict | None = None) -> None:
-        result = {"teacher": teacher.description, **({"relaxed_first": relaxed_at} if relaxed_at else {}),
+        result = {("student" if args.student else "teacher"): description,
+                  **({"relaxed_first": relaxed_at} if relaxed_at else {}),
                   "structure": args.structure.name, "run": how, **({"md": md} if md else {}), "complete": complete,
                   "P_with_four_S_within_2.6A_by_step": {str(s): f"{k}/{n_p}" for s, k in trace},
                   # how the others are bonded: a P with 3 or 5 S, P-P and S-S bonds tell breaking from bridging

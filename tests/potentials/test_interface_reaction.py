@@ -54,19 +54,26 @@ def _run_dir(path: Path, frames, every_steps: int = 500) -> Path:
     return path
 
 
+def _record(frames) -> dict:
+    """A teacher_ps4_check.py --npt-z-bar record of ``frames`` counted every 0.5 ps."""
+    bonds = {}
+    for k, atoms in enumerate(frames):
+        bonds[str(k * 500)] = bonding(atoms)[0]
+        if k:
+            bonds[str(k * 500)]["cell_z_A"] = round(float(atoms.cell.lengths()[2]), 3)
+    return {"run": "Berendsen NPT (z only) 600 K", "complete": True, "md": {"timestep_fs": 1.0},
+            "bonding_by_step": bonds}
+
+
 @pytest.fixture(scope="module")
 def made_up(tmp_path_factory):
     d = tmp_path_factory.mktemp("reaction")
     # teacher: 0, 2 and 4 P stripped at 0, 0.5 and 1 ps, its cell shrinking in z
     teacher = [_stripped(n, z) for n, z in ((0, 1.0), (2, 0.98), (4, 0.96))]
-    bonds = {}
-    for k, atoms in enumerate(teacher):
-        bonds[str(k * 500)] = bonding(atoms)[0]
-        if k:
-            bonds[str(k * 500)]["cell_z_A"] = round(float(atoms.cell.lengths()[2]), 3)
-    record = {"run": "Berendsen NPT (z only) 600 K", "complete": True, "md": {"timestep_fs": 1.0},
-              "bonding_by_step": bonds}
-    (d / "teacher.json").write_text(json.dumps(record))
+    (d / "teacher.json").write_text(json.dumps(_record(teacher)))
+    # the same student under the teacher's protocol (teacher_ps4_check.py --student): records, not run dirs
+    (d / "records").mkdir()
+    (d / "records" / "s1.json").write_text(json.dumps(_record([_stripped(0, 1.0), _stripped(3, 0.98)])))
     # three reruns: one reacts less, one like the teacher, one more; the last stops (the grade) after 0.5 ps
     _run_dir(d / "seed1", [_stripped(0, 1.0), _stripped(1, 1.0), _stripped(1, 1.0)])
     _run_dir(d / "seed2", [_stripped(0, 1.0), _stripped(2, 0.98), _stripped(4, 0.96)])
@@ -78,14 +85,14 @@ def test_frames_are_counted_at_their_md_time(made_up):
     series = ir.student_series(made_up / "seed2")
     assert list(series.index) == [0.0, 0.5, 1.0]
     assert list(series["PS4 intact"]) == [16, 14, 12] and list(series["P without S"]) == [0, 2, 4]
-    teacher = ir.teacher_series(json.loads((made_up / "teacher.json").read_text()))
+    teacher = ir.record_series(json.loads((made_up / "teacher.json").read_text()))
     assert list(teacher["PS4 intact"]) == [16, 14, 12]
     assert teacher["cell z (A)"].iloc[2] == pytest.approx(series["cell z (A)"].iloc[2], abs=1e-3)
 
 
 def test_teacher_rank_among_reruns_that_reached_each_time(made_up):
     runs = [ir.student_series(made_up / f"seed{k}") for k in (1, 2, 3)]
-    teacher = ir.teacher_series(json.loads((made_up / "teacher.json").read_text()))
+    teacher = ir.record_series(json.loads((made_up / "teacher.json").read_text()))
     table = ir.compare(teacher, {"S": runs}, [0.5, 1.0, 2.0]).set_index(["time_ps", "quantity"])
     half = table.loc[(0.5, "PS4 intact")]
     assert half["reruns"] == 3 and half["teacher"] == 14 and (half["min"], half["max"]) == (10, 15)
@@ -98,12 +105,14 @@ def test_teacher_rank_among_reruns_that_reached_each_time(made_up):
 def test_cli_writes_the_comparison_and_refuses_to_overwrite(made_up, tmp_path):
     out = tmp_path / "cmp.json"
     command = [sys.executable, str(LEARN / "interface_reaction.py"), str(made_up / "teacher.json"),
-               "--runs", f"S={made_up}/seed*", "--times", "0.5", "1", "-o", str(out), "--plot", str(tmp_path / "r.png")]
+               "--runs", f"S={made_up}/seed*", "--runs", f"R={made_up}/records/*.json", "--times", "0.5", "1", "-o", str(out), "--plot", str(tmp_path / "r.png")]
     env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(out.read_text())
     assert result["students"]["S"]["reruns"] == 3 and result["teacher"]["ps"] == 1.0
+    record_rows = [r for r in result["comparison"] if r["student"] == "R" and r["quantity"] == "PS4 intact"]
+    assert [(r["time_ps"], r["reruns"], r["median"]) for r in record_rows] == [(0.5, 1, 13.0)]
     assert (tmp_path / "r.png").stat().st_size > 0
     again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert again.returncode != 0 and "exists" in again.stderr
@@ -111,4 +120,4 @@ def test_cli_writes_the_comparison_and_refuses_to_overwrite(made_up, tmp_path):
     no_npt.write_text(json.dumps({"run": "Langevin NVT", "md": {"timestep_fs": 1.0},
                                   "bonding_by_step": {"0": {}, "50": {"P_by_S_count": {}}}}))
     with pytest.raises(SystemExit, match="not an NPT run"):
-        ir.teacher_series(json.loads(no_npt.read_text()))
+        ir.record_series(json.loads(no_npt.read_text()))
