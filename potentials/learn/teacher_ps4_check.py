@@ -62,9 +62,11 @@ def _four(counts: dict) -> int:
 
 def _md_args(args) -> dict:
     """What a checkpoint must have been made with to be resumed by this command."""
-    return {k: str(getattr(args, k)) for k in ("structure", "teacher", "modal", "seed", "md_temperature",
+    made = {k: str(getattr(args, k)) for k in ("structure", "teacher", "modal", "seed", "md_temperature",
                                                   "timestep_fs", "count_every_ps", "relax_first", "relax_fmax",
-                                                  "steps", "npt_z_bar", "student")}
+                                                  "steps", "npt_z_bar")}
+    # named only when given, so checkpoints made before the option existed still resume
+    return made | ({"student": str(args.student)} if args.student else {})
 
 
 def student_calculator(path: Path):
