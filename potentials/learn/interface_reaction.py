@@ -98,6 +98,60 @@ def compare(teacher: pd.DataFrame, students: dict[str, list[pd.DataFrame]], time
     return pd.DataFrame(rows)
 
 
+WARNING_PREFIX = "Li | Li3PS4 interface reaction:"
+
+
+def verdict(table: pd.DataFrame, student: str) -> dict:
+    """Whether ``student`` reacts like its teacher: intact PS4 and P-P bonds after the relaxation (t = 0) and
+    at the later common times. "less"/"more" only where every rerun lies on one side of the teacher at every
+    time; the teacher is one run, so a value inside the reruns' spread is "within"."""
+    rows = table[table["student"] == student]
+    out = {}
+    for q in ("PS4 intact", "P-P bonds", "P without S"):
+        r = rows[rows["quantity"] == q].sort_values("time_ps")
+        out[q] = {f"{t:g} ps": {"teacher": v, "median": m, "range": [lo, hi], "reruns": n}
+                  for t, v, m, lo, hi, n in zip(r["time_ps"], r["teacher"], r["median"], r["min"], r["max"],
+                                                 r["reruns"])}
+    intact = rows[rows["quantity"] == "PS4 intact"]
+    if intact.empty:
+        return {"verdict": "no common times", **out}
+    # every rerun keeps more PS4 than the teacher at every time: it reduces the electrolyte less
+    if (intact["min"] > intact["teacher"]).all():
+        word = "less"
+    elif (intact["max"] < intact["teacher"]).all():
+        word = "more"
+    else:
+        word = "within"
+    return {"verdict": word, "times_ps": sorted(intact["time_ps"].unique().tolist()), **out}
+
+
+def warning(v: dict, source: str) -> str | None:
+    """The card's line for a student that does not react like its teacher (None when it does)."""
+    if v["verdict"] not in ("less", "more"):
+        return None
+    first = v["PS4 intact"][f"{v['times_ps'][0]:g} ps"]
+    last = v["PS4 intact"][f"{v['times_ps'][-1]:g} ps"]
+    pp = max((x["range"][1] for x in v["P-P bonds"].values()), default=0)
+    pp_teacher = max((x["teacher"] for x in v["P-P bonds"].values()), default=0)
+    return (f"{WARNING_PREFIX} it reduces PS4 {v['verdict']} than its teacher under the teacher's own protocol "
+            f"({source}): {first['range'][0]:g}-{first['range'][1]:g} of 16 intact at {v['times_ps'][0]:g} ps "
+            f"(teacher {first['teacher']:g}), {last['range'][0]:g}-{last['range'][1]:g} at {v['times_ps'][-1]:g} ps "
+            f"(teacher {last['teacher']:g}); at most {pp:g} P-P bonds (teacher {pp_teacher:g}). Its interphase "
+            "growth is not its teacher's; holding the grade below break does not validate it")
+
+
+def annotate(card_path: Path, v: dict, source: str) -> None:
+    """Put the verdict in a potential's card (validation.interface_reaction) and replace its warning line."""
+    from sei_lmp.training.provenance import card_json
+
+    card = json.loads(card_path.read_text())
+    card.setdefault("validation", {})["interface_reaction"] = {"source": source, **v}
+    kept = [w for w in card.get("warnings", []) if not w.startswith(WARNING_PREFIX)]
+    line = warning(v, source)
+    card["warnings"] = kept + ([line] if line else [])
+    card_path.write_text(card_json(card))
+
+
 def plot(teacher: pd.DataFrame, students: dict[str, list[pd.DataFrame]], out: Path) -> Path:
     import matplotlib
 
@@ -131,6 +185,9 @@ def main() -> None:
     parser.add_argument("--times", type=float, nargs="+", default=[0.5, 1, 2, 5, 10, 20])
     parser.add_argument("-o", "--out", type=Path, required=True)
     parser.add_argument("--plot", type=Path)
+    parser.add_argument("--card", action="append", default=[], metavar="CARD=LABEL",
+                        help="write LABEL's verdict into this potential card (validation.interface_reaction and a "
+                             "warning where it does not react like its teacher)")
     args = parser.parse_args()
     if args.out.exists():
         raise SystemExit(f"{args.out} exists; give another -o (nothing is overwritten)")
@@ -153,7 +210,14 @@ def main() -> None:
               "students": {label: {"reruns": len(runs), "ps_reached": [float(r.index.max()) for r in runs]}
                            for label, runs in students.items()},
               "comparison": table.to_dict("records")}
+    result["verdicts"] = {label: verdict(table, label) for label in students}
     args.out.write_text(json.dumps(result, indent=1) + "\n")
+    for spec in args.card:
+        card, _, label = spec.partition("=")
+        if label not in students:
+            raise SystemExit(f"--card {spec!r}: no student labelled {label!r} (have {', '.join(students)})")
+        annotate(Path(card), result["verdicts"][label], f"learn/{args.out.name}")
+        print(f"{card}: {result['verdicts'][label]['verdict']}")
     if args.plot:
         plot(teacher, students, args.plot)
     print(f"wrote {args.out}")

@@ -121,3 +121,29 @@ def test_cli_writes_the_comparison_and_refuses_to_overwrite(made_up, tmp_path):
                                   "bonding_by_step": {"0": {}, "50": {"P_by_S_count": {}}}}))
     with pytest.raises(SystemExit, match="not an NPT run"):
         ir.record_series(json.loads(no_npt.read_text()))
+
+
+def test_verdict_only_where_every_rerun_is_on_one_side_and_the_card_says_so(made_up, tmp_path):
+    teacher = ir.record_series(json.loads((made_up / "teacher.json").read_text()))
+    spread = [ir.student_series(made_up / f"seed{k}") for k in (1, 2, 3)]
+    inert = [ir.student_series(made_up / "seed1")]                     # keeps 15 of 16 where the teacher has 14, 12
+    eager = [ir.record_series(json.loads((made_up / "records" / "s1.json").read_text()))]   # 13 at 0.5 ps
+    table = ir.compare(teacher, {"S": spread, "I": inert, "E": eager}, [0.5, 1.0])
+    assert ir.verdict(table, "S")["verdict"] == "within"
+    assert ir.verdict(table, "E")["verdict"] == "more"
+    inert_verdict = ir.verdict(table, "I")
+    assert inert_verdict["verdict"] == "less" and inert_verdict["times_ps"] == [0.5, 1.0]
+    assert inert_verdict["PS4 intact"]["1 ps"] == {"teacher": 12.0, "median": 15.0, "range": [15.0, 15.0],
+                                                  "reruns": 1}
+    assert ir.warning(ir.verdict(table, "S"), "x.json") is None
+    card = tmp_path / "p.json"
+    card.write_text(json.dumps({"species": ["Li", "P", "S"], "validation": {},
+                                "warnings": ["kept", f"{ir.WARNING_PREFIX} stale"]}))
+    ir.annotate(card, inert_verdict, "learn/x.json")
+    written = json.loads(card.read_text())
+    assert written["validation"]["interface_reaction"]["verdict"] == "less"
+    assert written["warnings"][0] == "kept" and len(written["warnings"]) == 2
+    assert "reduces PS4 less than its teacher" in written["warnings"][1]
+    assert "15-15 of 16 intact at 0.5 ps (teacher 14)" in written["warnings"][1]
+    ir.annotate(card, ir.verdict(table, "S"), "learn/x.json")        # a later check that agrees drops the line
+    assert json.loads(card.read_text())["warnings"] == ["kept"]
