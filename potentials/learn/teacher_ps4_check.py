@@ -231,6 +231,8 @@ def main() -> None:
         md.update(count_every_ps=every * args.timestep_fs / 1000, seeds=[args.seed, args.seed + 1])
         how += (f", counted every {md['count_every_ps']:g} ps, seeds {args.seed}/{args.seed + 1}"
                 + (f", after FIRE to fmax {args.relax_fmax:g} eV/A" if args.relax_first else ""))
+        if args.npt_z_bar is not None and saved is None:
+            bonds[0]["cell_z_A"] = round(float(atoms.cell.lengths()[2]), 3)
         total = int(round(args.md_ps * 1000 / args.timestep_fs)) // every * every
         while dyn.nsteps < total:
             dyn.run(every)

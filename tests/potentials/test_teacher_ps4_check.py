@@ -83,8 +83,8 @@ def test_npt_on_the_normal_moves_only_the_cells_z_and_says_so(tmp_path):
     cells = [a.cell.lengths() for a in read(frames, ":")]
     assert len(cells) == 5
     assert all(c[0] == cells[0][0] and c[1] == cells[0][1] for c in cells)     # x and y stay
-    z = [b["cell_z_A"] for s, b in check["bonding_by_step"].items() if s != "0"]
-    assert z == pytest.approx([c[2] for c in cells[1:]], abs=1e-3) and len(set(z)) > 1   # the barostat moved z
+    z = [b["cell_z_A"] for b in check["bonding_by_step"].values()]
+    assert z == pytest.approx([c[2] for c in cells], abs=1e-3) and len(set(z)) > 1   # the barostat moved z
 
 
 def test_relaxation_alone_records_counts_every_50_fire_steps(tmp_path):
