@@ -140,12 +140,13 @@ def warning(v: dict, source: str) -> str | None:
             "growth is not its teacher's; holding the grade below break does not validate it")
 
 
-def annotate(card_path: Path, v: dict, source: str) -> None:
+def annotate(card_path: Path, v: dict, source: str, student: str | None = None) -> None:
     """Put the verdict in a potential's card (validation.interface_reaction) and replace its warning line."""
     from sei_lmp.training.provenance import card_json
 
     card = json.loads(card_path.read_text())
-    card.setdefault("validation", {})["interface_reaction"] = {"source": source, **v}
+    card.setdefault("validation", {})["interface_reaction"] = {"source": source,
+                                                               **({"student": student} if student else {}), **v}
     kept = [w for w in card.get("warnings", []) if not w.startswith(WARNING_PREFIX)]
     line = warning(v, source)
     card["warnings"] = kept + ([line] if line else [])
@@ -174,6 +175,14 @@ def plot(teacher: pd.DataFrame, students: dict[str, list[pd.DataFrame]], out: Pa
     fig.savefig(out, dpi=120)
     plt.close(fig)
     return out
+
+
+def _relative_to_potentials(path: Path) -> str:
+    """How a card names a file: relative to potentials/ when it lies there (``learn/...``)."""
+    try:
+        return str(path.resolve().relative_to(HERE.parent))
+    except ValueError:
+        return path.name
 
 
 def main() -> None:
@@ -216,7 +225,7 @@ def main() -> None:
         card, _, label = spec.partition("=")
         if label not in students:
             raise SystemExit(f"--card {spec!r}: no student labelled {label!r} (have {', '.join(students)})")
-        annotate(Path(card), result["verdicts"][label], f"learn/{args.out.name}")
+        annotate(Path(card), result["verdicts"][label], _relative_to_potentials(args.out), label)
         print(f"{card}: {result['verdicts'][label]['verdict']}")
     if args.plot:
         plot(teacher, students, args.plot)

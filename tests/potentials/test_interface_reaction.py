@@ -147,3 +147,30 @@ def test_verdict_only_where_every_rerun_is_on_one_side_and_the_card_says_so(made
     assert "15-15 of 16 intact at 0.5 ps (teacher 14)" in written["warnings"][1]
     ir.annotate(card, ir.verdict(table, "S"), "learn/x.json")        # a later check that agrees drops the line
     assert json.loads(card.read_text())["warnings"] == ["kept"]
+
+
+def _cards_with_a_verdict():
+    for card in sorted((REPO / "potentials").glob("*.json")):
+        found = json.loads(card.read_text()).get("validation", {}).get("interface_reaction")
+        if found:
+            yield card.name
+
+
+@pytest.mark.parametrize("name", list(_cards_with_a_verdict()) or ["(none)"])
+def test_shipped_cards_verdicts_follow_from_the_records_they_name(name):
+    if name == "(none)":
+        pytest.skip("no shipped card carries an interface-reaction verdict")
+    card = json.loads((REPO / "potentials" / name).read_text())
+    said = card["validation"]["interface_reaction"]
+    comparison = json.loads((REPO / "potentials" / said["source"]).read_text())
+    folder = (REPO / "potentials" / said["source"]).parent
+    teacher = ir.record_series(json.loads((folder / comparison["teacher"]["record"]).read_text()))
+    label = said["student"]
+    records = sorted(folder.glob(f"*_{label.lower()}_npt600K_seed*.json"))
+    assert len(records) == comparison["students"][label]["reruns"] >= 3
+    table = ir.compare(teacher, {label: [ir.record_series(json.loads(p.read_text())) for p in records]},
+                       said["times_ps"])
+    again = ir.verdict(table, label)
+    assert again["verdict"] == said["verdict"] and again["PS4 intact"] == said["PS4 intact"]
+    lines = [w for w in card["warnings"] if w.startswith(ir.WARNING_PREFIX)]
+    assert len(lines) == (said["verdict"] in ("less", "more"))
