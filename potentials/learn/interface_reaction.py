@@ -133,11 +133,15 @@ def warning(v: dict, source: str) -> str | None:
     last = v["PS4 intact"][f"{v['times_ps'][-1]:g} ps"]
     pp = max((x["range"][1] for x in v["P-P bonds"].values()), default=0)
     pp_teacher = max((x["teacher"] for x in v["P-P bonds"].values()), default=0)
+    def span(x):
+        lo, hi = x["range"]
+        return f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
+
     return (f"{WARNING_PREFIX} it reduces PS4 {v['verdict']} than its teacher under the teacher's own protocol "
-            f"({source}): {first['range'][0]:g}-{first['range'][1]:g} of 16 intact at {v['times_ps'][0]:g} ps "
-            f"(teacher {first['teacher']:g}), {last['range'][0]:g}-{last['range'][1]:g} at {v['times_ps'][-1]:g} ps "
-            f"(teacher {last['teacher']:g}); at most {pp:g} P-P bonds (teacher {pp_teacher:g}). Its interphase "
-            "growth is not its teacher's; holding the grade below break does not validate it")
+            f"({source}): {span(first)} intact at {v['times_ps'][0]:g} ps (teacher {first['teacher']:g}), "
+            f"{span(last)} at {v['times_ps'][-1]:g} ps (teacher {last['teacher']:g}), over {first['reruns']} runs; "
+            f"at most {pp:g} P-P bonds (teacher {pp_teacher:g}). Its interphase growth is not its teacher's; "
+            "holding the grade below break does not validate it")
 
 
 def annotate(card_path: Path, v: dict, source: str, student: str | None = None) -> None:

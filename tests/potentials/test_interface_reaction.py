@@ -144,7 +144,7 @@ def test_verdict_only_where_every_rerun_is_on_one_side_and_the_card_says_so(made
     assert written["validation"]["interface_reaction"]["verdict"] == "less"
     assert written["warnings"][0] == "kept" and len(written["warnings"]) == 2
     assert "reduces PS4 less than its teacher" in written["warnings"][1]
-    assert "15-15 of 16 intact at 0.5 ps (teacher 14)" in written["warnings"][1]
+    assert "15 intact at 0.5 ps (teacher 14), 15 at 1 ps (teacher 12), over 1 runs" in written["warnings"][1]
     ir.annotate(card, ir.verdict(table, "S"), "learn/x.json")        # a later check that agrees drops the line
     assert json.loads(card.read_text())["warnings"] == ["kept"]
 
