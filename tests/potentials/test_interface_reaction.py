@@ -105,7 +105,8 @@ def test_teacher_rank_among_reruns_that_reached_each_time(made_up):
 def test_cli_writes_the_comparison_and_refuses_to_overwrite(made_up, tmp_path):
     out = tmp_path / "cmp.json"
     command = [sys.executable, str(LEARN / "interface_reaction.py"), str(made_up / "teacher.json"),
-               "--runs", f"S={made_up}/seed*", "--runs", f"R={made_up}/records/*.json", "--times", "0.5", "1", "-o", str(out), "--plot", str(tmp_path / "r.png")]
+               "--runs", f"S={made_up}/seed*", "--runs", f"R={made_up}/records/*.json", "--times", "0.5", "1",
+               "-o", str(out), "--plot", str(tmp_path / "r.png")]
     env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
