@@ -34,18 +34,18 @@ def worst_atom(frame: Atoms, grade: np.ndarray, cutoff: float = NEIGHBOUR_CUTOFF
             "nearest_A": {s: round(nearest[s], 3) for s in order}}
 
 
-def dump_frames(dump: Path, elements: list[str]) -> list[tuple[int, Atoms, np.ndarray]]:
-    """(step, frame, per-atom grade) of every frame of an extrapolative dump (types mapped to ``elements``)."""
+def dump_frames(dump: Path, elements: list[str]) -> list[tuple[int, Atoms, np.ndarray | None]]:
+    """(step, frame, per-atom grade or None) of every frame of an extrapolative dump, types mapped to
+    ``elements``; the one reader of these dumps (the selection's candidates come from it too)."""
     from ase.io import read
 
     out = []
     if not dump.is_file() or dump.stat().st_size == 0:
         return out
     for f in read(dump, index=":", format="lammps-dump-text"):
-        if "f_gamma" not in f.arrays:
-            continue
         a = Atoms([elements[t - 1] for t in f.arrays["type"]], positions=f.positions, cell=f.cell, pbc=True)
-        out.append((int(f.info.get("timestep", -1)), a, np.asarray(f.arrays["f_gamma"], float).ravel()))
+        grade = np.asarray(f.arrays["f_gamma"], float).ravel() if "f_gamma" in f.arrays else None
+        out.append((int(f.info.get("timestep", -1)), a, grade))
     return out
 
 
@@ -54,7 +54,7 @@ def where_grade_rose(runs: dict, cutoff: float = NEIGHBOUR_CUTOFF_A) -> pd.DataF
     worst atom of its highest-grade frame, the step of that frame and whether the run held."""
     rows = []
     for key, info in runs.items():
-        frames = dump_frames(Path(info.get("dump", "")), info.get("elements", []))
+        frames = [f for f in dump_frames(Path(info.get("dump", "")), info.get("elements", [])) if f[2] is not None]
         if not frames:
             continue
         step, frame, grade = max(frames, key=lambda f: float(f[2].max()))

@@ -32,7 +32,7 @@ import pandas as pd
 from ase import Atoms
 
 from sei_lmp.errors import ConfigurationError
-from sei_lmp.learn.extrapolation import where_grade_rose
+from sei_lmp.learn.extrapolation import dump_frames, where_grade_rose
 from sei_lmp.learn.keep import check_frames, trajectory_frames
 from sei_lmp.learn.plan import LearnPlan, fit_settings
 from sei_lmp.learn.refit import adapter
@@ -249,20 +249,14 @@ def _run_on_profile(name: str, sweep_dir: Path, progress: bool) -> None:
 def _candidates(runs: dict, per_run: int) -> list[Atoms]:
     """Frames of every run's extrapolative dump: at most ``per_run`` evenly spaced ones, always with the
     last (the one that stopped the run); de-duplicated by config id."""
-    from ase.io import read
-
     from sei_lmp.training.teacher import config_id
 
     out, seen = [], set()
     for key, info in runs.items():
-        dump = Path(info["dump"])
-        if not dump.is_file() or dump.stat().st_size == 0:
-            continue
         frames = []
-        for f in read(dump, index=":", format="lammps-dump-text"):
-            a = Atoms([info["elements"][t - 1] for t in f.arrays["type"]], positions=f.positions, cell=f.cell, pbc=True)
-            if "f_gamma" in f.arrays:
-                a.arrays["gamma"] = np.asarray(f.arrays["f_gamma"], float).ravel()
+        for _, a, grade in dump_frames(Path(info["dump"]), info["elements"]):
+            if grade is not None:
+                a.arrays["gamma"] = grade
             a.info = {"config_type": f"explore:{key}", "source": key, "config_id": config_id(a)}
             frames.append(a)
         # a resumed run appends the frames between its restart and the kill again: drop repeats first, so
