@@ -64,7 +64,7 @@ def student_series(run_dir: Path) -> pd.DataFrame:
     from teacher_ps4_check import bonding
 
     run = RunDirectory(run_dir)
-    trajectory = next((p for p in (run.production_dump, run.trajectory) if p.is_file()), None)
+    trajectory = run.frames_file
     if trajectory is None:
         raise SystemExit(f"{run_dir} has no trajectory")
     dt_ps = float(run.manifest.timestep_fs) / 1000

@@ -299,7 +299,7 @@ def target_runs(run_dir: Path) -> dict:
     out = {"generation": last.parent.name}
     for key, info in runs.items():
         run = RunDirectory(Path(info["dump"]).parent)
-        trajectory = next((p for p in (run.production_dump, run.trajectory) if p.is_file()), None)
+        trajectory = run.frames_file
         entry = {"completed": info["completed"], "ps_held": round(info["ps_held"], 3),
                  "max_grade": round(info["max_grade"], 3), "protocol": run.manifest.protocol,
                  "settings": {k: v for k, v in run.manifest.settings.items() if not isinstance(v, dict)}}

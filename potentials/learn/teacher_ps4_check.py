@@ -140,6 +140,14 @@ def main() -> None:
     n_p = atoms.get_chemical_symbols().count("P")
     start = time.perf_counter()
     saved = pickle.loads(checkpoint.read_bytes()) if checkpoint.exists() and args.md_temperature else None
+    def counted(atoms) -> tuple[dict, list[int]]:
+        """The bonding at one count; under NPT also the cell along the interface normal (how far the barostat
+        closes it, to compare a student's with the teacher's)."""
+        bonds_now, opened_now = bonding(atoms)
+        if args.npt_z_bar is not None:
+            bonds_now["cell_z_A"] = round(float(atoms.cell.lengths()[2]), 3)
+        return bonds_now, opened_now
+
     if saved is not None:
         if saved["args"] != _md_args(args):
             parser.error(f"{checkpoint} was made with {saved['args']}, not {_md_args(args)}: run the same "
@@ -161,7 +169,7 @@ def main() -> None:
             relaxed_steps = optimizer.nsteps
         # step 0: the cell the MD (or the relaxation trace) starts from
         bonds, opened = {}, {}
-        bonds[0], opened[0] = bonding(atoms)
+        bonds[0], opened[0] = counted(atoms)
         trace = [(0, _four(bonds[0]))]
         relaxed_at = None
         if relaxed_steps is not None:
@@ -231,15 +239,10 @@ def main() -> None:
         md.update(count_every_ps=every * args.timestep_fs / 1000, seeds=[args.seed, args.seed + 1])
         how += (f", counted every {md['count_every_ps']:g} ps, seeds {args.seed}/{args.seed + 1}"
                 + (f", after FIRE to fmax {args.relax_fmax:g} eV/A" if args.relax_first else ""))
-        if args.npt_z_bar is not None and saved is None:
-            bonds[0]["cell_z_A"] = round(float(atoms.cell.lengths()[2]), 3)
         total = int(round(args.md_ps * 1000 / args.timestep_fs)) // every * every
         while dyn.nsteps < total:
             dyn.run(every)
-            bonds[dyn.nsteps], opened[dyn.nsteps] = bonding(atoms)
-            if args.npt_z_bar is not None:
-                # the interface's normal: how far the teacher's barostat closes the cell, against a student's
-                bonds[dyn.nsteps]["cell_z_A"] = round(float(atoms.cell.lengths()[2]), 3)
+            bonds[dyn.nsteps], opened[dyn.nsteps] = counted(atoms)
             trace.append((dyn.nsteps, _four(bonds[dyn.nsteps])))
             if args.frames:
                 write(args.frames, atoms, format="extxyz", append=True)

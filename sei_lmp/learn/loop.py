@@ -181,7 +181,7 @@ def run_summary(run_dir: Path, rules: Sequence = ()) -> dict:
     if stopped:
         steps = int(quits[-1]) if quits else int(halts[-1][0])
     completed = run.is_done() and steps >= total and not stopped
-    trajectory = next((p for p in (run.production_dump, run.trajectory) if p.is_file()), run.trajectory)
+    trajectory = run.frames_file or run.trajectory
     keep = check_frames(trajectory_frames(trajectory, manifest.elements), rules) if rules else None
     return {"run": run_dir.name, "completed": bool(completed), "stopped_by_grade": stopped,
             "other_error": (not completed and not stopped), "steps": steps, "total_steps": total,

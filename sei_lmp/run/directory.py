@@ -393,6 +393,12 @@ class RunDirectory:
         return self.path / layout.PRODUCTION_DUMP
 
     @property
+    def frames_file(self) -> Path | None:
+        """The run's whole-cell frames: the production dump where the deck writes one, else the trajectory;
+        None when neither exists (the run has not written a frame yet)."""
+        return next((p for p in (self.production_dump, self.trajectory) if p.is_file()), None)
+
+    @property
     def extrapolative_dump(self) -> Path:
         return self.path / layout.EXTRAPOLATIVE_DUMP
 

@@ -130,6 +130,14 @@ def run(tmp_path) -> RunDirectory:
     return write(tmp_path / "run", OLD)
 
 
+def test_frames_file_prefers_the_production_dump(run):
+    assert run.frames_file is None                   # nothing written yet
+    run.trajectory.write_text("frames")
+    assert run.frames_file == run.trajectory
+    run.production_dump.write_text("production frames")
+    assert run.frames_file == run.production_dump
+
+
 def test_pending(run):
     state = run.state()
     assert state.state == "pending" and state.attempts == 0 and state.last_step is None and state.restart is None
