@@ -13,9 +13,16 @@ Model (per configuration, N atoms, n_s atoms of species s)::
   ``prehc``, so with ``fit_core`` the prefactor is one more (unregularised) coefficient fitted to the
   teacher's close contacts; it must come out positive (repulsive), else the fixed value is used. Either way
   the potential stays repulsive where the data are thin.
-* Loss: ``w_E mean_s (dE_s/N_s)^2 + w_F mean_s mean_i |dF_i|^2 g_i + alpha |c / scale|^2``, with
-  ``g_i = 1 / max(1, |F_i| / force_scale)^2`` so that a few violently rattled cells (|F| up to 70 eV/A) do not
-  dominate the force fit; columns are scaled to unit RMS so one ``alpha`` fits all orders.
+* Loss: ``w_E mean_s (dE_s/N_s)^2 + w_F mean_s mean_i |dF_i|^2 g_i + w_S mean_s mean_ab (dW_ab,s/N_s)^2
+  + alpha |c / scale|^2``, with ``g_i = 1 / max(1, |F_i| / force_scale)^2`` so that a few violently rattled cells
+  (|F| up to 70 eV/A) do not dominate the force fit; columns are scaled to unit RMS so one ``alpha`` fits all
+  orders. ``W = V sigma`` is the virial of a periodic cell (MLIP's convention: stress times volume, per atom);
+  without it (``stress_weight = 0``) nothing ties the pressure to the teacher's, and an NPT run drifts with the
+  fit's stress error (a linear ACE fitted to energies and forces alone was off by -0.5 GPa on the very
+  interface frames it was fitted to).
+* The virial rows are central differences of the energy projections under small homogeneous deformations
+  ``F = 1 + h e_a e_b`` (``dE/dh = V sigma_ab``): the energy is linear in the coefficients, so each basis
+  function's virial is exact to O(h^2), and python-ace does not give one per function.
 * ``alpha`` is chosen on a seeded validation part of the training set from a log grid, then the
   coefficients are refitted on the whole training set.
 """
@@ -61,6 +68,7 @@ class ACEFitSettings:
     energy_weight: float = 1.0
     forces_weight: float = 0.01
     force_scale: float = 10.0
+    stress_weight: float = 0.0
     alphas: tuple[float, ...] = tuple(10.0 ** k for k in range(-9, 0))
     valid_fraction: float = 0.15
     seed: int = 1
@@ -81,6 +89,8 @@ class ACEFitSettings:
         if self.energy_weight < 0 or self.forces_weight < 0 or self.energy_weight + self.forces_weight == 0:
             raise ConfigurationError("energy_weight and forces_weight must be >= 0 and not both 0 (got "
                                      f"{self.energy_weight}, {self.forces_weight})")
+        if self.stress_weight < 0:
+            raise ConfigurationError(f"stress_weight must be >= 0 (got {self.stress_weight})")
         if not self.alphas or min(self.alphas) < 0:
             raise ConfigurationError(f"alphas must be a non-empty list of ridge strengths >= 0 (got {self.alphas})")
 
@@ -154,15 +164,57 @@ class Projections:
     counts: np.ndarray           #: (n_config, n_species) atoms per species
     energy: np.ndarray           #: (n_config,) reference energies [eV]
     forces: list                 #: per config (N, 3)
+    #: per config (6, nfunc) virial per atom of each basis function (Voigt xx yy zz yz xz xy), None where the
+    #: cell is not periodic in 3D or the label has no stress; computed only when the fit weights stress
+    virial_rows: list = field(default_factory=list)
+    core_virial: list = field(default_factory=list)   #: per config (6,) core-repulsion virial per atom, or None
+    virial: list = field(default_factory=list)        #: per config (6,) the label's V sigma / N [eV], or None
+
+
+#: Voigt order of ASE's stress, and the deformation step of the virial's central differences
+VOIGT = ((0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1))
+STRAIN_STEP = 1e-4
+
+
+def _deformed(atoms: Atoms, a: int, b: int, h: float) -> Atoms:
+    """``atoms`` under the deformation ``1 + h e_a e_b`` (cell and positions)."""
+    f = np.eye(3)
+    f[a, b] += h
+    out = Atoms(atoms.numbers, positions=atoms.positions @ f.T, cell=atoms.cell[:] @ f.T, pbc=atoms.pbc)
+    return out
+
+
+def _has_virial(atoms: Atoms) -> bool:
+    return bool(np.all(atoms.pbc)) and atoms.calc is not None and atoms.calc.results.get("stress") is not None
+
+
+def virial_per_atom(energy, atoms: Atoms) -> np.ndarray:
+    """``dE/dh`` of each Voigt component (``V sigma_ab``) divided by N, by central differences; ``energy``
+    maps deformed Atoms to a number or an array (the energy projections: one row per basis function)."""
+    rows = []
+    for a, b in VOIGT:
+        up, down = energy(_deformed(atoms, a, b, STRAIN_STEP)), energy(_deformed(atoms, a, b, -STRAIN_STEP))
+        rows.append((np.asarray(up) - np.asarray(down)) / (2 * STRAIN_STEP * len(atoms)))
+    return np.array(rows)
 
 
 def project(images: Sequence[Atoms], settings: ACEFitSettings, bconf=None, progress: bool = True) -> Projections:
-    """Basis projections (energy and forces) of every configuration, plus the fixed core repulsion."""
+    """Basis projections (energy, forces and, where the fit weights stress, the virial) of every configuration,
+    plus the fixed core repulsion."""
     from tqdm.auto import tqdm
 
     bconf = bconf if bconf is not None else settings.basis_config()
     full = _Evaluator(bconf)
-    e_rows, f_rows, energies, forces = [], [], [], []
+    e_rows, f_rows, energies, forces, v_rows, virials = [], [], [], [], [], []
+
+    def energy_row(atoms: Atoms) -> np.ndarray:
+        env = full.environment(atoms)
+        full.calc.compute(env, compute_projections=True, compute_b_grad=False)
+        row = np.zeros(full.nfunc)
+        for s, proj in zip(env.species_type, full.calc.projections):
+            row[full.shift[s]:full.shift[s] + len(proj)] += proj
+        return row
+
     for atoms in tqdm(images, desc="ACE projections", unit="cfg", disable=not progress):
         res = atoms.calc.results
         env = full.environment(atoms)
@@ -176,22 +228,34 @@ def project(images: Sequence[Atoms], settings: ACEFitSettings, bconf=None, progr
         f_rows.append(fb.transpose(0, 2, 1).reshape(3 * n, full.nfunc))
         energies.append(float(res["energy"]))
         forces.append(np.asarray(res["forces"], float))
+        stressed = settings.stress_weight > 0 and _has_virial(atoms)
+        v_rows.append(virial_per_atom(energy_row, atoms) if stressed else None)
+        virials.append(np.asarray(res["stress"], float).ravel()[:6] * atoms.get_volume() / n if stressed else None)
     order = list(bconf_elements(bconf))
     counts = np.array([[a.get_chemical_symbols().count(s) for s in order] for a in images], float)
-    e_core, f_core = core_terms(images, settings, settings.core_repulsion[1])
-    return Projections(np.array(e_rows), f_rows, e_core, f_core, counts, np.array(energies), forces)
+    e_core, f_core, v_core = core_terms(images, settings, settings.core_repulsion[1])
+    return Projections(np.array(e_rows), f_rows, e_core, f_core, counts, np.array(energies), forces,
+                       v_rows, v_core, virials)
 
 
-def core_terms(images: Sequence[Atoms], settings: ACEFitSettings, core_lambda: float) -> tuple[np.ndarray, list]:
-    """Core-repulsion energies and forces of ``images`` at the settings' prefactor and ``core_lambda``
-    (a one-function basis with zero coefficient: only the core term is left)."""
+def core_terms(images: Sequence[Atoms], settings: ACEFitSettings,
+               core_lambda: float) -> tuple[np.ndarray, list, list]:
+    """Core-repulsion energies, forces and (where the fit weights stress) virials per atom of ``images`` at the
+    settings' prefactor and ``core_lambda`` (a one-function basis with zero coefficient: only the core term
+    is left)."""
     ev = _Evaluator(settings.basis_config(core_lambda=core_lambda, minimal=True))  # coefficients start at zero
-    energies, forces = [], []
-    for atoms in images:
+
+    def energy(atoms: Atoms) -> float:
         ev.calc.compute(ev.environment(atoms))
-        energies.append(ev.calc.energy)
+        return float(ev.calc.energy)
+
+    energies, forces, virials = [], [], []
+    for atoms in images:
+        energies.append(energy(atoms))
         forces.append(np.asarray(ev.calc.forces).copy())
-    return np.array(energies), forces
+        stressed = settings.stress_weight > 0 and _has_virial(atoms)
+        virials.append(virial_per_atom(energy, atoms) if stressed else None)
+    return np.array(energies), forces, virials
 
 
 def bconf_elements(bconf) -> list[str]:
@@ -236,6 +300,18 @@ def _system(p: Projections, idx: Sequence[int], settings: ACEFitSettings, core_c
             ata[n_sp:, n_sp:] += af.T @ af
             aty[n_sp:] += af.T @ yf
             yty += yf @ yf
+        # virial rows (per atom, like the energy): E0 columns carry none; the core term as for the forces
+        if settings.stress_weight > 0 and p.virial_rows and p.virial_rows[k] is not None:
+            ws = np.sqrt(settings.stress_weight / (n_cfg * 6))
+            av = p.virial_rows[k] * ws
+            if core_column:
+                av = np.hstack([(p.core_virial[k] / prefactor * ws)[:, None], av])
+                yv = p.virial[k] * ws
+            else:
+                yv = (p.virial[k] - p.core_virial[k]) * ws
+            ata[n_sp:, n_sp:] += av.T @ av
+            aty[n_sp:] += av.T @ yv
+            yty += yv @ yv
     return ata, aty, yty
 
 
@@ -326,19 +402,19 @@ def fit_ace(train: Sequence[Atoms], settings: ACEFitSettings, out: Path, *, prog
         # lambdahc enters non-linearly: refit for each candidate, keep the best validation loss
         for candidate in settings.core_lambda_scan or (lam,):
             if candidate != settings.core_repulsion[1]:
-                p.core_energy, p.core_forces = core_terms(train, settings, candidate)
+                p.core_energy, p.core_forces, p.core_virial = core_terms(train, settings, candidate)
             x, alpha, losses = solve(True)
             # a negative prefactor would be attraction at contact: not a candidate
             if x[n_sp] > 0 and (best is None or losses[alpha] < best[2][best[1]]):
-                best = (x, alpha, losses, candidate, p.core_energy, p.core_forces)
+                best = (x, alpha, losses, candidate, p.core_energy, p.core_forces, p.core_virial)
         if best is not None:
-            x, alpha, losses, lam, p.core_energy, p.core_forces = best
+            x, alpha, losses, lam, p.core_energy, p.core_forces, p.core_virial = best
             prefactor, core_fitted = float(x[n_sp]), True
             x = np.delete(x, n_sp)
     if not core_fitted:
         if lam != settings.core_repulsion[1] or settings.core_lambda_scan:
             lam = settings.core_repulsion[1]
-            p.core_energy, p.core_forces = core_terms(train, settings, lam)
+            p.core_energy, p.core_forces, p.core_virial = core_terms(train, settings, lam)
         x, alpha, losses = solve(False)
     t_solve = time.perf_counter() - start
     bconf = settings.basis_config(core_prefactor=prefactor, core_lambda=lam)

@@ -183,9 +183,56 @@ def test_core_repulsion_prefactor_is_fitted_to_close_contacts(tmp_path):
     result = fit_ace.fit_ace(cells, settings, tmp_path / "core.yace", progress=False)
     assert result.core_fitted and result.core_prefactor > 0 and result.core_lambda in (1.0, 3.0)
     p = fit_ace.project(hot[:1], settings, progress=False)
-    p.core_energy, p.core_forces = fit_ace.core_terms(hot[:1], settings, result.core_lambda)
+    p.core_energy, p.core_forces, _ = fit_ace.core_terms(hot[:1], settings, result.core_lambda)
     assert p.core_energy[0] > 0  # the contact is inside r_in
     e0 = np.array([result.e0[s] for s in fit_ace.bconf_elements(settings.basis_config())])
     scale = result.core_prefactor / settings.core_repulsion[0]
     linear = p.counts[0] @ e0 + scale * p.core_energy[0] + len(hot[0]) * p.energy_rows[0] @ result.coeffs
     assert fit_ace.predict(result.path, hot[:1])[0]["energy"] == pytest.approx(linear, rel=1e-9)
+
+
+@pytest.fixture(scope="module")
+def stressed_ace(tmp_path_factory, tiny_ace):
+    """The tiny fit again with the virial in the loss."""
+    settings = fit_ace.ACEFitSettings(**{**TINY, "stress_weight": 1.0})
+    work = tmp_path_factory.mktemp("stressed_ace")
+    return settings, fit_ace.fit_ace(tiny_ace["train"], settings, work / "stressed.yace", progress=False)
+
+
+def _sheared(atoms):
+    """A copy with a triclinic cell (every Voigt component of the stress non-zero) and its teacher labels."""
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    f = np.array([[1.0, 0.02, -0.015], [0.01, 0.99, 0.025], [-0.02, 0.012, 1.01]])
+    out = Atoms(atoms.numbers, positions=atoms.positions @ f.T, cell=atoms.cell[:] @ f.T, pbc=True)
+    out.calc = SinglePointCalculator(out, energy=0.0, forces=np.zeros((len(out), 3)), stress=np.zeros(6))
+    return out
+
+
+def test_virial_rows_are_the_model_stress(tiny_ace, stressed_ace):
+    """The stress the fit solves for (E0 none, core term, coefficients . virial rows) is the stress pyace's
+    calculator gives the written potential, in every Voigt component of a sheared cell."""
+    settings, result = stressed_ace
+    cells = [_sheared(a) for a in tiny_ace["test"][:2]]
+    p = fit_ace.project(cells, settings, progress=False)
+    pred = fit_ace.predict(result.path, cells)
+    core = result.core_prefactor / settings.core_repulsion[0]
+    for k, atoms in enumerate(cells):
+        virial = core * p.core_virial[k] + p.virial_rows[k] @ result.coeffs
+        want = pred[k]["stress"] * atoms.get_volume() / len(atoms)
+        assert np.abs(want).min() > 1e-4                           # every component is tested
+        np.testing.assert_allclose(virial, want, rtol=1e-5, atol=1e-8)
+
+
+def test_stress_weight_brings_the_stress_to_the_teacher(tiny_ace, stressed_ace):
+    """Without the virial in the loss the stress is whatever the energies imply; with it the training stress
+    error falls, while forces stay close."""
+    settings, result = stressed_ace
+    train = tiny_ace["train"]
+    plain = metrics.errors(train, fit_ace.predict(tiny_ace["result"].path, train))
+    fitted = metrics.errors(train, fit_ace.predict(result.path, train))
+    assert fitted["stress_rmse_GPa"] < 0.5 * plain["stress_rmse_GPa"]
+    assert fitted["forces_rmse_eV_per_A"] < 1.5 * plain["forces_rmse_eV_per_A"]
+    assert result.fit_record()["stress_weight"] == 1.0
+    with pytest.raises(ConfigurationError, match="stress_weight must be >= 0"):
+        fit_ace.ACEFitSettings(**{**TINY, "stress_weight": -1.0})
