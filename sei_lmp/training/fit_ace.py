@@ -18,8 +18,8 @@ Model (per configuration, N atoms, n_s atoms of species s)::
   (|F| up to 70 eV/A) do not dominate the force fit; columns are scaled to unit RMS so one ``alpha`` fits all
   orders. ``W = V sigma`` is the virial of a periodic cell (MLIP's convention: stress times volume, per atom);
   without it (``stress_weight = 0``) nothing ties the pressure to the teacher's, and an NPT run drifts with the
-  fit's stress error (a linear ACE fitted to energies and forces alone was off by -0.5 GPa on the very
-  interface frames it was fitted to).
+  fit's stress error (a linear ACE fitted to energies and forces alone put the pressure 0.5 GPa above the
+  teacher's on the very interface frames it was fitted to, and its NPT cell grew).
 * The virial rows are central differences of the energy projections under small homogeneous deformations
   ``F = 1 + h e_a e_b`` (``dE/dh = V sigma_ab``): the energy is linear in the coefficients, so each basis
   function's virial is exact to O(h^2), and python-ace does not give one per function.
