@@ -49,3 +49,40 @@ def test_pressure_and_forces_against_the_teacher(tmp_path):
         rmse = np.sqrt(((a.get_forces() - b.get_forces()) ** 2).mean())
         assert row["forces_rmse_eV_per_A"] == pytest.approx(rmse, abs=2e-3)
         assert 0 < row["max_grade"] < 10             # the teacher's own frames: inside what the ACE was fitted on
+
+
+def test_shipped_cards_hold_the_summary_of_the_stored_rows():
+    """Each card's validation.on_teacher_frames block is the summary of the stored rows it names, and the card
+    warns exactly where the teacher's frames grade above break."""
+    sys.path.insert(0, str(LEARN))
+    import student_on_teacher_md as sot
+
+    checked = 0
+    for card_path in sorted((REPO / "potentials").glob("*.json")):
+        card = json.loads(card_path.read_text())
+        for frames, block in card.get("validation", {}).get("on_teacher_frames", {}).items():
+            stored = json.loads((REPO / "potentials" / block["source"]).read_text())
+            rows = stored["potentials"][card_path.name[:-len(".json")]]
+            assert {"source": block["source"], **sot.summary(rows, block["break_grade"])} == block
+            lines = [w for w in card["warnings"] if w.startswith(f"{sot.WARNING_PREFIX} {frames} ")]
+            assert lines == ([sot.warning(block, frames, block["source"])] if block["frames_above_break"] else [])
+            checked += 1
+    assert checked >= 2
+
+
+def test_annotate_replaces_its_own_line(tmp_path):
+    sys.path.insert(0, str(LEARN))
+    import student_on_teacher_md as sot
+
+    card = tmp_path / "p.yace.json"
+    card.write_text(json.dumps({"warnings": ["other"]}))
+    rows = [{"max_grade": g, "pressure_minus_teacher_GPa": -1.0, "pzz_minus_teacher_GPa": -1.5,
+             "forces_rmse_eV_per_A": 0.2} for g in (0.5, 12.0, 30.0)]
+    for _ in range(2):
+        sot.annotate(card, sot.summary(rows, 10.0), "f.extxyz", "x.json")
+    written = json.loads(card.read_text())
+    assert written["validation"]["on_teacher_frames"]["f.extxyz"]["frames_above_break"] == 2
+    assert len(written["warnings"]) == 2 and written["warnings"][0] == "other"
+    assert "on 2 of 3 (max 30)" in written["warnings"][1] and "-1.00 GPa" in written["warnings"][1]
+    sot.annotate(card, sot.summary(rows[:1], 10.0), "f.extxyz", "x.json")
+    assert json.loads(card.read_text())["warnings"] == ["other"]
