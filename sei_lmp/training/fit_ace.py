@@ -188,6 +188,14 @@ def _has_virial(atoms: Atoms) -> bool:
     return bool(np.all(atoms.pbc)) and atoms.calc is not None and atoms.calc.results.get("stress") is not None
 
 
+def _voigt(stress) -> np.ndarray:
+    """A label's stress in ASE's Voigt order, whether stored as 6 components or as the 3x3 tensor."""
+    from ase.stress import full_3x3_to_voigt_6_stress
+
+    stress = np.asarray(stress, float)
+    return full_3x3_to_voigt_6_stress(stress.reshape(3, 3)) if stress.size == 9 else stress.reshape(6)
+
+
 def virial_per_atom(energy, atoms: Atoms) -> np.ndarray:
     """``dE/dh`` of each Voigt component (``V sigma_ab``) divided by N, by central differences; ``energy``
     maps deformed Atoms to a number or an array (the energy projections: one row per basis function)."""
@@ -230,7 +238,7 @@ def project(images: Sequence[Atoms], settings: ACEFitSettings, bconf=None, progr
         forces.append(np.asarray(res["forces"], float))
         stressed = settings.stress_weight > 0 and _has_virial(atoms)
         v_rows.append(virial_per_atom(energy_row, atoms) if stressed else None)
-        virials.append(np.asarray(res["stress"], float).ravel()[:6] * atoms.get_volume() / n if stressed else None)
+        virials.append(_voigt(res["stress"]) * atoms.get_volume() / n if stressed else None)
     order = list(bconf_elements(bconf))
     counts = np.array([[a.get_chemical_symbols().count(s) for s in order] for a in images], float)
     e_core, f_core, v_core = core_terms(images, settings, settings.core_repulsion[1])

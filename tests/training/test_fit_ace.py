@@ -236,3 +236,11 @@ def test_stress_weight_brings_the_stress_to_the_teacher(tiny_ace, stressed_ace):
     assert result.fit_record()["stress_weight"] == 1.0
     with pytest.raises(ConfigurationError, match="stress_weight must be >= 0"):
         fit_ace.ACEFitSettings(**{**TINY, "stress_weight": -1.0})
+
+
+def test_a_label_stress_is_read_in_voigt_order_whatever_its_shape():
+    voigt = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    full = np.array([[1.0, 6.0, 5.0], [6.0, 2.0, 4.0], [5.0, 4.0, 3.0]])
+    np.testing.assert_array_equal(fit_ace._voigt(voigt), voigt)
+    np.testing.assert_array_equal(fit_ace._voigt(full), voigt)
+    np.testing.assert_array_equal(fit_ace._voigt(full.ravel()), voigt)
