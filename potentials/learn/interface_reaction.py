@@ -146,15 +146,10 @@ def warning(v: dict, source: str) -> str | None:
 
 def annotate(card_path: Path, v: dict, source: str, student: str | None = None) -> None:
     """Put the verdict in a potential's card (validation.interface_reaction) and replace its warning line."""
-    from sei_lmp.training.provenance import card_json
+    from sei_lmp.training.provenance import record_check
 
-    card = json.loads(card_path.read_text())
-    card.setdefault("validation", {})["interface_reaction"] = {"source": source,
-                                                               **({"student": student} if student else {}), **v}
-    kept = [w for w in card.get("warnings", []) if not w.startswith(WARNING_PREFIX)]
-    line = warning(v, source)
-    card["warnings"] = kept + ([line] if line else [])
-    card_path.write_text(card_json(card))
+    block = {"source": source, **({"student": student} if student else {}), **v}
+    record_check(card_path, ("interface_reaction",), block, WARNING_PREFIX, warning(v, source))
 
 
 def plot(teacher: pd.DataFrame, students: dict[str, list[pd.DataFrame]], out: Path) -> Path:

@@ -105,14 +105,10 @@ def warning(block: dict) -> str | None:
 
 def annotate(card_path: Path, block: dict) -> None:
     """Put the block in the card (validation.interface_separation) and replace its warning line."""
-    from sei_lmp.training.provenance import card_json
+    from sei_lmp.training.provenance import record_check
 
-    card = json.loads(card_path.read_text())
-    card.setdefault("validation", {})["interface_separation"] = block
-    kept = [w for w in card.get("warnings", []) if not w.startswith(f"{WARNING_PREFIX} {block['structure']} ")]
-    line = warning(block)
-    card["warnings"] = kept + ([line] if line else [])
-    card_path.write_text(card_json(card))
+    record_check(card_path, ("interface_separation",), block, f"{WARNING_PREFIX} {block['structure']} ",
+                 warning(block))
 
 
 def _plane(text: str) -> tuple[str, float]:
@@ -162,7 +158,8 @@ def main() -> None:
         cells = [separated(atoms, z, d) for d in args.gaps]
         block = {"z_A": z, "teacher": curve(teacher_calc, cells, area)}
         for student, calc in students.items():
-            block[student] = {"curve": curve(calc, cells, area), **compare(block["teacher"], curve(calc, cells, area))}
+            values = curve(calc, cells, area)
+            block[student] = {"curve": values, **compare(block["teacher"], values)}
         result["planes"][name] = block
         print(name, json.dumps(block), flush=True)
         if args.frames is not None:

@@ -58,14 +58,10 @@ def warning(block: dict, frames: str, source: str) -> str | None:
 def annotate(card_path: Path, block: dict, frames: str, source: str) -> None:
     """Put the summary in the card (validation.on_teacher_frames, keyed by the frames file) and replace this
     frames file's warning line."""
-    from sei_lmp.training.provenance import card_json
+    from sei_lmp.training.provenance import record_check
 
-    card = json.loads(card_path.read_text())
-    card.setdefault("validation", {}).setdefault("on_teacher_frames", {})[frames] = {"source": source, **block}
-    kept = [w for w in card.get("warnings", []) if not w.startswith(f"{WARNING_PREFIX} {frames} ")]
-    line = warning(block, frames, source)
-    card["warnings"] = kept + ([line] if line else [])
-    card_path.write_text(card_json(card))
+    record_check(card_path, ("on_teacher_frames", frames), {"source": source, **block},
+                 f"{WARNING_PREFIX} {frames} ", warning(block, frames, source))
 
 
 def main() -> None:
@@ -98,8 +94,9 @@ def main() -> None:
         reference_stress.append(labelled.get_stress(voigt=True).copy())
     result = {"teacher": teacher.description, "frames": args.frames.name, "every_ps": args.every_ps,
               "potentials": {}}
-    for name in args.potential:
-        pot = load_potential(name if Path(name).is_file() else f"shipped:{name}")
+    potentials = {name: load_potential(name if Path(name).is_file() else f"shipped:{name}")
+                  for name in args.potential}
+    for name, pot in potentials.items():
         fit = adapter(pot.family, fit_settings(pot.family, tuple(pot.species), {}))
         grades = fit.grades(pot.path, frames)
         predicted = fit.predict(pot.path, frames)
@@ -117,8 +114,7 @@ def main() -> None:
     if args.card:
         from sei_lmp.potentials.grades import thresholds_for
 
-        for name in args.potential:
-            pot = load_potential(name if Path(name).is_file() else f"shipped:{name}")
+        for name, pot in potentials.items():
             block = summary(result["potentials"][Path(name).name], thresholds_for(pot.family).stop)
             card = Path(str(pot.path) + ".json")
             if not card.is_file():

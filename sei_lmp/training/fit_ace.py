@@ -145,6 +145,13 @@ class _Evaluator:
             self.shift.append(self.nfunc)
             self.nfunc += len(rank1) + len(rest)
 
+    def projection_row(self, env) -> np.ndarray:
+        """The last computed projections of ``env`` summed over atoms: one entry per basis function."""
+        row = np.zeros(self.nfunc)
+        for s, proj in zip(env.species_type, self.calc.projections):
+            row[self.shift[s]:self.shift[s] + len(proj)] += proj
+        return row
+
     def environment(self, atoms: Atoms):
         from pyace.atomicenvironment import aseatoms_to_atomicenvironment
 
@@ -180,8 +187,7 @@ def _deformed(atoms: Atoms, a: int, b: int, h: float) -> Atoms:
     """``atoms`` under the deformation ``1 + h e_a e_b`` (cell and positions)."""
     f = np.eye(3)
     f[a, b] += h
-    out = Atoms(atoms.numbers, positions=atoms.positions @ f.T, cell=atoms.cell[:] @ f.T, pbc=atoms.pbc)
-    return out
+    return Atoms(atoms.numbers, positions=atoms.positions @ f.T, cell=atoms.cell[:] @ f.T, pbc=atoms.pbc)
 
 
 def _has_virial(atoms: Atoms) -> bool:
@@ -218,20 +224,14 @@ def project(images: Sequence[Atoms], settings: ACEFitSettings, bconf=None, progr
     def energy_row(atoms: Atoms) -> np.ndarray:
         env = full.environment(atoms)
         full.calc.compute(env, compute_projections=True, compute_b_grad=False)
-        row = np.zeros(full.nfunc)
-        for s, proj in zip(env.species_type, full.calc.projections):
-            row[full.shift[s]:full.shift[s] + len(proj)] += proj
-        return row
+        return full.projection_row(env)
 
     for atoms in tqdm(images, desc="ACE projections", unit="cfg", disable=not progress):
         res = atoms.calc.results
         env = full.environment(atoms)
         full.calc.compute(env, compute_projections=True, compute_b_grad=True)
-        row = np.zeros(full.nfunc)
-        for s, proj in zip(env.species_type, full.calc.projections):
-            row[full.shift[s]:full.shift[s] + len(proj)] += proj
         n = len(atoms)
-        e_rows.append(row / n)
+        e_rows.append(full.projection_row(env) / n)
         fb = np.asarray(full.calc.forces_bfuncs)           # (N, nfunc, 3): force of each basis function
         f_rows.append(fb.transpose(0, 2, 1).reshape(3 * n, full.nfunc))
         energies.append(float(res["energy"]))

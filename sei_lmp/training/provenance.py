@@ -56,3 +56,17 @@ def card_json(obj) -> str:
         return x
 
     return json.dumps(clean(obj), indent=2, allow_nan=False) + "\n"
+
+
+def record_check(card_path: Path, keys: tuple[str, ...], block: dict, warning_prefix: str,
+                 warning: str | None) -> None:
+    """Write one check into a potential's card: ``block`` at ``validation[keys[0]][keys[1]]...`` and, in place
+    of the card's warnings that start with ``warning_prefix`` (this check's earlier line), ``warning`` if any."""
+    card = json.loads(Path(card_path).read_text())
+    node = card.setdefault("validation", {})
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = block
+    kept = [w for w in card.get("warnings", []) if not w.startswith(warning_prefix)]
+    card["warnings"] = kept + ([warning] if warning else [])
+    Path(card_path).write_text(card_json(card))
