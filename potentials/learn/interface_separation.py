@@ -121,6 +121,7 @@ def _plane(text: str) -> tuple[str, float]:
 def main() -> None:
     from ase.io import read, write
 
+    from sei_lmp.errors import ConfigurationError
     from sei_lmp.learn.teachers import get_teacher
     from teacher_ps4_check import student_calculator
 
@@ -149,7 +150,10 @@ def main() -> None:
     area = float(np.linalg.norm(np.cross(atoms.cell[0], atoms.cell[1])))
     teacher = get_teacher(args.teacher, {"threads": args.threads})
     teacher_calc = teacher.calculator()
-    students = {p.name: student_calculator(p)[0] for p in args.potential}
+    try:
+        students = {p.name: student_calculator(p)[0] for p in args.potential}
+    except ConfigurationError as error:
+        parser.error(str(error))
     result = {"structure": args.structure.name, "teacher": teacher.description, "area_A2": round(area, 3),
               "gaps_A": args.gaps, "unit": "meV/A^2 relative to the closed cell (rigid cut, no relaxation)",
               "planes": {}}
