@@ -39,6 +39,7 @@ QUANTITIES = {
     "P-P bonds": lambda b: b["P-P_below_2.6A"],
     "S-S bonds": lambda b: b["S-S_below_2.3A"],
     "cell z (A)": lambda b: b.get("cell_z_A", np.nan),
+    "widest empty z (A)": lambda b: b.get("widest_empty_z_A", np.nan),   # a gap at a face (records before: NaN)
 }
 
 
@@ -61,7 +62,7 @@ def student_series(run_dir: Path) -> pd.DataFrame:
 
     from sei_lmp.io.trajectory import iter_position_frames
     from sei_lmp.run import RunDirectory
-    from teacher_ps4_check import bonding
+    from teacher_ps4_check import bonding, widest_empty_z
 
     run = RunDirectory(run_dir)
     trajectory = run.frames_file
@@ -73,6 +74,7 @@ def student_series(run_dir: Path) -> pd.DataFrame:
         atoms = Atoms(list(f.elements), positions=f.positions, cell=f.cell, pbc=True)
         b = bonding(atoms)[0]
         b["cell_z_A"] = float(atoms.cell.lengths()[2])
+        b["widest_empty_z_A"] = widest_empty_z(atoms)
         rows[round(f.timestep * dt_ps, 6)] = {q: fn(b) for q, fn in QUANTITIES.items()}
     return pd.DataFrame.from_dict(rows, orient="index").sort_index()
 

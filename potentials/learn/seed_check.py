@@ -10,7 +10,7 @@ Usage (repository root)::
 
 The plan gives the target runs and their keep rules (a plan without keep rules, such as the one a shipped
 potential was grown by, can be checked with its ``*_keep.toml`` twin). The runs go to
-``<learning>/seed-check/<final or gen-N>/<k>-seeds-...`` (resumable: the sweep machinery skips finished runs).
+``<learning>/seed-check/<final or gen-N>/<k>-<name>-seeds-...`` (resumable: the sweep machinery skips finished runs).
 Each run records its openings (how many times an anion went from intact to open) and the anion-ps they were
 counted over: ``ship.py`` compares their rate with the teacher's. ``--entries NAME ...`` reruns named entries
 instead, e.g. a target without keep rules (an interface run): whether each rerun holds its full length.
@@ -90,10 +90,12 @@ def main() -> None:
         entry["grid"] = {**entry.get("grid", {}), "md.seed": list(args.seeds)}
         explore[k] = entry
         spec = explore_spec(dataclasses.replace(plan, explore=tuple(explore)), k, potential)
-        # named by what it runs: a rerun with other seeds or frame spacing is a new sweep, not a resume
+        # named by what it runs: a rerun with other seeds or frame spacing, or another plan's entry of the same
+        # index, is a new sweep, not a resume
         sweep_dir = (args.learning / "seed-check" / ("final" if args.generation is None else
                                                      f"gen-{args.generation:03d}") /
-                     f"{k}-seeds-{'-'.join(map(str, args.seeds))}-every-{args.dump_every_ps:g}ps")
+                     f"{k}-{entry.get('name', k)}-seeds-{'-'.join(map(str, args.seeds))}"
+                     f"-every-{args.dump_every_ps:g}ps")
         started = time.perf_counter()
         if not (sweep_dir / "sweep.json").is_file():
             plan_sweep(spec, sweep_dir, progress=False)

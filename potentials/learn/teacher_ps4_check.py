@@ -55,6 +55,17 @@ def bonding(atoms) -> tuple[dict, list[int]]:
             [int(k) for k in np.flatnonzero(n_s != PS4.count)])
 
 
+def widest_empty_z(atoms) -> float:
+    """The widest slab along the interface normal (the cell's third axis) with no atom in it [A], periodic: a
+    gap opening at a face shows as this growing past the 1.7-2.5 A between atomic layers of either side."""
+    import numpy as np
+
+    z = np.sort(atoms.get_scaled_positions(wrap=True)[:, 2])
+    gaps = np.diff(np.append(z, z[0] + 1.0))
+    height = atoms.get_volume() / np.linalg.norm(np.cross(atoms.cell[0], atoms.cell[1]))
+    return float(gaps.max() * height)
+
+
 def _four(counts: dict) -> int:
     """Intact PS4 (P with four S) from a ``bonding`` record: one neighbour list per counted frame."""
     return counts["P_by_S_count"].get("4", 0)
@@ -146,6 +157,7 @@ def main() -> None:
         bonds_now, opened_now = bonding(atoms)
         if args.npt_z_bar is not None:
             bonds_now["cell_z_A"] = round(float(atoms.cell.lengths()[2]), 3)
+            bonds_now["widest_empty_z_A"] = round(widest_empty_z(atoms), 3)
         return bonds_now, opened_now
 
     if saved is not None:

@@ -26,6 +26,9 @@ from sei_lmp.training.sampling import strained_rattled
 SPECIES = ("Li", "P", "S")
 #: P-S bond lengths [A] of the P2S7 template: bridging S longer than terminal (as in Li7P3S11 crystals)
 P2S7_BRIDGE, P2S7_TERMINAL, P2S7_ANGLE = 2.10, 2.03, 110.0
+#: the P2S6 template [A, degrees]: P-P and P-S bonds and the P-P-S angle of the staggered (D3d) anion of Li4P2S6,
+#: the P(IV) product whose P-P bond is what PS4 reduced at a Li contact makes
+P2S6_PP, P2S6_PS, P2S6_ANGLE = 2.21, 2.03, 103.5
 
 
 def _clean(atoms: Atoms, config_type: str, **info) -> Atoms:
@@ -93,6 +96,26 @@ def p2s7() -> Atoms:
     return atoms
 
 
+def p2s6() -> Atoms:
+    """Hypothiodiphosphate anion P2S6 (two PS3 halves joined by a P-P bond, staggered), ideal geometry: a rigid
+    unit for the amorphous packer (Li4P2S6 glass: the P-P environments of a reduced Li | Li3PS4 contact)."""
+    theta = np.radians(P2S6_ANGLE)
+    positions, symbols = [], []
+    for sign, turn in ((1.0, 0.0), (-1.0, 60.0)):          # the lower half turned 60 degrees: staggered
+        p = np.array([0.0, 0.0, sign * P2S6_PP / 2])
+        positions.append(p)
+        symbols.append("P")
+        for k in range(3):
+            phi = np.radians(turn + 120.0 * k)
+            # the bond leans away from the other P by the P-P-S angle
+            direction = np.array([np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), -sign * np.cos(theta)])
+            positions.append(p + P2S6_PS * direction)
+            symbols.append("S")
+    atoms = Atoms(symbols, positions=positions)
+    atoms.info["name"] = "P2S6"
+    return atoms
+
+
 def _axis_rotation(axis: np.ndarray, angle: float) -> np.ndarray:
     k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
     return np.eye(3) + np.sin(angle) * k + (1 - np.cos(angle)) * k @ k
@@ -111,15 +134,17 @@ def _rotation_onto(v: np.ndarray, u: np.ndarray) -> np.ndarray:
 #: apart as in the crystals; the packer's defaults (P-S 1.8, S-S 1.8 A) are what a melt-quench deck starts from
 #: (the rigid P2S7 units did not pack at 1.9 g/cm3 even with 2.4 A, so Li4P2S7 always uses the defaults)
 LOOSE_DISTANCES = {"Li3PS4": {"P-S": 2.7, "S-S": 2.7, "P-P": 3.6, "Li-S": 2.1, "Li-P": 2.4, "Li-Li": 2.1}}
+LOOSE_DISTANCES["Li4P2S6"] = LOOSE_DISTANCES["Li3PS4"]   # between anions only: the P-P bond is inside one
 
 
 def glass_packing(formula: str, density: float, formula_units: int, seed: int, loose: bool = True) -> Atoms:
     """Random packing with rigid anions: ``Li3PS4`` with PS4, ``Li4P2S7`` with P2S7 (Li7P3S11's two anions
-    are PS4 and P2S7, so the two packings together hold its local environments). ``loose``: minimum distances
+    are PS4 and P2S7, so the two packings together hold its local environments), ``Li4P2S6`` with P2S6 (the
+    P-P bonded product of PS4 reduced at Li metal). ``loose``: minimum distances
     :data:`LOOSE_DISTANCES` between units where there are some for ``formula``, else the packer's defaults."""
     from sei_lmp.structures import amorphous
 
-    anions = {"Li3PS4": ["PS4"], "Li4P2S7": [p2s7()]}
+    anions = {"Li3PS4": ["PS4"], "Li4P2S7": [p2s7()], "Li4P2S6": [p2s6()]}
     if formula not in anions:
         raise ConfigurationError(f"no anion recipe for '{formula}'; use one of {sorted(anions)}")
     atoms = amorphous(formula, density, formula_units, molecules=anions[formula], seed=seed,

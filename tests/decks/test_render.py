@@ -218,7 +218,7 @@ def test_kokkos_switches_follow_the_probed_build(cuagau):
         kokkos_switches(threads=0)
 
 
-def test_neb_under_kokkos_needs_a_kokkos_minimiser(cuagau):
+def test_neb_under_kokkos_needs_a_kokkos_minimiser(cuagau, tmp_path):
     """LAMMPS stops a Kokkos run at a minimiser with no /kk version; fire/kk exists only from 2026 on."""
     from ase.build import bulk
 
@@ -232,7 +232,9 @@ def test_neb_under_kokkos_needs_a_kokkos_minimiser(cuagau):
               "compute": frozenset({"coord/atom", "reduce"}), "minimize": frozenset({"cg", "cg/kk", "fire"})}
     old = LammpsCapabilities("4 Feb 2025", frozenset({"KOKKOS", "ML-MTP", "REPLICA"}), styles)
     with pytest.raises(ConfigurationError, match=r"has no min_style fire/kk.*backend 'lammps' or 'plugin'"):
-        render_deck(NEB(images=3), hop, pot, "kokkos", capabilities=old, type_elements=["Au", "Ag", "Cu"])
+        render_deck(NEB(images=3), hop, pot, "kokkos", capabilities=old, type_elements=["Au", "Ag", "Cu"],
+                    workdir=tmp_path)
     new = LammpsCapabilities("4 Jul 2026", old.packages, {**styles, "minimize": styles["minimize"] | {"fire/kk"}})
-    deck = render_deck(NEB(images=3), hop, pot, "kokkos", capabilities=new, type_elements=["Au", "Ag", "Cu"])
+    deck = render_deck(NEB(images=3), hop, pot, "kokkos", capabilities=new, type_elements=["Au", "Ag", "Cu"],
+                       workdir=tmp_path)
     assert deck.manifest["switches"][:4] == ["-k", "on", "t", "1"]

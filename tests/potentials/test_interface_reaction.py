@@ -18,7 +18,7 @@ LEARN = REPO / "potentials" / "learn"
 sys.path.insert(0, str(LEARN))
 
 import interface_reaction as ir  # noqa: E402
-from teacher_ps4_check import bonding  # noqa: E402
+from teacher_ps4_check import bonding, widest_empty_z  # noqa: E402
 
 ELEMENTS = ["Li", "P", "S"]
 
@@ -88,6 +88,26 @@ def test_frames_are_counted_at_their_md_time(made_up):
     teacher = ir.record_series(json.loads((made_up / "teacher.json").read_text()))
     assert list(teacher["PS4 intact"]) == [16, 14, 12]
     assert teacher["cell z (A)"].iloc[2] == pytest.approx(series["cell z (A)"].iloc[2], abs=1e-3)
+
+
+def test_widest_empty_z_is_the_largest_periodic_slab_without_atoms():
+    slab = Atoms("Li4", positions=[[0, 0, z] for z in (1.0, 2.5, 4.0, 5.5)], cell=[3, 3, 10], pbc=True)
+    assert widest_empty_z(slab) == pytest.approx(5.5)                   # 5.5 -> 11.0 across the boundary
+    slab.positions[0, 2] = 9.0                                          # the widest gap now inside the cell
+    assert widest_empty_z(slab) == pytest.approx(3.5)                   # 5.5 -> 9.0
+    slab.set_cell([3, 3, 20])                                           # the cell opens, the atoms stay: a crack
+    assert widest_empty_z(slab) == pytest.approx(13.5)                  # 9.0 -> 22.5 (2.5 + 20)
+    tilted = Atoms("Li2", positions=[[0, 0, 1.0], [0, 0, 3.0]], cell=[[3, 0, 0], [0, 3, 0], [1, 1, 10]], pbc=True)
+    assert widest_empty_z(tilted) == pytest.approx(8.0)                 # along the normal, not the tilted edge
+
+
+def test_student_series_follow_a_gap_as_the_cell_opens(made_up):
+    series = ir.student_series(made_up / "seed2")                       # the cell shrinks 4 % along z
+    gaps = series["widest empty z (A)"].to_numpy()
+    assert gaps[0] == pytest.approx(widest_empty_z(_stripped(0, 1.0)), abs=1e-4)   # the dump's 5 decimals
+    assert gaps[2] < gaps[0]
+    teacher = ir.record_series(json.loads((made_up / "teacher.json").read_text()))
+    assert teacher["widest empty z (A)"].isna().all()                  # a record made before the gap was kept
 
 
 def test_teacher_rank_among_reruns_that_reached_each_time(made_up):

@@ -85,6 +85,10 @@ def test_npt_on_the_normal_moves_only_the_cells_z_and_says_so(tmp_path):
     assert all(c[0] == cells[0][0] and c[1] == cells[0][1] for c in cells)     # x and y stay
     z = [b["cell_z_A"] for b in check["bonding_by_step"].values()]
     assert z == pytest.approx([c[2] for c in cells], abs=1e-3) and len(set(z)) > 1   # the barostat moved z
+    from teacher_ps4_check import widest_empty_z
+
+    gaps = [b["widest_empty_z_A"] for b in check["bonding_by_step"].values()]
+    assert gaps == pytest.approx([widest_empty_z(a) for a in read(frames, ":")], abs=1e-3)
 
 
 def test_relaxation_alone_records_counts_every_50_fire_steps(tmp_path):

@@ -65,25 +65,59 @@ def test_p2s7_is_two_corner_sharing_tetrahedra():
     assert d[np.ix_(terminal, terminal)][np.triu_indices(6, 1)].min() > 3.0
 
 
+def test_p2s6_is_two_ps3_halves_joined_by_a_staggered_p_p_bond():
+    m = sl.p2s6()
+    assert m.get_chemical_formula() == "P2S6"
+    d = m.get_all_distances()
+    sym = np.array(m.get_chemical_symbols())
+    p, s = np.flatnonzero(sym == "P"), np.flatnonzero(sym == "S")
+    assert d[p[0], p[1]] == pytest.approx(sl.P2S6_PP)
+    bonded = d[np.ix_(p, s)] < 2.2
+    assert (bonded.sum(axis=1) == 3).all() and (bonded.sum(axis=0) == 1).all()   # three S each, none shared
+    for k in range(2):                                    # S-P-S near tetrahedral, as in Li4P2S6 (~115 degrees)
+        mine = s[bonded[k]]
+        angles = [m.get_angle(mine[i], p[k], mine[j]) for i, j in ((0, 1), (0, 2), (1, 2))]
+        assert np.allclose(angles, angles[0]) and 112 < angles[0] < 118
+        assert all(m.get_angle(p[1 - k], p[k], x) == pytest.approx(sl.P2S6_ANGLE) for x in mine)
+    # staggered: each S of one half is 60 degrees from the nearest S of the other, seen along P-P
+    axis = m.positions[p[1]] - m.positions[p[0]]
+    axis /= np.linalg.norm(axis)
+
+    def azimuth(i):
+        v = m.positions[i] - m.positions[p[0]]
+        v -= v.dot(axis) * axis
+        return np.degrees(np.arctan2(v[1], v[0]))
+
+    upper, lower = s[bonded[0]], s[bonded[1]]
+    gaps = [min(abs((azimuth(a) - azimuth(b) + 180) % 360 - 180) for b in lower) for a in upper]
+    assert np.allclose(gaps, 60.0)
+
+
 @pytest.mark.parametrize("formula, units, density, loose", [("Li3PS4", 8, 1.8, True), ("Li3PS4", 8, 2.0, True),
-                                                            ("Li3PS4", 8, 1.9, False), ("Li4P2S7", 6, 1.9, False)])
+                                                            ("Li3PS4", 8, 1.9, False), ("Li4P2S7", 6, 1.9, False),
+                                                            ("Li4P2S6", 6, 1.9, True)])
 def test_glass_packings_keep_their_anions_density_and_distances(formula, units, density, loose):
     atoms = sl.glass_packing(formula, density, units, seed=5, loose=loose)
     sym = np.array(atoms.get_chemical_symbols())
     counts = {e: int((sym == e).sum()) for e in ("Li", "P", "S")}
-    want = {"Li3PS4": (3, 1, 4), "Li4P2S7": (4, 2, 7)}[formula]
+    want = {"Li3PS4": (3, 1, 4), "Li4P2S7": (4, 2, 7), "Li4P2S6": (4, 2, 6)}[formula]
     assert counts == dict(zip(("Li", "P", "S"), (units * x for x in want)))
     mass_g = atoms.get_masses().sum() * 1.66053906660e-24
     assert mass_g / (atoms.get_volume() * 1e-24) == pytest.approx(density, rel=1e-9)
     d = atoms.get_all_distances(mic=True)
     p, s, li = (np.flatnonzero(sym == e) for e in ("P", "S", "Li"))
     bonded = d[np.ix_(p, s)] < 2.15                             # P-S bonds of the templates: 2.03-2.10 A
-    assert (bonded.sum(axis=1) >= 4).all()                      # every P keeps its S
+    per_p = 3 if formula == "Li4P2S6" else 4
+    assert (bonded.sum(axis=1) >= per_p).all()                  # every P keeps its S
     bridging = int((bonded.sum(axis=0) == 2).sum())
-    if loose:  # no foreign S near a P: exactly four each, and Li kept off the anions
-        assert (bonded.sum(axis=1) == 4).all() and bridging == 0
+    p_p = d[np.ix_(p, p)][np.triu_indices(len(p), 1)]
+    if loose:  # no foreign S near a P: exactly its own S, and Li kept off the anions
+        assert (bonded.sum(axis=1) == per_p).all() and bridging == 0
         assert d[np.ix_(li, s)].min() >= 2.1 - 1e-9
-        assert d[np.ix_(p, p)][np.triu_indices(len(p), 1)].min() >= 3.6 - 1e-9
+        if formula == "Li4P2S6":                                # one P-P bond per anion, the others kept apart
+            assert np.isclose(p_p, sl.P2S6_PP).sum() == units and np.sort(p_p)[units] >= 3.6 - 1e-9
+        else:
+            assert p_p.min() >= 3.6 - 1e-9
     else:      # the packer's defaults: nothing closer than its floor of 1.4 A
         assert d[np.triu_indices(len(atoms), 1)].min() >= 1.4 - 1e-9
     if formula == "Li4P2S7":
