@@ -106,6 +106,8 @@ def warnings(targets: dict, teacher: list[dict] = ()) -> list[str]:
         if not isinstance(run, dict) or "_ps4" not in run:
             continue
         fewest, begun, first, last, n_p = run.pop("_ps4")
+        if begun == 0:          # no PS4 to keep (a P2S6 glass): its own bonding is in the run's record
+            continue
         if begun < n_p:
             out.append(f"{key}: the start cell already has only {begun}/{n_p} P with four S within "
                        f"{PS4_CUTOFF_A:g} A: this run does not test PS4 stability")
@@ -363,8 +365,8 @@ def rerun_warnings(summary: dict, source: str) -> list[str]:
         ends = "; ".join(entry["stopped_by_grade"] + entry["watchdog"] + entry["other"])
         out.append(f"{name} (rerun with {entry['reruns']} other seeds, {source}): {entry['held']} of "
                    f"{entry['reruns']} held their full length below grade {MAXVOL.stop:g}; the others stopped "
-                   f"(seed: how) {ends}. The learning's own run of this target held once; "
-                   "until more reruns hold, treat these conditions as outside the trust region")
+                   f"(seed: how) {ends}. Until reruns hold, treat these conditions as outside the trust "
+                   "region (a watchdog trip at a low grade is not extrapolation: see what the run did)")
     return out
 
 

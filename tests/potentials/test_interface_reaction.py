@@ -195,3 +195,22 @@ def test_shipped_cards_verdicts_follow_from_the_records_they_name(name):
     assert again["verdict"] == said["verdict"] and again["PS4 intact"] == said["PS4 intact"]
     lines = [w for w in card["warnings"] if w.startswith(ir.WARNING_PREFIX)]
     assert len(lines) == (said["verdict"] in ("less", "more"))
+
+
+def test_the_teacher_opens_the_crack_a_student_run_opened():
+    """The stored continuation (potentials/README.md): from a student's frame with a 3 A crack in the reacted
+    Li-S layer, the teacher under its own protocol widens it at least as much as the student does, so the
+    interface runs' expand-watchdog trips at low grade are not the student's error alone."""
+    folder = LEARN / "interface_npt600K" / "crack"
+    widest = {}
+    for path in sorted(folder.glob("*_npt600K_seed*.json")):
+        series = ir.record_series(json.loads(path.read_text()))["widest empty z (A)"]
+        widest[path.stem] = (series.iloc[0], series.iloc[-1], series.index[-1])
+    teacher = [v for k, v in widest.items() if "_chgnet_" in k]
+    students = [v for k, v in widest.items() if "_ace_" in k]
+    assert len(teacher) == 1 and len(students) == 3
+    start, end, t_end = teacher[0]
+    assert t_end == pytest.approx(0.5) and start == pytest.approx(3.05, abs=0.01)
+    assert end - start > 1.0                                  # the teacher widens it by more than an angstrom
+    assert all(s[0] == pytest.approx(start) and s[2] == t_end for s in students)
+    assert max(s[1] for s in students) < end                  # every student run widens it less
