@@ -115,8 +115,8 @@ def main() -> None:
     parser.add_argument("--md-temperature", type=float, help="run Langevin NVT MD at this temperature instead")
     parser.add_argument("--npt-z-bar", type=float,
                         help="NPT instead of NVT, the cell's z only at this pressure (bar), as the interface decks "
-                             "do: Berendsen thermostat 0.1 ps and barostat 1 ps (ASE's; the decks' Nose-Hoover "
-                             "is not in ASE)")
+                             "do: Berendsen thermostat 0.1 ps and barostat 1 ps (ASE's; not the decks' Nose-Hoover, "
+                             "which ASE 3.29 offers as MaskedMTKNPT, not used here yet)")
     parser.add_argument("--md-ps", type=float, default=5.0)
     parser.add_argument("--timestep-fs", type=float, default=1.0)
     parser.add_argument("--relax-first", action="store_true",
