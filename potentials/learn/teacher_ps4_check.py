@@ -78,7 +78,8 @@ def _md_args(args) -> dict:
                                                   "timestep_fs", "count_every_ps", "relax_first", "relax_fmax",
                                                   "steps", "npt_z_bar")}
     # named only when given, so checkpoints made before the option existed still resume
-    return made | ({"student": str(args.student)} if args.student else {})
+    return (made | ({"student": str(args.student)} if args.student else {})
+            | ({"barostat": args.barostat} if args.barostat != "berendsen" else {}))
 
 
 def student_calculator(path: Path):
@@ -115,8 +116,11 @@ def main() -> None:
     parser.add_argument("--md-temperature", type=float, help="run Langevin NVT MD at this temperature instead")
     parser.add_argument("--npt-z-bar", type=float,
                         help="NPT instead of NVT, the cell's z only at this pressure (bar), as the interface decks "
-                             "do: Berendsen thermostat 0.1 ps and barostat 1 ps (ASE's; not the decks' Nose-Hoover, "
-                             "which ASE 3.29 offers as MaskedMTKNPT, not used here yet)")
+                             "do: thermostat 0.1 ps and barostat 1 ps, Berendsen by default (--barostat)")
+    parser.add_argument("--barostat", choices=("berendsen", "mtk"), default="berendsen",
+                        help="with --npt-z-bar: Berendsen (weak coupling; the stored teacher runs) or mtk (ASE's "
+                             "Nose-Hoover-chain Martyna-Tobias-Klein, z only: the decks' kind of barostat, which "
+                             "keeps momentum, so a cell that opens can go on opening)")
     parser.add_argument("--md-ps", type=float, default=5.0)
     parser.add_argument("--timestep-fs", type=float, default=1.0)
     parser.add_argument("--relax-first", action="store_true",
@@ -138,6 +142,8 @@ def main() -> None:
         parser.error("--relax-first goes with --md-temperature (without it the check is a relaxation already)")
     if args.npt_z_bar is not None and not args.md_temperature:
         parser.error("--npt-z-bar goes with --md-temperature")
+    if args.barostat != "berendsen" and args.npt_z_bar is None:
+        parser.error("--barostat goes with --npt-z-bar")
     if args.out.exists() and json.loads(args.out.read_text()).get("complete", True):
         parser.error(f"{args.out} holds a finished check; give another -o (nothing is overwritten)")
     checkpoint = args.out.with_name(args.out.name + ".checkpoint.pkl")
@@ -230,6 +236,22 @@ def main() -> None:
                   "friction_per_fs": round(friction * units.fs, 6)}
             how = (f"Langevin NVT {args.md_temperature:g} K, {args.timestep_fs:g} fs, friction "
                    f"{md['friction_per_fs']:.2g}/fs")
+        elif args.barostat == "mtk":
+            from ase.md.nose_hoover_chain import MaskedMTKNPT
+
+            # the mask as an array: ASE 3.29 indexes the cell momenta with it, and a tuple selects nothing (the
+            # cell then never moves)
+            dyn = MaskedMTKNPT(atoms, args.timestep_fs * units.fs, temperature_K=args.md_temperature,
+                               pressure_au=args.npt_z_bar * units.bar, tdamp=100 * units.fs, pdamp=1000 * units.fs,
+                               mask=np.array([False, False, True]))
+            md = {"thermostat": "Nose-Hoover chain (MTK)", "barostat": "MTK, z only",
+                  "temperature_K": args.md_temperature, "pressure_bar": args.npt_z_bar,
+                  "timestep_fs": args.timestep_fs, "taut_ps": 0.1, "taup_ps": 1.0}
+            if saved is not None:
+                # the chains' own variables are not checkpointed: a resumed run restarts them from rest
+                md["chains_restarted_at_steps"] = [*saved.get("chains_restarted_at_steps", []), trace[-1][0]]
+            how = (f"Nose-Hoover-chain MTK NPT (z only) {args.md_temperature:g} K, {args.npt_z_bar:g} bar, "
+                   f"{args.timestep_fs:g} fs, tdamp 0.1 ps, pdamp 1 ps")
         else:
             from ase.md.nptberendsen import Inhomogeneous_NPTBerendsen
 
@@ -262,7 +284,8 @@ def main() -> None:
             state = {"args": _md_args(args), "positions": atoms.get_positions(), "momenta": atoms.get_momenta(),
                      "cell": atoms.get_cell()[:], "rng": getattr(dyn, "rng", None), "bonds": bonds,
                      "opened": opened, "trace": trace, "relaxed_at": relaxed_at,
-                     "seconds": time.perf_counter() - start}
+                     "seconds": time.perf_counter() - start,
+                     "chains_restarted_at_steps": md.get("chains_restarted_at_steps", [])}
             part = checkpoint.with_name(checkpoint.name + ".part")
             part.write_bytes(pickle.dumps(state))
             part.replace(checkpoint)

@@ -91,6 +91,20 @@ def test_npt_on_the_normal_moves_only_the_cells_z_and_says_so(tmp_path):
     assert gaps == pytest.approx([widest_empty_z(a) for a in read(frames, ":")], abs=1e-3)
 
 
+def test_a_nose_hoover_barostat_moves_only_z_and_says_so(tmp_path):
+    from ase.io import read
+
+    out, frames = tmp_path / "mtk.json", tmp_path / "mtk.extxyz"
+    done = _check(out, "--seed", "3", "--npt-z-bar", "1", "--barostat", "mtk", "--frames", str(frames))
+    assert done.returncode == 0, done.stderr[-2000:]
+    check = json.loads(out.read_text())
+    assert check["md"]["barostat"] == "MTK, z only" and check["run"].startswith("Nose-Hoover-chain MTK NPT (z only)")
+    cells = [a.cell.lengths() for a in read(frames, ":")]
+    assert all(c[0] == cells[0][0] and c[1] == cells[0][1] for c in cells) and len({c[2] for c in cells}) > 1
+    refused = _check(tmp_path / "x.json", "--barostat", "mtk")                 # no --npt-z-bar: nothing to drive
+    assert refused.returncode == 2 and "--barostat goes with --npt-z-bar" in refused.stderr
+
+
 def test_relaxation_alone_records_counts_every_50_fire_steps(tmp_path):
     out = tmp_path / "relax.json"
     command = [sys.executable, str(LEARN / "teacher_ps4_check.py"), str(LEARN / "li3ps4_glass_128.extxyz"),
