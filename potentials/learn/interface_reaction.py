@@ -62,7 +62,7 @@ def student_series(run_dir: Path) -> pd.DataFrame:
 
     from sei_lmp.io.trajectory import iter_position_frames
     from sei_lmp.run import RunDirectory
-    from teacher_ps4_check import bonding, widest_empty_z
+    from teacher_ps4_check import bonding, normal_extent
 
     run = RunDirectory(run_dir)
     trajectory = run.frames_file
@@ -73,8 +73,7 @@ def student_series(run_dir: Path) -> pd.DataFrame:
     for f in iter_position_frames(trajectory, type_elements=list(run.manifest.elements)):
         atoms = Atoms(list(f.elements), positions=f.positions, cell=f.cell, pbc=True)
         b = bonding(atoms)[0]
-        b["cell_z_A"] = float(atoms.cell.lengths()[2])
-        b["widest_empty_z_A"] = widest_empty_z(atoms)
+        b.update(normal_extent(atoms))
         rows[round(f.timestep * dt_ps, 6)] = {q: fn(b) for q, fn in QUANTITIES.items()}
     return pd.DataFrame.from_dict(rows, orient="index").sort_index()
 

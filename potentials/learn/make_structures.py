@@ -33,12 +33,10 @@ def main() -> None:
     write(HERE / "li3ps4_glass_128.extxyz", _plain(glass))
     write(HERE / "li4p2s6_glass_120.extxyz", _plain(sampling_lips.glass_packing("Li4P2S6", 1.9, 10, seed=20261207)))
     lps = read_structure("example:beta-Li3PS4.cif", order=True)
-    interface = build_interface(phase("Li"), (1, 0, 0), lps, (0, 1, 0), thickness_a=8.0, thickness_b=10.0,
-                                max_atoms=400, max_strain=0.05)
-    write(HERE / "li_li3ps4_interface_206.extxyz", _plain(interface))
-    thick = build_interface(phase("Li"), (1, 0, 0), lps, (0, 1, 0), thickness_a=16.0, thickness_b=10.0,
-                            max_atoms=400, max_strain=0.05)
-    write(HERE / "li_li3ps4_interface_258.extxyz", _plain(thick))
+    for li_slab_a, name in ((8.0, "li_li3ps4_interface_206"), (16.0, "li_li3ps4_interface_258")):
+        interface = build_interface(phase("Li"), (1, 0, 0), lps, (0, 1, 0), thickness_a=li_slab_a, thickness_b=10.0,
+                                    max_atoms=400, max_strain=0.05)
+        write(HERE / f"{name}.extxyz", _plain(interface))
     from sei_lmp.structures import add_interstitial
 
     lif = add_interstitial(phase("LiF", a=4.0918).repeat(3), "Li", species=["Li", "F"])

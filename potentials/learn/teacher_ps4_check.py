@@ -67,6 +67,12 @@ def widest_empty_z(atoms) -> float:
     return float(gaps.max() * height)
 
 
+def normal_extent(atoms) -> dict:
+    """The cell along the interface normal and the widest empty slab across it [A]: what a teacher record (rounded)
+    and a student's series (interface_reaction.py) both carry next to the bonding of an NPT interface frame."""
+    return {"cell_z_A": float(atoms.cell.lengths()[2]), "widest_empty_z_A": widest_empty_z(atoms)}
+
+
 def _four(counts: dict) -> int:
     """Intact PS4 (P with four S) from a ``bonding`` record: one neighbour list per counted frame."""
     return counts["P_by_S_count"].get("4", 0)
@@ -163,8 +169,7 @@ def main() -> None:
         closes it, to compare a student's with the teacher's)."""
         bonds_now, opened_now = bonding(atoms)
         if args.npt_z_bar is not None:
-            bonds_now["cell_z_A"] = round(float(atoms.cell.lengths()[2]), 3)
-            bonds_now["widest_empty_z_A"] = round(widest_empty_z(atoms), 3)
+            bonds_now.update({k: round(v, 3) for k, v in normal_extent(atoms).items()})
         return bonds_now, opened_now
 
     if saved is not None:
@@ -236,37 +241,40 @@ def main() -> None:
                   "friction_per_fs": round(friction * units.fs, 6)}
             how = (f"Langevin NVT {args.md_temperature:g} K, {args.timestep_fs:g} fs, friction "
                    f"{md['friction_per_fs']:.2g}/fs")
-        elif args.barostat == "mtk":
-            from ase.md.nose_hoover_chain import MaskedMTKNPT
-
-            # the mask as an array: ASE 3.29 indexes the cell momenta with it, and a tuple selects nothing (the
-            # cell then never moves)
-            dyn = MaskedMTKNPT(atoms, args.timestep_fs * units.fs, temperature_K=args.md_temperature,
-                               pressure_au=args.npt_z_bar * units.bar, tdamp=100 * units.fs, pdamp=1000 * units.fs,
-                               mask=np.array([False, False, True]))
-            md = {"thermostat": "Nose-Hoover chain (MTK)", "barostat": "MTK, z only",
-                  "temperature_K": args.md_temperature, "pressure_bar": args.npt_z_bar,
-                  "timestep_fs": args.timestep_fs, "taut_ps": 0.1, "taup_ps": 1.0}
-            if saved is not None:
-                # the chains' own variables are not checkpointed: a resumed run restarts them from rest
-                md["chains_restarted_at_steps"] = [*saved.get("chains_restarted_at_steps", []), trace[-1][0]]
-            how = (f"Nose-Hoover-chain MTK NPT (z only) {args.md_temperature:g} K, {args.npt_z_bar:g} bar, "
-                   f"{args.timestep_fs:g} fs, tdamp 0.1 ps, pdamp 1 ps")
         else:
-            from ase.md.nptberendsen import Inhomogeneous_NPTBerendsen
+            # both barostats couple as the interface decks do: thermostat 0.1 ps, barostat 1 ps, z only
+            taut_fs, taup_fs = 100, 1000
+            coupling = {"temperature_K": args.md_temperature, "pressure_bar": args.npt_z_bar,
+                        "timestep_fs": args.timestep_fs, "taut_ps": taut_fs / 1000, "taup_ps": taup_fs / 1000}
+            if args.barostat == "mtk":
+                from ase.md.nose_hoover_chain import MaskedMTKNPT
 
-            # Li metal's compressibility (bulk modulus ~12 GPa): only how fast the gap closes depends on it
-            compressibility_per_bar = 8e-6
-            dyn = Inhomogeneous_NPTBerendsen(atoms, args.timestep_fs * units.fs, temperature_K=args.md_temperature,
-                                             pressure_au=args.npt_z_bar * units.bar, taut=100 * units.fs,
-                                             taup=1000 * units.fs,
-                                             compressibility_au=compressibility_per_bar / units.bar,
-                                             mask=(0, 0, 1))
-            md = {"thermostat": "Berendsen", "barostat": "Berendsen, z only", "temperature_K": args.md_temperature,
-                  "pressure_bar": args.npt_z_bar, "timestep_fs": args.timestep_fs, "taut_ps": 0.1, "taup_ps": 1.0,
-                  "compressibility_per_bar": compressibility_per_bar}
-            how = (f"Berendsen NPT (z only) {args.md_temperature:g} K, {args.npt_z_bar:g} bar, "
-                   f"{args.timestep_fs:g} fs, taut 0.1 ps, taup 1 ps")
+                # the mask as an array: ASE 3.29 indexes the cell momenta with it, and a tuple selects nothing
+                # (the cell then never moves)
+                dyn = MaskedMTKNPT(atoms, args.timestep_fs * units.fs, temperature_K=args.md_temperature,
+                                   pressure_au=args.npt_z_bar * units.bar, tdamp=taut_fs * units.fs,
+                                   pdamp=taup_fs * units.fs, mask=np.array([False, False, True]))
+                md = {"thermostat": "Nose-Hoover chain (MTK)", "barostat": "MTK, z only", **coupling}
+                if saved is not None:
+                    # the chains' own variables are not checkpointed: a resumed run restarts them from rest
+                    md["chains_restarted_at_steps"] = [*saved.get("chains_restarted_at_steps", []), trace[-1][0]]
+                how = (f"Nose-Hoover-chain MTK NPT (z only) {args.md_temperature:g} K, {args.npt_z_bar:g} bar, "
+                       f"{args.timestep_fs:g} fs, tdamp 0.1 ps, pdamp 1 ps")
+            else:
+                from ase.md.nptberendsen import Inhomogeneous_NPTBerendsen
+
+                # Li metal's compressibility (bulk modulus ~12 GPa): only how fast the gap closes depends on it
+                compressibility_per_bar = 8e-6
+                dyn = Inhomogeneous_NPTBerendsen(atoms, args.timestep_fs * units.fs,
+                                                 temperature_K=args.md_temperature,
+                                                 pressure_au=args.npt_z_bar * units.bar, taut=taut_fs * units.fs,
+                                                 taup=taup_fs * units.fs,
+                                                 compressibility_au=compressibility_per_bar / units.bar,
+                                                 mask=(0, 0, 1))
+                md = {"thermostat": "Berendsen", "barostat": "Berendsen, z only", **coupling,
+                      "compressibility_per_bar": compressibility_per_bar}
+                how = (f"Berendsen NPT (z only) {args.md_temperature:g} K, {args.npt_z_bar:g} bar, "
+                       f"{args.timestep_fs:g} fs, taut 0.1 ps, taup 1 ps")
         if saved is not None:
             dyn.nsteps = trace[-1][0]
             if hasattr(dyn, "rng"):
