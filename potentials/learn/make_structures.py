@@ -10,7 +10,10 @@
   against 78): enough Li to reduce all 16 PS4 (8 Li each, to Li2S + Li3P), so the metal running out cannot be
   what opens a gap at a face;
 * ``li4p2s6_glass_120.extxyz``: 10 Li4P2S6 (rigid staggered P2S6 anions + Li) packed at 1.9 g/cm3: ten P-P
-  bonds per cell, the environment PS4 reduced at the Li contact makes one at a time.
+  bonds per cell, the environment PS4 reduced at the Li contact makes one at a time;
+* ``lip_amorphous_80.extxyz``: 40 LiP packed at random at 1.9 g/cm3 (default minimum distances): P with zero to
+  three P neighbours at 1.8-2.4 A and no S, the polyphosphide P on which the shipped ACE's interface reruns stop
+  (no training structure had a P with two P and no S but three).
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ def main() -> None:
     glass = sampling_lips.glass_packing("Li3PS4", 1.9, 16, seed=20261205)
     write(HERE / "li3ps4_glass_128.extxyz", _plain(glass))
     write(HERE / "li4p2s6_glass_120.extxyz", _plain(sampling_lips.glass_packing("Li4P2S6", 1.9, 10, seed=20261207)))
+    from sei_lmp.structures.amorphous import amorphous
+
+    write(HERE / "lip_amorphous_80.extxyz", _plain(amorphous("LiP", 1.9, 40, seed=20261207)))
     lps = read_structure("example:beta-Li3PS4.cif", order=True)
     for li_slab_a, name in ((8.0, "li_li3ps4_interface_206"), (16.0, "li_li3ps4_interface_258")):
         interface = build_interface(phase("Li"), (1, 0, 0), lps, (0, 1, 0), thickness_a=li_slab_a, thickness_b=10.0,

@@ -214,3 +214,29 @@ def test_the_teacher_opens_the_crack_a_student_run_opened():
     assert end - start > 1.0                                  # the teacher widens it by more than an angstrom
     assert all(s[0] == pytest.approx(start) and s[2] == t_end for s in students)
     assert max(s[1] for s in students) < end                  # every student run widens it less
+
+
+def test_the_deck_start_not_the_barostat_opens_the_li_starved_cell():
+    """The stored Nose-Hoover (MTK) runs (potentials/README.md, learn/interface_npt600K/mtk/): from the cell FIRE
+    relaxes, the teacher and the shipped ACE both close the 206-atom cell along the normal (by 5-16 % in 2 ps) with
+    no crack; from the cell the decks' LAMMPS minimiser leaves (a deeper relaxation of the same start), both open it
+    within 1 ps, the teacher with a gap of more than 5 A, the ACE with more than 3.5 A in two of three seeds. So the
+    decks' expand-watchdog trips start from their minimised cell, which the teacher opens too, not from the
+    student or the barostat."""
+    folder = LEARN / "interface_npt600K" / "mtk"
+    runs = {p.stem: ir.record_series(json.loads(p.read_text()))
+            for p in sorted(folder.glob("*_npt600K_mtk_seed*.json"))}
+
+    def runs_of(start, who):
+        found = [s for k, s in runs.items() if k.startswith(f"{start}_{who}_")]
+        assert len(found) >= (1 if who == "chgnet" else 3), (start, who)
+        assert all(s.index[-1] >= 1.0 and s["cell z (A)"].iloc[0] == pytest.approx(28.554, abs=1e-3) for s in found)
+        return [(s["cell z (A)"], s["widest empty z (A)"]) for s in found]
+
+    for who in ("chgnet", "ace"):
+        for z, widest in runs_of("li_li3ps4_interface_206", who):           # FIRE's cell: it closes
+            assert z.iloc[-1] < 0.95 * z.iloc[0] and widest.max() < 2.5
+        for z, widest in runs_of("deck_minimised_seed11", who):             # the decks' cell: it opens
+            assert z.loc[:1.0].max() > 1.025 * z.iloc[0]
+    assert all(w.max() > 5.0 for _, w in runs_of("deck_minimised_seed11", "chgnet"))
+    assert sum(w.max() > 3.5 for _, w in runs_of("deck_minimised_seed11", "ace")) >= 2
