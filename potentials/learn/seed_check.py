@@ -13,7 +13,9 @@ potential was grown by, can be checked with its ``*_keep.toml`` twin). The runs 
 ``<learning>/seed-check/<final or gen-N>/<k>-<name>-seeds-...`` (resumable: the sweep machinery skips finished runs).
 Each run records its openings (how many times an anion went from intact to open) and the anion-ps they were
 counted over: ``ship.py`` compares their rate with the teacher's. ``--entries NAME ...`` reruns named entries
-instead, e.g. a target without keep rules (an interface run): whether each rerun holds its full length.
+instead, e.g. a target without keep rules (an interface run): whether each rerun holds its full length;
+``--card potentials/<potential>.json`` with an ``-o`` in this directory also writes that into a shipped card
+(``validation.target_reruns`` and a warning), as ``ship.py --rerun-check`` does when it ships.
 """
 
 from __future__ import annotations
@@ -65,7 +67,17 @@ def main() -> None:
                         help="rerun these [[explore]] entries instead (by name; one without keep rules records "
                              "whether it held, its grade and any watchdog trip)")
     parser.add_argument("-o", "--out", type=Path, required=True)
+    parser.add_argument("--card", type=Path,
+                        help="with --entries: also put the reruns into this shipped potential's card "
+                             "(validation.target_reruns and a warning where not all held), as ship.py "
+                             "--rerun-check does; -o must then lie in potentials/learn/, where the card points")
     args = parser.parse_args()
+    if args.card and not args.entries:
+        parser.error("--card goes with --entries (a keep-rule check goes into a card through ship.py --seed-check)")
+    if args.card and args.out.resolve().parent != HERE:
+        parser.error(f"with --card, give an -o in {HERE}: the card names its source as learn/<file>")
+    if args.card and not args.card.is_file():
+        parser.error(f"{args.card} is not a potential card (<potential>.json)")
     plan = read_plan(args.plan)
     potential = final_potential(args.learning, plan, args.generation)
     names = [str(entry.get("name", k)) for k, entry in enumerate(plan.explore)]
@@ -129,6 +141,15 @@ def main() -> None:
             "structures": [Path(s["source"]).name for s in entry.get("structures", [])]}
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {args.out}")
+    if args.card:
+        from ship import add_rerun_check
+
+        from sei_lmp.training.provenance import card_json
+
+        card = json.loads(args.card.read_text())
+        add_rerun_check(card, args.out)
+        args.card.write_text(card_json(card))
+        print(f"wrote the reruns into {args.card}")
 
 
 if __name__ == "__main__":

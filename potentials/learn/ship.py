@@ -356,6 +356,19 @@ def rerun_summary(reruns: dict, stop: float = MAXVOL.stop) -> dict:
     return out
 
 
+def add_rerun_check(card: dict, path: Path) -> None:
+    """Put a ``seed_check.py --entries`` output (kept in potentials/learn/) into a card: its summary under
+    validation.target_reruns (replacing a target's earlier one) and a warning per target whose reruns did not all
+    hold."""
+    summary = rerun_summary(json.loads(path.read_text()))
+    card["validation"].setdefault("target_reruns", {}).update(
+        {name: entry | {"source": f"learn/{path.name}"} for name, entry in summary.items()})
+    # a target checked again replaces its line rather than adding a second one
+    card["warnings"] = [w for w in card.get("warnings", [])
+                        if not any(w.startswith(f"{name} (rerun with ") for name in summary)]
+    card["warnings"] += rerun_warnings(summary, f"learn/{path.name}")
+
+
 def rerun_warnings(summary: dict, source: str) -> list[str]:
     """One line per target whose reruns with other seeds did not all hold."""
     out = []
@@ -409,10 +422,7 @@ def main() -> None:
             card["validation"]["ps4_opening_rates"] = rates
         card["warnings"] += opening_warnings(rates, f"learn/{args.seed_check.name}") + seed_warnings(seeds)
     for path in args.rerun_check:
-        summary = rerun_summary(json.loads(path.read_text()))
-        card["validation"].setdefault("target_reruns", {}).update(
-            {name: entry | {"source": f"learn/{path.name}"} for name, entry in summary.items()})
-        card["warnings"] += rerun_warnings(summary, f"learn/{path.name}")
+        add_rerun_check(card, path)
     barriers = card["validation"].get("teacher_checks", {}).get("barriers")
     if barriers:
         for mechanism, diff in barriers["difference_eV"].items():
