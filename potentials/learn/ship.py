@@ -363,9 +363,11 @@ def add_rerun_check(card: dict, path: Path) -> None:
     summary = rerun_summary(json.loads(path.read_text()))
     card["validation"].setdefault("target_reruns", {}).update(
         {name: entry | {"source": f"learn/{path.name}"} for name, entry in summary.items()})
-    # a target checked again replaces its line rather than adding a second one
+    # a target checked again replaces its line rather than adding a second one (a keep-rule check's line,
+    # "<name> (rerun with N other seeds, frames every ...", stays)
     card["warnings"] = [w for w in card.get("warnings", [])
-                        if not any(w.startswith(f"{name} (rerun with ") for name in summary)]
+                        if not any(w.startswith(f"{name} (rerun with ") and " other seeds, learn/" in w
+                                   for name in summary)]
     card["warnings"] += rerun_warnings(summary, f"learn/{path.name}")
 
 

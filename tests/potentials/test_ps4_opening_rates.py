@@ -151,23 +151,24 @@ def test_shipped_cards_state_the_target_reruns_their_files_give(name):
 def test_a_rerun_check_goes_into_a_card_once(tmp_path):
     """ship.add_rerun_check (ship.py --rerun-check, seed_check.py --card): the summary under
     validation.target_reruns and one warning for a target whose reruns did not all hold; the same target checked
-    again replaces both, and a target that now holds drops its warning."""
+    again replaces both, and a target that now holds drops its warning; a keep-rule check's line stays."""
     runs = {"iface/x__seed11": {"completed": True, "ps_held": 20.0, "max_grade": 1.5, "watchdog": None},
             "iface/x__seed12": {"completed": False, "ps_held": 7.5, "max_grade": 12.0, "watchdog": None}}
     record = tmp_path / "reruns.json"
     record.write_text(json.dumps({"runs": runs}))
-    card = {"validation": {}, "warnings": ["an unrelated line"]}
+    keep_line = "iface (rerun with 20 other seeds, frames every 0.1 ps): 3 of 20 reruns break a keep rule"
+    card = {"validation": {}, "warnings": [keep_line]}
     ship.add_rerun_check(card, record)
     ship.add_rerun_check(card, record)
     assert card["validation"]["target_reruns"]["iface"] == {
         "reruns": 2, "held": 1, "stopped_by_grade": ["12: grade 12 at 7.5 ps"], "watchdog": [], "other": [],
         "source": "learn/reruns.json"}
-    assert card["warnings"][0] == "an unrelated line" and len(card["warnings"]) == 2
+    assert card["warnings"][0] == keep_line and len(card["warnings"]) == 2
     assert card["warnings"][1].startswith("iface (rerun with 2 other seeds, learn/reruns.json): 1 of 2 held")
     runs["iface/x__seed12"].update(completed=True, ps_held=20.0, max_grade=2.0)
     record.write_text(json.dumps({"runs": runs}))
     ship.add_rerun_check(card, record)
-    assert card["warnings"] == ["an unrelated line"] and card["validation"]["target_reruns"]["iface"]["held"] == 2
+    assert card["warnings"] == [keep_line] and card["validation"]["target_reruns"]["iface"]["held"] == 2
 
 
 def test_seed_check_card_needs_entries_and_an_output_beside_the_cards(tmp_path):
