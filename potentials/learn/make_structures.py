@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 from ase.io import write  # noqa: E402
 
 from sei_lmp.io.structure import read_structure  # noqa: E402
-from sei_lmp.structures import build_interface, phase  # noqa: E402
+from sei_lmp.structures import add_interstitial, amorphous, build_interface, phase  # noqa: E402
 from sei_lmp.training import sampling_lips  # noqa: E402
 
 
@@ -35,16 +35,12 @@ def main() -> None:
     glass = sampling_lips.glass_packing("Li3PS4", 1.9, 16, seed=20261205)
     write(HERE / "li3ps4_glass_128.extxyz", _plain(glass))
     write(HERE / "li4p2s6_glass_120.extxyz", _plain(sampling_lips.glass_packing("Li4P2S6", 1.9, 10, seed=20261207)))
-    from sei_lmp.structures.amorphous import amorphous
-
     write(HERE / "lip_amorphous_80.extxyz", _plain(amorphous("LiP", 1.9, 40, seed=20261207)))
     lps = read_structure("example:beta-Li3PS4.cif", order=True)
     for li_slab_a, name in ((8.0, "li_li3ps4_interface_206"), (16.0, "li_li3ps4_interface_258")):
         interface = build_interface(phase("Li"), (1, 0, 0), lps, (0, 1, 0), thickness_a=li_slab_a, thickness_b=10.0,
                                     max_atoms=400, max_strain=0.05)
         write(HERE / f"{name}.extxyz", _plain(interface))
-    from sei_lmp.structures import add_interstitial
-
     lif = add_interstitial(phase("LiF", a=4.0918).repeat(3), "Li", species=["Li", "F"])
     write(HERE / "lif_interstitial_217.extxyz", _plain(lif))
 

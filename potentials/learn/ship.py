@@ -361,13 +361,12 @@ def add_rerun_check(card: dict, path: Path) -> None:
     validation.target_reruns (replacing a target's earlier one) and a warning per target whose reruns did not all
     hold."""
     summary = rerun_summary(json.loads(path.read_text()))
-    card["validation"].setdefault("target_reruns", {}).update(
-        {name: entry | {"source": f"learn/{path.name}"} for name, entry in summary.items()})
-    # a target checked again replaces its line rather than adding a second one (a keep-rule check's line,
-    # "<name> (rerun with N other seeds, frames every ...", stays)
-    card["warnings"] = [w for w in card.get("warnings", [])
-                        if not any(w.startswith(f"{name} (rerun with ") and " other seeds, learn/" in w
-                                   for name in summary)]
+    reruns = card["validation"].setdefault("target_reruns", {})
+    # a target checked again replaces its line rather than adding a second one: the line its earlier entry gave
+    stale = {line for name in summary if name in reruns
+             for line in rerun_warnings({name: reruns[name]}, reruns[name]["source"])}
+    card["warnings"] = [w for w in card.get("warnings", []) if w not in stale]
+    reruns.update({name: entry | {"source": f"learn/{path.name}"} for name, entry in summary.items()})
     card["warnings"] += rerun_warnings(summary, f"learn/{path.name}")
 
 
