@@ -382,7 +382,8 @@ def run_learning(plan: LearnPlan, output: str | Path, *, progress: bool = True, 
             record = json.loads(fit_json.read_text())
             potential = Path(record["path"])
         else:
-            made = fit.fit(train, gen_dir / "potential", previous=potential)
+            start = potential if potential is not None else (Path(plan.start) if plan.start else None)
+            made = fit.fit(train, gen_dir / "potential", previous=start)
             potential = made.path
             (gen_dir / "potential" / "dataset.json").write_text(json.dumps(
                 {"train": [a.info["config_id"] for a in train], "holdout": [a.info["config_id"] for a in test],

@@ -9,6 +9,7 @@
     family = "ace"
     species = ["Cu"]
     fit = { cutoff = 4.5, functions_per_element = 40 }
+    start = "earlier.mtp"                # mtp only: generation 0 starts from these radial functions
     [teacher]                            # see sei_lmp.learn.teachers
     name = "emt"
     [data]                               # the starting set: a labelled/unlabelled extxyz, and/or rattled cells
@@ -54,7 +55,7 @@ TOP_KEYS = {"name", "generations", "potential", "teacher", "data", "explore", "s
 FAMILIES = ("ace", "mtp", "mace")  # MaxVol active sets (ace, mtp) or a committee's force deviation (mace)
 #: fit keys of the mace family beyond MACEFitSettings: committee size and epochs of each fine-tune
 MACE_COMMITTEE_KEYS = {"committee", "finetune_epochs"}
-POTENTIAL_KEYS = {"family", "species", "fit"}
+POTENTIAL_KEYS = {"family", "species", "fit", "start"}
 TEACHER_KEYS = {"name", "options", "elements"}
 DATA_KEYS = {"initial", "rattle", "min_distance_A"}
 RATTLE_KEYS = {"source", "supercell", "amplitude", "count", "strain", "seed"}
@@ -103,6 +104,7 @@ class LearnPlan:
     keep: tuple[tuple[KeepRule, ...], ...] = ()   # per explore entry: what its frames must keep (learn.keep)
     max_broken_per_run: int = 4              # frames breaking a keep rule labelled per run and generation
     source: str = ""
+    start: str | None = None                 # an .mtp whose radial functions start generation 0's fit
 
     def keep_rules(self, k: int) -> tuple[KeepRule, ...]:
         """What explore entry ``k``'s frames must keep (``keep`` is empty when no entry has a rule)."""
@@ -201,6 +203,14 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
     if not isinstance(fit, Mapping):
         raise ConfigurationError("[potential] fit must be a table of fit settings")
     _check_fit(family, tuple(species), dict(fit))
+    start = None
+    if "start" in pot:
+        if family != "mtp":
+            raise ConfigurationError(f"[potential] start (a warm start from an .mtp) is for the mtp family; "
+                                     f"a {family} fit starts from its data alone: remove it")
+        start = _file(pot["start"], base, "[potential] start")
+        if not start.endswith(".mtp"):
+            raise ConfigurationError(f"[potential] start must be an MLIP .mtp file, got {pot['start']!r}")
 
     t = _table(raw, "teacher", required=True)
     _unknown(t, TEACHER_KEYS, "[teacher]")
@@ -281,7 +291,7 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
         keep=tuple(keep) if any(keep) else (),
         max_broken_per_run=_positive(s.get("max_broken_per_run", 4), "[select] max_broken_per_run", integer=True,
                                      zero=True),
-        source=source)
+        source=source, start=start)
 
 
 def _explore_entries(explore: Any, base: Path, species: list[str]) -> tuple[list[dict], list[int], list]:

@@ -187,3 +187,29 @@ def test_a_learning_stored_before_keep_rules_existed_resumes(tmp_path):
     with pytest.raises(ConfigurationError, match=r"changed: max_broken_per_run"):
         _check_resume(plan, out)
 
+
+
+def test_a_plan_start_warm_starts_generation_0_only(tmp_path, monkeypatch):
+    """[potential] start: generation 0's refit gets the given .mtp as its previous potential."""
+    import sei_lmp.learn.loop as loop
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    class Adapter:
+        def fit(self, train, out_dir, previous=None):
+            seen.append(previous)
+            raise Stop
+
+    start = tmp_path / "earlier.mtp"
+    start.write_text("MTP\n")
+    raw = tomllib.loads((REPO / "examples" / "learn" / "cu_emt_mtp.toml").read_text())
+    raw["potential"]["start"] = str(start)
+    plan = parse_plan(raw, base=REPO / "examples" / "learn", quick=True)
+    assert plan.start == str(start.resolve())
+    monkeypatch.setattr(loop, "adapter", lambda family, settings: Adapter())
+    with pytest.raises(Stop):
+        run_learning(plan, tmp_path / "l", progress=False, log=lambda *_: None)
+    assert seen == [start.resolve()]

@@ -74,6 +74,11 @@ def test_thresholds_live_in_one_place(raw):
     (lambda r: r.update(generations=0), "generations must be a positive integer"),
     (lambda r: r.update(colour="red"), "unknown key(s) 'colour'"),
     (lambda r: r["teacher"].update(name="python:ase.calculators.nothing:X"), "cannot import X"),
+    (lambda r: r["potential"].update(start="cu_fcc.cif"), "start (a warm start from an .mtp) is for the mtp family"),
+    (lambda r: r["potential"].update(family="mtp", fit={"level": 4}, start="missing.mtp"), "does not exist"),
+    (lambda r: r["potential"].update(family="mtp", fit={"level": 4}, start="cu_fcc.cif"), "must be an MLIP .mtp"),
+    (lambda r: r["potential"].update(family="mtp", fit={"level": 4, "config_weights": {"bulk": 0}}),
+     "whole number of copies"),
 ])
 def test_bad_plans_are_refused_with_a_message(raw, change, message):
     bad = copy.deepcopy(raw)
