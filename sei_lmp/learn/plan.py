@@ -9,7 +9,7 @@
     family = "ace"
     species = ["Cu"]
     fit = { cutoff = 4.5, functions_per_element = 40 }
-    start = "earlier.mtp"                # mtp only: generation 0 starts from these radial functions
+    # start = "earlier.mtp"              # family "mtp" only: generation 0 starts from its radial functions
     [teacher]                            # see sei_lmp.learn.teachers
     name = "emt"
     [data]                               # the starting set: a labelled/unlabelled extxyz, and/or rattled cells
@@ -207,7 +207,7 @@ def parse_plan(raw: Any, base: Path | None = None, source: str = "", quick: bool
     if "start" in pot:
         if family != "mtp":
             raise ConfigurationError(f"[potential] start (a warm start from an .mtp) is for the mtp family; "
-                                     f"a {family} fit starts from its data alone: remove it")
+                                     f"the {family} family fits from its data alone: remove it")
         start = _file(pot["start"], base, "[potential] start")
         if not start.endswith(".mtp"):
             raise ConfigurationError(f"[potential] start must be an MLIP .mtp file, got {pot['start']!r}")

@@ -188,8 +188,7 @@ def test_a_learning_stored_before_keep_rules_existed_resumes(tmp_path):
         _check_resume(plan, out)
 
 
-
-def test_a_plan_start_warm_starts_generation_0_only(tmp_path, monkeypatch):
+def test_a_plan_start_warm_starts_generation_0(tmp_path, monkeypatch):
     """[potential] start: generation 0's refit gets the given .mtp as its previous potential."""
     import sei_lmp.learn.loop as loop
 

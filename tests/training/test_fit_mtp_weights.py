@@ -49,7 +49,7 @@ def test_weighting_a_group_pulls_the_fit_towards_it(tiny_fit, tmp_path):
 
 def test_a_lower_level_starts_the_first_radial_functions(tiny_fit, tmp_path, monkeypatch):
     """Level 6 (2 radial functions) into level 10 (3): the first two start where level 6 ended, the third from
-    the seeded default; a start of other species or basis size is refused."""
+    the seeded default; a start of another basis size, more radial functions or another span is refused."""
     import motep.train.trainer as trainer
 
     class Untrained:          # the fit without its steps: what is written is where the fit would start
