@@ -1,8 +1,8 @@
 """potentials/learn/LiPS_mtp_attempts.csv, the table of Li-P-S MTPs tried for both the glass and the Li-rich
 interface (potentials/README.md cites it): every number in it is recomputed from the seed-check records it names
-(glass PS4 opening rates against the teacher's own MD, as ship.py computes them; runs held), every record belongs
-to the generation the row names, and every learning plan exists. A row typed by hand, or left behind when a record
-changed, fails here."""
+(glass PS4 opening rates against the teacher MD the shipped MTP's card carries, as ship.py computes them; runs
+held), every record belongs to the generation the row names, and every learning plan exists. A row typed by hand,
+or left behind when a record changed, fails here."""
 
 from __future__ import annotations
 
@@ -20,9 +20,8 @@ sys.path.insert(0, str(LEARN))
 import ship  # noqa: E402
 
 TABLE = LEARN / "LiPS_mtp_attempts.csv"
-TEACHER_MD = ("li3ps4_glass_128_chgnet_relaxed_md1000K.json", "li3ps4_glass_128_chgnet_relaxed_md1000K_every50fs.json",
-              "li3ps4_glass_128_chgnet_relaxed_md1000K_every50fs_seed3.json",
-              "li3ps4_glass_128_chgnet_relaxed_md1000K_every50fs_seed5.json")
+#: the teacher's own MD that ship.py compared the shipped MTP against; every row is compared with the same runs
+SHIPPED_CARD = REPO / "potentials" / "LiPS_mtp_learned.almtp.json"
 ROWS = list(csv.DictReader(TABLE.open())) if TABLE.is_file() else []
 
 
@@ -47,7 +46,8 @@ def test_each_row_is_what_its_records_say(row):
     generation = None if row["generation"] == "" else int(row["generation"])
     assert glass["generation"] == generation
     assert glass["dump_every_ps"] == pytest.approx(0.1) and len(glass["seeds"]) == 20
-    rates = ship.opening_rates(glass, [_record(name) for name in TEACHER_MD])["glass1000K"]
+    teacher = json.loads(SHIPPED_CARD.read_text())["validation"]["teacher_ps4_checks"]
+    rates = ship.opening_rates(glass, teacher)["glass1000K"]
     assert float(row["glass_openings_per_anion_ps"]) == pytest.approx(rates["student"]["per_anion_ps"], abs=1e-5)
     assert float(row["glass_ratio"]) == pytest.approx(rates["ratio"], abs=1e-3)
     assert [float(row["glass_ratio_lo"]), float(row["glass_ratio_hi"])] == pytest.approx(rates["ratio_ci95"],
